@@ -1,0 +1,18 @@
+# Every external dependency, found once. scripts/install-deps.sh installs them.
+find_package(LLVM 19.1 REQUIRED CONFIG HINTS /usr/lib/llvm-19/lib/cmake/llvm)
+separate_arguments(LLVM_DEFINITIONS_LIST NATIVE_COMMAND ${LLVM_DEFINITIONS})
+find_package(dnnl 2.6 REQUIRED CONFIG)
+find_package(fmt REQUIRED CONFIG)
+find_package(GTest REQUIRED CONFIG)
+find_package(benchmark REQUIRED CONFIG)
+find_package(Threads REQUIRED)
+
+set(ATTN_LLVM_TOOLS_DIR "${LLVM_TOOLS_BINARY_DIR}")
+set(ATTN_LIT "${LLVM_TOOLS_BINARY_DIR}/../build/utils/lit/lit.py")
+
+# LLVM as one shared library (never also static components: duplicate cl::opt
+# registration aborts), its headers as SYSTEM (they are not -Wextra clean).
+add_library(attn_llvm INTERFACE)
+target_include_directories(attn_llvm SYSTEM INTERFACE ${LLVM_INCLUDE_DIRS})
+target_compile_definitions(attn_llvm INTERFACE ${LLVM_DEFINITIONS_LIST})
+target_link_libraries(attn_llvm INTERFACE LLVM)
