@@ -1,0 +1,353 @@
+// The primitive functions of language.md, each with its Python-style
+// signature (positional or keyword arguments, PyTorch's defaults) and its
+// lowering to graph ops. Axes may be negative and are normalised here.
+#include "frontend/Sema.h"
+
+#include <functional>
+
+namespace attn::frontend {
+
+namespace {
+
+using Args = std::vector<const Expr *>;
+using Results = std::optional<std::vector<Operand>>;
+using Lowering = std::function<Results(Sema &, const Expr &call, const Args &)>;
+
+struct Builtin {
+  std::vector<ParamSpec> params;
+  Lowering lower;
+};
+
+Results one(ir::Value *v, const Expr &call) {
+  if (!v) return std::nullopt;
+  return std::vector<Operand>{Operand{v, std::nullopt, call.loc}};
+}
+
+Builtin unaryFloat(ir::OpKind op) {
+  return {{{"input"}}, [op](Sema &s, const Expr &call, const Args &a) -> Results {
+            auto x = s.lowerTensor(*a[0]);
+            if (!x) return std::nullopt;
+            return one(s.emit(op, {s.castTo(*x, DType::F32, call.loc)}, {}, call.loc), call);
+          }};
+}
+
+Builtin unary(ir::OpKind op) {
+  return {{{"input"}}, [op](Sema &s, const Expr &call, const Args &a) -> Results {
+            auto x = s.lowerTensor(*a[0]);
+            if (!x) return std::nullopt;
+            return one(s.emit(op, {*x}, {}, call.loc), call);
+          }};
+}
+
+Builtin binaryFn(ir::OpKind op) {
+  return {{{"input"}, {"other"}}, [op](Sema &s, const Expr &call, const Args &a) -> Results {
+            auto x = s.lowerExpr(*a[0]);
+            if (!x) return std::nullopt;
+            auto y = s.lowerExpr(*a[1]);
+            if (!y) return std::nullopt;
+            auto r = s.binary(op, *x, *y, call.loc);
+            if (!r) return std::nullopt;
+            return std::vector<Operand>{*r};
+          }};
+}
+
+/// sum, mean, max, argmax: (input, axis=all, keepdim=false).
+Builtin reduction(ir::OpKind op) {
+  return {{{"input"}, {"axis", false}, {"keepdim", false}},
+          [op](Sema &s, const Expr &call, const Args &a) -> Results {
+            auto x = s.lowerTensor(*a[0]);
+            if (!x) return std::nullopt;
+            ir::Attrs attrs;
+            if (a[1]) {
+              attrs.Axis = s.evalAxis(*a[1], (*x)->type.rank(), (*x)->type);
+              if (!attrs.Axis) return std::nullopt;
+            }
+            if (a[2]) {
+              auto k = s.evalBool(*a[2], "keepdim");
+              if (!k) return std::nullopt;
+              attrs.Keepdim = *k;
+            }
+            return one(s.emit(op, {*x}, attrs, call.loc), call);
+          }};
+}
+
+Results lowerSoftmax(Sema &s, const Expr &call, const Args &a, ir::OpKind op) {
+  auto x = s.lowerTensor(*a[0]);
+  if (!x) return std::nullopt;
+  ir::Value *input = s.castTo(*x, DType::F32, call.loc);
+  ir::Attrs attrs;
+  attrs.Axis = s.evalAxis(*a[1], input->type.rank(), input->type);
+  if (!attrs.Axis) return std::nullopt;
+  std::vector<ir::Value *> operands = {input};
+  if (a.size() > 2 && a[2]) {
+    auto mask = s.lowerTensor(*a[2]);
+    if (!mask) return std::nullopt;
+    operands.push_back(*mask);
+  }
+  return one(s.emit(op, operands, attrs, call.loc), call);
+}
+
+Results lowerWhere(Sema &s, const Expr &call, const Args &a) {
+  auto cond = s.lowerTensor(*a[0]);
+  if (!cond) return std::nullopt;
+  auto x = s.lowerExpr(*a[1]);
+  if (!x) return std::nullopt;
+  auto y = s.lowerExpr(*a[2]);
+  if (!y) return std::nullopt;
+  // Promote the two branches as a binary operator would.
+  DType dtype = x->isLiteral() && y->isLiteral()
+                    ? (x->literal->isFloat || y->literal->isFloat ? DType::F32 : DType::I64)
+                : x->isLiteral() ? y->value->type.dtype
+                : y->isLiteral() ? x->value->type.dtype
+                : x->value->type.dtype == y->value->type.dtype ? x->value->type.dtype
+                                                                : DType::F32;
+  if ((x->isLiteral() && x->literal->isFloat) || (y->isLiteral() && y->literal->isFloat))
+    dtype = DType::F32;
+  return one(s.emit(ir::OpKind::Where, {*cond, s.materialize(*x, dtype), s.materialize(*y, dtype)},
+                    {}, call.loc),
+             call);
+}
+
+Results lowerCast(Sema &s, const Expr &call, const Args &a) {
+  auto x = s.lowerTensor(*a[0]);
+  if (!x) return std::nullopt;
+  std::optional<DType> dtype;
+  if (a[1]->kind == Expr::Kind::Name) dtype = parseDTypeName(a[1]->text);
+  if (!dtype) {
+    s.error(a[1]->loc, "cast expects a dtype: f32, i64, i32 or bool");
+    return std::nullopt;
+  }
+  return one(s.castTo(*x, *dtype, call.loc), call);
+}
+
+Results lowerTranspose(Sema &s, const Expr &call, const Args &a) {
+  auto x = s.lowerTensor(*a[0]);
+  if (!x) return std::nullopt;
+  const ir::Type &t = (*x)->type;
+  ir::Attrs attrs;
+  attrs.Axis = s.evalAxis(*a[1], t.rank(), t);
+  auto axis2 = attrs.Axis ? s.evalAxis(*a[2], t.rank(), t) : std::nullopt;
+  if (!axis2) return std::nullopt;
+  attrs.Axis2 = *axis2;
+  return one(s.emit(ir::OpKind::Transpose, {*x}, attrs, call.loc), call);
+}
+
+const Expr *requireList(Sema &s, const Expr *e, const char *what) {
+  if (e->kind == Expr::Kind::List) return e;
+  s.error(e->loc, std::string(what) + " must be a list, as in [0, 2, 1]");
+  return nullptr;
+}
+
+Results lowerPermute(Sema &s, const Expr &call, const Args &a) {
+  auto x = s.lowerTensor(*a[0]);
+  if (!x) return std::nullopt;
+  const Expr *list = requireList(s, a[1], "permute's dims");
+  if (!list) return std::nullopt;
+  ir::Attrs attrs;
+  for (const ExprPtr &e : list->elements) {
+    auto axis = s.evalAxis(*e, (*x)->type.rank(), (*x)->type);
+    if (!axis) return std::nullopt;
+    attrs.Perm.push_back(*axis);
+  }
+  return one(s.emit(ir::OpKind::Permute, {*x}, attrs, call.loc), call);
+}
+
+Results lowerReshape(Sema &s, const Expr &call, const Args &a) {
+  auto x = s.lowerTensor(*a[0]);
+  if (!x) return std::nullopt;
+  const Expr *list = requireList(s, a[1], "reshape's shape");
+  if (!list) return std::nullopt;
+  ir::Attrs attrs;
+  std::optional<size_t> inferred;
+  ir::Dim known(1);
+  for (const ExprPtr &e : list->elements) {
+    auto dim = s.evalDim(*e);
+    if (!dim) return std::nullopt;
+    if (*dim == ir::Dim(-1)) {
+      if (inferred) {
+        s.error(e->loc, "reshape allows only one -1");
+        return std::nullopt;
+      }
+      inferred = attrs.Shape.size();
+    } else {
+      known = known * *dim;
+    }
+    attrs.Shape.push_back(*dim);
+  }
+  if (inferred) {
+    ir::Dim total(1);
+    for (const ir::Dim &d : (*x)->type.shape) total = total * d;
+    auto missing = total.divideExact(known);
+    if (!missing) {
+      s.error(list->loc, "cannot reshape " + (*x)->type.str() + " to " +
+                             ir::dimsToString(attrs.Shape) + ": -1 cannot be inferred");
+      return std::nullopt;
+    }
+    attrs.Shape[*inferred] = *missing;
+  }
+  return one(s.emit(ir::OpKind::Reshape, {*x}, attrs, call.loc), call);
+}
+
+/// squeeze (axis optional) and unsqueeze (axis in [-rank-1, rank]).
+Results lowerSqueeze(Sema &s, const Expr &call, const Args &a, ir::OpKind op) {
+  auto x = s.lowerTensor(*a[0]);
+  if (!x) return std::nullopt;
+  ir::Attrs attrs;
+  if (a[1]) {
+    int64_t rank = (*x)->type.rank() + (op == ir::OpKind::Unsqueeze ? 1 : 0);
+    attrs.Axis = s.evalAxis(*a[1], rank, (*x)->type);
+    if (!attrs.Axis) return std::nullopt;
+  }
+  return one(s.emit(op, {*x}, attrs, call.loc), call);
+}
+
+Results lowerConcat(Sema &s, const Expr &call, const Args &a) {
+  const Expr *list = requireList(s, a[0], "concat's tensors");
+  if (!list) return std::nullopt;
+  if (list->elements.empty()) {
+    s.error(list->loc, "concat needs at least one tensor");
+    return std::nullopt;
+  }
+  std::vector<ir::Value *> values;
+  for (const ExprPtr &e : list->elements) {
+    auto v = s.lowerTensor(*e);
+    if (!v) return std::nullopt;
+    values.push_back(*v);
+  }
+  ir::Attrs attrs;
+  attrs.Axis = 0;
+  if (a[1]) attrs.Axis = s.evalAxis(*a[1], values[0]->type.rank(), values[0]->type);
+  if (!attrs.Axis) return std::nullopt;
+  return one(s.emit(ir::OpKind::Concat, values, attrs, call.loc), call);
+}
+
+/// Python slicing: negative bounds count from the end; constant bounds clamp.
+Results lowerSlice(Sema &s, const Expr &call, const Args &a) {
+  auto x = s.lowerTensor(*a[0]);
+  if (!x) return std::nullopt;
+  const ir::Type &t = (*x)->type;
+  ir::Attrs attrs;
+  attrs.Axis = s.evalAxis(*a[1], t.rank(), t);
+  if (!attrs.Axis) return std::nullopt;
+  ir::Dim size = t.shape[*attrs.Axis];
+  auto bound = [&](const Expr &e) -> std::optional<ir::Dim> {
+    auto d = s.evalDim(e);
+    if (!d) return std::nullopt;
+    if (auto c = d->constant()) {
+      int64_t v = *c;
+      if (v < 0) {
+        if (!size.isConstant()) return size + *d;
+        v += *size.constant();
+      }
+      if (auto n = size.constant()) v = std::min(std::max<int64_t>(v, 0), *n);
+      return ir::Dim(v);
+    }
+    return d;
+  };
+  auto start = bound(*a[2]);
+  if (!start) return std::nullopt;
+  auto end = bound(*a[3]);
+  if (!end) return std::nullopt;
+  if (start->isConstant() && end->isConstant() && *end->constant() < *start->constant())
+    end = start;
+  attrs.Start = *start;
+  attrs.End = *end;
+  return one(s.emit(ir::OpKind::Slice, {*x}, attrs, call.loc), call);
+}
+
+Results lowerSequenceMask(Sema &s, const Expr &call, const Args &a) {
+  auto lengths = s.lowerTensor(*a[0]);
+  if (!lengths) return std::nullopt;
+  auto maxlen = s.evalDim(*a[1]);
+  if (!maxlen) return std::nullopt;
+  ir::Attrs attrs;
+  attrs.Length = *maxlen;
+  return one(s.emit(ir::OpKind::SequenceMask, {*lengths}, attrs, call.loc), call);
+}
+
+const std::map<std::string, Builtin> &builtins() {
+  using K = ir::OpKind;
+  static const std::map<std::string, Builtin> table = {
+      {"tanh", unaryFloat(K::Tanh)}, {"sigmoid", unaryFloat(K::Sigmoid)},
+      {"exp", unaryFloat(K::Exp)}, {"log", unaryFloat(K::Log)}, {"sqrt", unaryFloat(K::Sqrt)},
+      {"relu", unary(K::Relu)}, {"abs", unary(K::Abs)}, {"neg", unary(K::Neg)},
+      {"maximum", binaryFn(K::Maximum)}, {"minimum", binaryFn(K::Minimum)},
+      {"where", {{{"condition"}, {"input"}, {"other"}}, lowerWhere}},
+      {"cast", {{{"input"}, {"dtype"}}, lowerCast}},
+      {"sum", reduction(K::Sum)}, {"mean", reduction(K::Mean)}, {"max", reduction(K::Max)},
+      {"argmax", reduction(K::Argmax)},
+      {"softmax", {{{"input"}, {"axis"}, {"mask", false}},
+                   [](Sema &s, const Expr &c, const Args &a) { return lowerSoftmax(s, c, a, K::Softmax); }}},
+      {"log_softmax", {{{"input"}, {"axis"}},
+                       [](Sema &s, const Expr &c, const Args &a) { return lowerSoftmax(s, c, a, K::LogSoftmax); }}},
+      {"transpose", {{{"input"}, {"axis0"}, {"axis1"}}, lowerTranspose}},
+      {"permute", {{{"input"}, {"dims"}}, lowerPermute}},
+      {"reshape", {{{"input"}, {"shape"}}, lowerReshape}},
+      {"squeeze", {{{"input"}, {"axis", false}},
+                   [](Sema &s, const Expr &c, const Args &a) { return lowerSqueeze(s, c, a, K::Squeeze); }}},
+      {"unsqueeze", {{{"input"}, {"axis"}},
+                     [](Sema &s, const Expr &c, const Args &a) { return lowerSqueeze(s, c, a, K::Unsqueeze); }}},
+      {"concat", {{{"tensors"}, {"axis", false}}, lowerConcat}},
+      {"slice", {{{"input"}, {"axis"}, {"start"}, {"end"}}, lowerSlice}},
+      {"sequence_mask", {{{"lengths"}, {"maxlen"}}, lowerSequenceMask}},
+  };
+  return table;
+}
+
+} // namespace
+
+bool Sema::isBuiltin(const std::string &name) const { return builtins().count(name) != 0; }
+
+std::vector<std::string> Sema::builtinNames() const {
+  std::vector<std::string> names;
+  for (const auto &[name, b] : builtins()) names.push_back(name);
+  return names;
+}
+
+std::optional<std::vector<Operand>> Sema::lowerBuiltin(const Expr &call) {
+  const Builtin &b = builtins().at(call.text);
+  auto args = bindArguments(call, b.params);
+  if (!args) return std::nullopt;
+  return b.lower(*this, call, *args);
+}
+
+std::optional<std::vector<const Expr *>> Sema::bindArguments(const Expr &call,
+                                                             const std::vector<ParamSpec> &params) {
+  std::vector<const Expr *> bound(params.size(), nullptr);
+  size_t positional = 0;
+  std::vector<std::string> names;
+  for (const ParamSpec &p : params) names.push_back(p.name);
+  for (const Argument &arg : call.args) {
+    size_t index;
+    if (arg.keyword.empty()) {
+      index = positional++;
+      if (index >= params.size()) {
+        error(arg.value->loc, "too many arguments to '" + call.text + "': it takes at most " +
+                                  std::to_string(params.size()));
+        return std::nullopt;
+      }
+    } else {
+      auto it = std::find(names.begin(), names.end(), arg.keyword);
+      if (it == names.end()) {
+        error(arg.keywordLoc, "'" + call.text + "' has no argument named '" + arg.keyword + "'" +
+                                  didYouMean(arg.keyword, names));
+        return std::nullopt;
+      }
+      index = size_t(it - names.begin());
+    }
+    if (bound[index]) {
+      error(arg.keyword.empty() ? arg.value->loc : arg.keywordLoc,
+            "argument '" + names[index] + "' of '" + call.text + "' is given twice");
+      return std::nullopt;
+    }
+    bound[index] = arg.value.get();
+  }
+  for (size_t i = 0; i < params.size(); ++i)
+    if (params[i].required && !bound[i]) {
+      error(call.loc, "'" + call.text + "' is missing its argument '" + names[i] + "'");
+      return std::nullopt;
+    }
+  return bound;
+}
+
+} // namespace attn::frontend

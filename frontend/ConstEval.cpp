@@ -1,0 +1,167 @@
+// Compile-time evaluation: `let` constants (integer and float arithmetic over
+// literals and earlier lets), dimensions (integers, lets and dims under
+// + - *), types, axes and boolean arguments.
+#include "frontend/Sema.h"
+
+#include <cmath>
+
+namespace attn::frontend {
+
+namespace {
+std::optional<ConstValue> arith(char op, ConstValue a, ConstValue b) {
+  ConstValue r;
+  if (op == '/') { // Python's true division
+    r.isFloat = true;
+    if (b.asDouble() == 0) return std::nullopt;
+    r.floatValue = a.asDouble() / b.asDouble();
+    return r;
+  }
+  if (a.isFloat || b.isFloat) {
+    r.isFloat = true;
+    double x = a.asDouble(), y = b.asDouble();
+    r.floatValue = op == '+' ? x + y : op == '-' ? x - y : x * y;
+    return r;
+  }
+  int64_t x = a.intValue, y = b.intValue, z;
+  bool overflow = op == '+'   ? __builtin_add_overflow(x, y, &z)
+                  : op == '-' ? __builtin_sub_overflow(x, y, &z)
+                              : __builtin_mul_overflow(x, y, &z);
+  if (overflow) return std::nullopt;
+  r.intValue = z;
+  return r;
+}
+} // namespace
+
+std::optional<ConstValue> Sema::evalConst(const Expr &e) {
+  switch (e.kind) {
+  case Expr::Kind::Integer: return ConstValue{false, e.intValue, 0};
+  case Expr::Kind::Float: return ConstValue{true, 0, e.floatValue};
+  case Expr::Kind::Name: {
+    const Symbol *s = lookup(e.text);
+    if (s && s->kind == Symbol::Kind::Let) return s->constant;
+    if (!s) {
+      std::vector<std::string> lets;
+      for (const std::string &n : visibleNames())
+        if (lookup(n)->kind == Symbol::Kind::Let) lets.push_back(n);
+      error(e.loc, "unknown constant '" + e.text + "'" + didYouMean(e.text, lets));
+    } else {
+      error(e.loc, "'" + e.text + "' is not a compile-time constant");
+    }
+    return std::nullopt;
+  }
+  case Expr::Kind::Negate: {
+    auto v = evalConst(*e.elements[0]);
+    if (!v) return std::nullopt;
+    if (v->isFloat) v->floatValue = -v->floatValue;
+    else v->intValue = -v->intValue;
+    return v;
+  }
+  case Expr::Kind::Binary: {
+    if (e.op == '@') {
+      error(e.loc, "'@' is not a constant operation");
+      return std::nullopt;
+    }
+    auto a = evalConst(*e.elements[0]);
+    if (!a) return std::nullopt;
+    auto b = evalConst(*e.elements[1]);
+    if (!b) return std::nullopt;
+    auto r = arith(e.op, *a, *b);
+    if (!r) error(e.loc, e.op == '/' ? "division by zero in a constant" : "integer overflow in a constant");
+    return r;
+  }
+  case Expr::Kind::Bool: case Expr::Kind::String: case Expr::Kind::List: case Expr::Kind::Call:
+    error(e.loc, "expected a numeric constant");
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::optional<int64_t> Sema::evalInt(const Expr &e, const char *what) {
+  auto v = evalConst(e);
+  if (!v) return std::nullopt;
+  if (v->isFloat) {
+    if (std::floor(v->floatValue) == v->floatValue && std::abs(v->floatValue) < 9e15)
+      return int64_t(v->floatValue);
+    error(e.loc, std::string(what) + " must be an integer, got " + std::to_string(v->floatValue));
+    return std::nullopt;
+  }
+  return v->intValue;
+}
+
+std::optional<bool> Sema::evalBool(const Expr &e, const char *what) {
+  if (e.kind == Expr::Kind::Bool) return e.boolValue;
+  error(e.loc, std::string(what) + " must be true or false");
+  return std::nullopt;
+}
+
+std::optional<ir::Dim> Sema::evalDim(const Expr &e) {
+  if (e.kind == Expr::Kind::Name) {
+    const Symbol *s = lookup(e.text);
+    if (s && s->kind == Symbol::Kind::Dim) return ir::Dim::symbol(e.text);
+    if (!s) {
+      std::vector<std::string> candidates;
+      for (const std::string &n : visibleNames())
+        if (lookup(n)->kind == Symbol::Kind::Dim || lookup(n)->kind == Symbol::Kind::Let)
+          candidates.push_back(n);
+      error(e.loc, "unknown dimension '" + e.text + "'" + didYouMean(e.text, candidates));
+      return std::nullopt;
+    }
+    if (s->kind != Symbol::Kind::Let) {
+      error(e.loc, "'" + e.text + "' is not a dim or a let constant");
+      return std::nullopt;
+    }
+  }
+  if (e.kind == Expr::Kind::Binary && e.op != '/' && e.op != '@') {
+    auto a = evalDim(*e.elements[0]);
+    if (!a) return std::nullopt;
+    auto b = evalDim(*e.elements[1]);
+    if (!b) return std::nullopt;
+    return e.op == '+' ? *a + *b : e.op == '-' ? *a - *b : *a * *b;
+  }
+  if (e.kind == Expr::Kind::Negate) {
+    auto a = evalDim(*e.elements[0]);
+    if (!a) return std::nullopt;
+    return ir::Dim(0) - *a;
+  }
+  auto v = evalInt(e, "a dimension");
+  if (!v) return std::nullopt;
+  return ir::Dim(*v);
+}
+
+std::optional<ir::Type> Sema::evalType(const TypeExpr &t, bool allowSymbolic) {
+  std::optional<DType> dtype = parseDTypeName(t.dtype);
+  if (!dtype) {
+    error(t.loc, "unknown dtype '" + t.dtype + "'" +
+                     didYouMean(t.dtype, std::vector<std::string>{"f32", "i64", "i32", "bool"}) +
+                     "; expected f32, i64, i32 or bool");
+    return std::nullopt;
+  }
+  ir::Type type{*dtype, {}};
+  for (const ExprPtr &d : t.dims) {
+    auto dim = evalDim(*d);
+    if (!dim) return std::nullopt;
+    if (!allowSymbolic && !dim->isConstant()) {
+      error(d->loc, "a param's shape must be constant, but '" + dim->str() + "' is symbolic");
+      return std::nullopt;
+    }
+    if (dim->isConstant() && *dim->constant() < 0) {
+      error(d->loc, "dimension " + dim->str() + " is negative");
+      return std::nullopt;
+    }
+    type.shape.push_back(*dim);
+  }
+  return type;
+}
+
+std::optional<int64_t> Sema::evalAxis(const Expr &e, int64_t rank, const ir::Type &type) {
+  auto axis = evalInt(e, "an axis");
+  if (!axis) return std::nullopt;
+  if (*axis < -rank || *axis >= rank) {
+    error(e.loc, "axis " + std::to_string(*axis) + " is out of range for " + type.str() +
+                     " (rank " + std::to_string(rank) + ")");
+    return std::nullopt;
+  }
+  return *axis < 0 ? *axis + rank : *axis;
+}
+
+} // namespace attn::frontend

@@ -1,0 +1,294 @@
+// Layers: PyTorch's constructor signatures and defaults, the weights each
+// declares under its state_dict names (in state_dict order), and how a call
+// of the layer expands into graph ops. Dropout is the identity (inference).
+#include "frontend/Sema.h"
+
+namespace attn::frontend {
+
+namespace {
+
+using Kind = LayerInfo::Kind;
+
+struct LayerSpec {
+  Kind kind;
+  std::vector<ParamSpec> constructor;
+  std::vector<ParamSpec> call;
+};
+
+const std::map<std::string, LayerSpec> &layerSpecs() {
+  static const std::map<std::string, LayerSpec> specs = {
+      {"Linear", {Kind::Linear, {{"in_features"}, {"out_features"}, {"bias", false}}, {{"input"}}}},
+      {"Embedding",
+       {Kind::Embedding, {{"num_embeddings"}, {"embedding_dim"}, {"padding_idx", false}}, {{"input"}}}},
+      {"LSTM",
+       {Kind::LSTM,
+        {{"input_size"}, {"hidden_size"}, {"num_layers", false}, {"bias", false},
+         {"batch_first", false}, {"dropout", false}, {"bidirectional", false}, {"proj_size", false}},
+        {{"input"}, {"h0", false}, {"c0", false}, {"lengths", false}}}},
+      {"GRU",
+       {Kind::GRU,
+        {{"input_size"}, {"hidden_size"}, {"num_layers", false}, {"bias", false},
+         {"batch_first", false}, {"dropout", false}, {"bidirectional", false}},
+        {{"input"}, {"h0", false}, {"lengths", false}}}},
+      {"RNN",
+       {Kind::RNN,
+        {{"input_size"}, {"hidden_size"}, {"num_layers", false}, {"nonlinearity", false},
+         {"bias", false}, {"batch_first", false}, {"dropout", false}, {"bidirectional", false}},
+        {{"input"}, {"h0", false}, {"lengths", false}}}},
+      {"LayerNorm",
+       {Kind::LayerNorm, {{"normalized_shape"}, {"eps", false}, {"elementwise_affine", false}, {"bias", false}},
+        {{"input"}}}},
+      {"Dropout", {Kind::Dropout, {{"p", false}, {"inplace", false}}, {{"input"}}}},
+  };
+  return specs;
+}
+
+bool isNone(const Expr *e) { return !e || (e->kind == Expr::Kind::Name && e->text == "none"); }
+
+/// Positive integer constructor argument.
+std::optional<int64_t> positive(Sema &s, const Expr &e, const char *what) {
+  auto v = s.evalInt(e, what);
+  if (v && *v <= 0) {
+    s.error(e.loc, std::string(what) + " must be positive, got " + std::to_string(*v));
+    return std::nullopt;
+  }
+  return v;
+}
+
+struct RecurrentConfig {
+  int64_t inputSize = 0;
+};
+
+/// LSTM/GRU/RNN constructor arguments into attributes; weights are added by the caller.
+std::optional<RecurrentConfig> recurrentAttrs(Sema &s, Kind kind, const std::vector<const Expr *> &a,
+                                              ir::Attrs &attrs) {
+  bool isRnn = kind == Kind::RNN;
+  auto arg = [&](size_t lstmIndex) { return a[isRnn && lstmIndex >= 3 ? lstmIndex + 1 : lstmIndex]; };
+  RecurrentConfig config;
+  auto in = positive(s, *a[0], "input_size");
+  auto hidden = in ? positive(s, *a[1], "hidden_size") : std::nullopt;
+  if (!hidden) return std::nullopt;
+  config.inputSize = *in;
+  attrs.Hidden = *hidden;
+  attrs.Layers = 1;
+  if (a[2]) {
+    auto layers = positive(s, *a[2], "num_layers");
+    if (!layers) return std::nullopt;
+    attrs.Layers = *layers;
+  }
+  attrs.HasBias = true;
+  const std::pair<size_t, bool ir::Attrs::*> flags[] = {
+      {3, &ir::Attrs::HasBias}, {4, &ir::Attrs::BatchFirst}, {6, &ir::Attrs::Bidirectional}};
+  for (auto [index, field] : flags)
+    if (const Expr *e = arg(index)) {
+      auto b = s.evalBool(*e, "this argument");
+      if (!b) return std::nullopt;
+      attrs.*field = *b;
+    }
+  if (const Expr *dropout = arg(5); dropout && !s.evalConst(*dropout)) return std::nullopt;
+  if (kind == Kind::LSTM && a[7]) {
+    auto proj = s.evalInt(*a[7], "proj_size");
+    if (!proj) return std::nullopt;
+    if (*proj != 0) {
+      s.error(a[7]->loc, "LSTM with proj_size is not supported");
+      return std::nullopt;
+    }
+  }
+  if (isRnn) {
+    attrs.Nonlinearity = "tanh";
+    if (const Expr *nl = a[3]) {
+      if (nl->kind != Expr::Kind::String || (nl->text != "tanh" && nl->text != "relu")) {
+        s.error(nl->loc, "nonlinearity must be \"tanh\" or \"relu\"");
+        return std::nullopt;
+      }
+      attrs.Nonlinearity = nl->text;
+    }
+  }
+  return config;
+}
+
+ir::Type f32(std::vector<int64_t> dims) {
+  ir::Type t{DType::F32, {}};
+  for (int64_t d : dims) t.shape.push_back(ir::Dim(d));
+  return t;
+}
+
+} // namespace
+
+bool Sema::declareLayer(const LayerDecl &decl) {
+  const Expr &ctor = *decl.constructor;
+  auto specIt = layerSpecs().find(ctor.text);
+  if (specIt == layerSpecs().end()) {
+    std::vector<std::string> names;
+    for (const auto &[n, spec] : layerSpecs()) names.push_back(n);
+    return error(ctor.loc, "unknown layer type '" + ctor.text + "'" + didYouMean(ctor.text, names));
+  }
+  const LayerSpec &spec = specIt->second;
+  auto args = bindArguments(ctor, spec.constructor);
+  if (!args) return false;
+  const auto &a = *args;
+  auto layer = std::make_unique<LayerInfo>();
+  layer->kind = spec.kind;
+  layer->name = decl.name;
+  layer->loc = decl.loc;
+  auto addWeight = [&](const std::string &suffix, std::vector<int64_t> dims) {
+    layer->weights.push_back(module().addWeight(decl.name + "." + suffix, f32(std::move(dims))));
+  };
+  switch (spec.kind) {
+  case Kind::Linear: {
+    auto in = positive(*this, *a[0], "in_features");
+    auto out = in ? positive(*this, *a[1], "out_features") : std::nullopt;
+    if (!out) return false;
+    bool bias = true;
+    if (a[2]) {
+      auto b = evalBool(*a[2], "bias");
+      if (!b) return false;
+      bias = *b;
+    }
+    addWeight("weight", {*out, *in});
+    if (bias) addWeight("bias", {*out});
+    break;
+  }
+  case Kind::Embedding: {
+    auto num = positive(*this, *a[0], "num_embeddings");
+    auto dim = num ? positive(*this, *a[1], "embedding_dim") : std::nullopt;
+    if (!dim) return false;
+    if (!isNone(a[2])) {
+      auto pad = evalInt(*a[2], "padding_idx");
+      if (!pad) return false;
+      if (*pad < -*num || *pad >= *num)
+        return error(a[2]->loc, "padding_idx must be within num_embeddings");
+    }
+    layer->numEmbeddings = *num;
+    addWeight("weight", {*num, *dim});
+    break;
+  }
+  case Kind::LSTM: case Kind::GRU: case Kind::RNN: {
+    auto config = recurrentAttrs(*this, spec.kind, a, layer->attrs);
+    if (!config) return false;
+    ir::Attrs &at = layer->attrs;
+    int64_t gates = spec.kind == Kind::LSTM ? 4 : spec.kind == Kind::GRU ? 3 : 1;
+    int64_t dirs = at.Bidirectional ? 2 : 1;
+    for (int64_t k = 0; k < at.Layers; ++k)
+      for (int64_t d = 0; d < dirs; ++d) {
+        std::string sfx = "_l" + std::to_string(k) + (d ? "_reverse" : "");
+        int64_t in = k == 0 ? config->inputSize : at.Hidden * dirs;
+        addWeight("weight_ih" + sfx, {gates * at.Hidden, in});
+        addWeight("weight_hh" + sfx, {gates * at.Hidden, at.Hidden});
+        if (at.HasBias) {
+          addWeight("bias_ih" + sfx, {gates * at.Hidden});
+          addWeight("bias_hh" + sfx, {gates * at.Hidden});
+        }
+      }
+    break;
+  }
+  case Kind::LayerNorm: {
+    std::vector<int64_t> shape;
+    if (a[0]->kind == Expr::Kind::List) {
+      for (const ExprPtr &e : a[0]->elements) {
+        auto d = positive(*this, *e, "normalized_shape");
+        if (!d) return false;
+        shape.push_back(*d);
+      }
+      if (shape.empty()) return error(a[0]->loc, "normalized_shape must not be empty");
+    } else {
+      auto d = positive(*this, *a[0], "normalized_shape");
+      if (!d) return false;
+      shape.push_back(*d);
+    }
+    layer->attrs.NormRank = int64_t(shape.size());
+    layer->attrs.Eps = 1e-5;
+    if (a[1]) {
+      auto eps = evalConst(*a[1]);
+      if (!eps) return false;
+      layer->attrs.Eps = eps->asDouble();
+    }
+    bool affine = true, bias = true;
+    if (a[2]) {
+      auto b = evalBool(*a[2], "elementwise_affine");
+      if (!b) return false;
+      affine = *b;
+    }
+    if (a[3]) {
+      auto b = evalBool(*a[3], "bias");
+      if (!b) return false;
+      bias = *b;
+    }
+    if (affine) {
+      addWeight("weight", shape);
+      if (bias) addWeight("bias", shape);
+    }
+    break;
+  }
+  case Kind::Dropout:
+    if (a[0]) {
+      auto p = evalConst(*a[0]);
+      if (!p) return false;
+      if (p->asDouble() < 0 || p->asDouble() > 1)
+        return error(a[0]->loc, "dropout probability must be between 0 and 1");
+    }
+    break;
+  }
+  Symbol s;
+  s.kind = Symbol::Kind::Layer;
+  s.loc = decl.loc;
+  s.layer = &addLayer(std::move(layer));
+  return declareGlobal(decl.name, decl.loc, s);
+}
+
+std::optional<std::vector<Operand>> Sema::lowerLayerCall(const Expr &call, LayerInfo &layer) {
+  const LayerSpec *spec = nullptr;
+  for (const auto &[n, sp] : layerSpecs())
+    if (sp.kind == layer.kind) spec = &sp;
+  auto args = bindArguments(call, spec->call);
+  if (!args) return std::nullopt;
+  const auto &a = *args;
+  auto x = lowerTensor(*a[0]);
+  if (!x) return std::nullopt;
+  auto wrap = [&](std::optional<std::vector<ir::Value *>> values) -> std::optional<std::vector<Operand>> {
+    if (!values) return std::nullopt;
+    std::vector<Operand> out;
+    for (ir::Value *v : *values) out.push_back(Operand{v, std::nullopt, call.loc});
+    return out;
+  };
+  std::vector<ir::Value *> operands = {*x};
+  switch (layer.kind) {
+  case Kind::Dropout: return wrap(std::vector<ir::Value *>{*x});
+  case Kind::Linear: case Kind::Embedding: case Kind::LayerNorm: {
+    operands.insert(operands.end(), layer.weights.begin(), layer.weights.end());
+    ir::OpKind op = layer.kind == Kind::Linear      ? ir::OpKind::Linear
+                    : layer.kind == Kind::Embedding ? ir::OpKind::Embedding
+                                                    : ir::OpKind::LayerNorm;
+    return wrap(emitMulti(op, operands, layer.attrs, call.loc));
+  }
+  case Kind::LSTM: case Kind::GRU: case Kind::RNN: {
+    ir::Attrs attrs = layer.attrs;
+    size_t lengthsIndex = layer.kind == Kind::LSTM ? 3 : 2;
+    if (layer.kind == Kind::LSTM && isNone(a[1]) != isNone(a[2])) {
+      error(call.loc, "'" + layer.name + "' needs both h0 and c0, or neither");
+      return std::nullopt;
+    }
+    for (size_t i = 1; i < lengthsIndex; ++i)
+      if (!isNone(a[i])) {
+        auto state = lowerTensor(*a[i]);
+        if (!state) return std::nullopt;
+        operands.push_back(*state);
+        attrs.HasInitialState = true;
+      }
+    if (!isNone(a[lengthsIndex])) {
+      auto lengths = lowerTensor(*a[lengthsIndex]);
+      if (!lengths) return std::nullopt;
+      operands.push_back(*lengths);
+      attrs.HasLengths = true;
+    }
+    operands.insert(operands.end(), layer.weights.begin(), layer.weights.end());
+    ir::OpKind op = layer.kind == Kind::LSTM ? ir::OpKind::LSTM
+                    : layer.kind == Kind::GRU ? ir::OpKind::GRU
+                                              : ir::OpKind::RNN;
+    return wrap(emitMulti(op, operands, attrs, call.loc));
+  }
+  }
+  return std::nullopt;
+}
+
+} // namespace attn::frontend

@@ -1,0 +1,249 @@
+// Declarations, the shared namespace, and statements of `fn` bodies.
+#include "frontend/Sema.h"
+
+#include "frontend/Parser.h"
+#include "ir/Verifier.h"
+
+#include <llvm/ADT/StringExtras.h>
+
+namespace attn::frontend {
+
+namespace {
+const char *kindName(Symbol::Kind k) {
+  switch (k) {
+  case Symbol::Kind::Let: return "let constant";
+  case Symbol::Kind::Dim: return "dim";
+  case Symbol::Kind::Layer: return "layer";
+  case Symbol::Kind::Param: return "param";
+  case Symbol::Kind::Value: return "value";
+  }
+  return "name";
+}
+} // namespace
+
+std::unique_ptr<ir::Module> compileModel(llvm::SourceMgr &sourceMgr, Diagnostics &diags,
+                                         const FrontendOptions &options) {
+  std::unique_ptr<Program> program = parseProgram(sourceMgr, diags);
+  if (!program) return nullptr;
+  Sema sema(diags, options);
+  std::unique_ptr<ir::Module> module = sema.lower(*program);
+  if (!module) return nullptr;
+  module->fileName =
+      sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBufferIdentifier().str();
+  if (Status s = ir::verifyModule(*module); !s) {
+    diags.error(program->modelLoc, "internal compiler error: " + s.message());
+    return nullptr;
+  }
+  return module;
+}
+
+const Symbol *Sema::lookup(const std::string &name) const {
+  if (auto it = locals_.find(name); it != locals_.end()) return &it->second;
+  if (auto it = globals_.find(name); it != globals_.end()) return &it->second;
+  return nullptr;
+}
+
+std::vector<std::string> Sema::visibleNames() const {
+  std::vector<std::string> names;
+  for (const auto &[n, s] : globals_) names.push_back(n);
+  for (const auto &[n, s] : locals_) names.push_back(n);
+  return names;
+}
+
+bool Sema::declareGlobal(const std::string &name, llvm::SMLoc loc, Symbol symbol) {
+  if (name == "_") return error(loc, "'_' cannot be declared; it only discards results");
+  if (auto it = globals_.find(name); it != globals_.end()) {
+    error(loc, "redefinition of '" + name + "'");
+    diags_.note(it->second.loc, "'" + name + "' was first declared here as a " +
+                                    kindName(it->second.kind));
+    return false;
+  }
+  symbol.loc = loc;
+  globals_.emplace(name, symbol);
+  return true;
+}
+
+std::optional<ConstValue> Sema::parseDefine(const std::string &name, const std::string &text) {
+  ConstValue v;
+  llvm::StringRef s(text);
+  if (!s.getAsInteger(10, v.intValue)) return v;
+  if (!s.getAsDouble(v.floatValue)) {
+    v.isFloat = true;
+    return v;
+  }
+  diags_.error({}, "-D " + name + "=" + text + ": the value is not a number");
+  return std::nullopt;
+}
+
+bool Sema::declareLet(const LetDecl &decl) {
+  std::optional<ConstValue> value;
+  for (const auto &[name, text] : options_.defines)
+    if (name == decl.name) {
+      defineUsed_[name] = true;
+      value = parseDefine(name, text);
+      if (!value) return false;
+    }
+  if (!value) value = evalConst(*decl.value);
+  if (!value) return false;
+  Symbol s;
+  s.kind = Symbol::Kind::Let;
+  s.loc = decl.loc;
+  s.constant = *value;
+  return declareGlobal(decl.name, decl.loc, s);
+}
+
+bool Sema::declareParam(const ParamDecl &decl) {
+  std::optional<ir::Type> type = evalType(decl.type, /*allowSymbolic=*/false);
+  if (!type) return false;
+  Symbol s;
+  s.kind = Symbol::Kind::Param;
+  s.loc = decl.loc;
+  s.value = module_->addWeight(decl.name, *type);
+  return declareGlobal(decl.name, decl.loc, s);
+}
+
+std::unique_ptr<ir::Module> Sema::lower(const Program &program) {
+  module_ = std::make_unique<ir::Module>();
+  module_->name = program.modelName;
+  // Constants and dims first so that layers, params and signatures may use
+  // them wherever they are declared; lets see only earlier lets.
+  for (const Decl &d : program.decls) {
+    bool ok = true;
+    if (auto *let = std::get_if<LetDecl>(&d)) ok = declareLet(*let);
+    else if (auto *dims = std::get_if<DimDecl>(&d))
+      for (const auto &[name, loc] : dims->names)
+        ok = ok && declareGlobal(name, loc, Symbol{Symbol::Kind::Dim, loc});
+    if (!ok) return nullptr;
+  }
+  for (const auto &[name, text] : options_.defines)
+    if (!defineUsed_[name]) {
+      std::vector<std::string> lets;
+      for (const auto &[n, s] : globals_)
+        if (s.kind == Symbol::Kind::Let) lets.push_back(n);
+      diags_.error({}, "-D " + name + ": the model has no let named '" + name + "'" +
+                           didYouMean(name, lets));
+      return nullptr;
+    }
+  // Weights in declaration order: the order of the PyTorch state_dict.
+  for (const Decl &d : program.decls) {
+    bool ok = true;
+    if (auto *layer = std::get_if<LayerDecl>(&d)) ok = declareLayer(*layer);
+    else if (auto *param = std::get_if<ParamDecl>(&d)) ok = declareParam(*param);
+    if (!ok) return nullptr;
+  }
+  for (const Decl &d : program.decls)
+    if (auto *fn = std::get_if<FnDecl>(&d))
+      if (!lowerFunction(*fn)) return nullptr;
+  if (module_->functions.empty()) {
+    error(program.modelLoc, "model '" + program.modelName + "' has no fn: nothing to compile");
+    return nullptr;
+  }
+  return std::move(module_);
+}
+
+bool Sema::bindLocal(const std::string &name, llvm::SMLoc loc, ir::Value *value) {
+  if (auto it = globals_.find(name); it != globals_.end()) {
+    error(loc, "'" + name + "' is already a " + kindName(it->second.kind) +
+                   "; a value cannot take its name");
+    diags_.note(it->second.loc, "'" + name + "' is declared here");
+    return false;
+  }
+  if (value->name.empty() && !value->isWeight() && !value->isArgument()) value->name = name;
+  Symbol s;
+  s.kind = Symbol::Kind::Value;
+  s.loc = loc;
+  s.value = value;
+  locals_[name] = s;
+  return true;
+}
+
+bool Sema::lowerFunction(const FnDecl &fn) {
+  if (module_->findFunction(fn.name)) return error(fn.loc, "redefinition of fn '" + fn.name + "'");
+  if (globals_.count(fn.name))
+    return error(fn.loc, "fn '" + fn.name + "' has the name of a " +
+                             std::string(kindName(globals_[fn.name].kind)));
+  locals_.clear();
+  graph_ = module_->addFunction(fn.name);
+  graph_->loc = irLoc(fn.loc);
+  for (const TypedName &p : fn.params) {
+    if (locals_.count(p.name)) return error(p.loc, "duplicate argument '" + p.name + "'");
+    std::optional<ir::Type> type = evalType(p.type, /*allowSymbolic=*/true);
+    if (!type) return false;
+    if (!bindLocal(p.name, p.loc, graph_->addArgument(p.name, *type))) return false;
+  }
+  for (const TypedName &r : fn.results) {
+    for (const ir::GraphResult &prev : graph_->results)
+      if (prev.name == r.name) return error(r.loc, "duplicate result name '" + r.name + "'");
+    std::optional<ir::Type> type = evalType(r.type, /*allowSymbolic=*/true);
+    if (!type) return false;
+    graph_->results.push_back({r.name, *type, nullptr});
+  }
+  bool returned = false;
+  for (const Stmt &stmt : fn.body) {
+    if (returned) {
+      llvm::SMLoc loc = std::holds_alternative<ReturnStmt>(stmt)
+                            ? std::get<ReturnStmt>(stmt).loc
+                            : std::get<AssignStmt>(stmt).targets.front().second;
+      return error(loc, "statement after 'return': return must be the last statement of fn '" +
+                            fn.name + "'");
+    }
+    if (auto *assign = std::get_if<AssignStmt>(&stmt)) {
+      if (!lowerAssign(*assign)) return false;
+    } else {
+      if (!lowerReturn(std::get<ReturnStmt>(stmt), fn)) return false;
+      returned = true;
+    }
+  }
+  if (!returned) return error(fn.closeBraceLoc, "fn '" + fn.name + "' has no return statement");
+  return true;
+}
+
+bool Sema::lowerAssign(const AssignStmt &stmt) {
+  std::optional<std::vector<Operand>> values = lowerMulti(*stmt.value);
+  if (!values) return false;
+  if (values->size() != stmt.targets.size())
+    return error(stmt.targets.front().second,
+                 "cannot assign " + std::to_string(values->size()) + " value" +
+                     (values->size() == 1 ? "" : "s") + " to " +
+                     std::to_string(stmt.targets.size()) + " name" +
+                     (stmt.targets.size() == 1 ? "" : "s"));
+  for (size_t i = 0; i < values->size(); ++i) {
+    const auto &[name, loc] = stmt.targets[i];
+    if (name == "_") continue;
+    const Operand &o = (*values)[i];
+    ir::Value *v = o.isLiteral() ? materialize(o, o.literal->isFloat ? DType::F32 : DType::I64) : o.value;
+    if (!bindLocal(name, loc, v)) return false;
+  }
+  return true;
+}
+
+bool Sema::lowerReturn(const ReturnStmt &stmt, const FnDecl &fn) {
+  std::vector<Operand> values;
+  for (const ExprPtr &e : stmt.values) {
+    auto lowered = stmt.values.size() == 1 ? lowerMulti(*e) : std::nullopt;
+    if (stmt.values.size() == 1 && !lowered) return false;
+    if (stmt.values.size() != 1) {
+      auto one = lowerExpr(*e);
+      if (!one) return false;
+      lowered = std::vector<Operand>{*one};
+    }
+    values.insert(values.end(), lowered->begin(), lowered->end());
+  }
+  auto &results = graph_->results;
+  if (values.size() != results.size())
+    return error(stmt.loc, "fn '" + fn.name + "' declares " + std::to_string(results.size()) +
+                               " result" + (results.size() == 1 ? "" : "s") + " but returns " +
+                               std::to_string(values.size()));
+  for (size_t i = 0; i < values.size(); ++i) {
+    const Operand &o = values[i];
+    ir::Value *v = o.isLiteral() ? materialize(o, results[i].declaredType.dtype) : o.value;
+    if (v->type != results[i].declaredType)
+      return error(o.loc, "result '" + results[i].name + "' is declared " +
+                              results[i].declaredType.str() + " but the returned value is " +
+                              v->type.str());
+    results[i].value = v;
+  }
+  return true;
+}
+
+} // namespace attn::frontend

@@ -1,0 +1,222 @@
+// Expressions: names, literals, operators and calls, with PyTorch's type
+// promotion. A literal (or a `let` used as a value) stays untyped until it
+// meets a tensor, whose dtype it takes (a float literal with an integer tensor
+// gives f32, as in PyTorch); two literals fold at compile time.
+#include "frontend/Sema.h"
+
+namespace attn::frontend {
+
+namespace {
+
+DType literalDType(const ConstValue &c) { return c.isFloat ? DType::F32 : DType::I64; }
+
+/// The common dtype of a binary operation (PyTorch's promotion: a float wins;
+/// a zero-dim integer tensor does not widen an integer tensor of rank >= 1).
+DType promote(const Operand &a, const Operand &b) {
+  if (a.isLiteral() && b.isLiteral())
+    return a.literal->isFloat || b.literal->isFloat ? DType::F32 : DType::I64;
+  if (a.isLiteral() || b.isLiteral()) {
+    const Operand &lit = a.isLiteral() ? a : b, &t = a.isLiteral() ? b : a;
+    DType dt = t.value->type.dtype;
+    if (lit.literal->isFloat && !isFloat(dt)) return DType::F32;
+    if (dt == DType::Bool) return DType::I64;
+    return dt;
+  }
+  DType x = a.value->type.dtype, y = b.value->type.dtype;
+  if (x == y) return x;
+  if (x == DType::F32 || y == DType::F32) return DType::F32;
+  if (x == DType::Bool) return y;
+  if (y == DType::Bool) return x;
+  if (a.value->type.isScalar() && !b.value->type.isScalar()) return y;
+  if (b.value->type.isScalar() && !a.value->type.isScalar()) return x;
+  return DType::I64;
+}
+
+std::optional<ConstValue> foldLiterals(ir::OpKind op, ConstValue a, ConstValue b) {
+  ConstValue r;
+  if (op == ir::OpKind::Div || a.isFloat || b.isFloat) {
+    r.isFloat = true;
+    double x = a.asDouble(), y = b.asDouble();
+    r.floatValue = op == ir::OpKind::Add   ? x + y
+                   : op == ir::OpKind::Sub ? x - y
+                   : op == ir::OpKind::Mul ? x * y
+                                           : x / y;
+    return r;
+  }
+  int64_t z;
+  bool overflow = op == ir::OpKind::Add   ? __builtin_add_overflow(a.intValue, b.intValue, &z)
+                  : op == ir::OpKind::Sub ? __builtin_sub_overflow(a.intValue, b.intValue, &z)
+                                          : __builtin_mul_overflow(a.intValue, b.intValue, &z);
+  if (overflow) return std::nullopt;
+  r.intValue = z;
+  return r;
+}
+
+ir::OpKind binaryOpKind(char op) {
+  switch (op) {
+  case '+': return ir::OpKind::Add;
+  case '-': return ir::OpKind::Sub;
+  case '*': return ir::OpKind::Mul;
+  case '/': return ir::OpKind::Div;
+  default: return ir::OpKind::MatMul;
+  }
+}
+
+} // namespace
+
+ir::Value *Sema::emit(ir::OpKind op, std::vector<ir::Value *> operands, ir::Attrs attrs,
+                      llvm::SMLoc loc) {
+  auto results = emitMulti(op, std::move(operands), std::move(attrs), loc);
+  return results ? results->front() : nullptr;
+}
+
+std::optional<std::vector<ir::Value *>> Sema::emitMulti(ir::OpKind op,
+                                                        std::vector<ir::Value *> operands,
+                                                        ir::Attrs attrs, llvm::SMLoc loc) {
+  ir::Builder builder(*graph_);
+  auto node = builder.create(op, std::move(operands), std::move(attrs), irLoc(loc));
+  if (!node) {
+    error(loc, node.message());
+    return std::nullopt;
+  }
+  return (*node)->results;
+}
+
+ir::Value *Sema::materialize(const Operand &o, DType dtype) {
+  if (!o.isLiteral()) return castTo(o.value, dtype, o.loc);
+  return ir::Builder(*graph_).constant(o.literal->asDouble(), dtype, irLoc(o.loc));
+}
+
+ir::Value *Sema::castTo(ir::Value *v, DType dtype, llvm::SMLoc loc) {
+  if (v->type.dtype == dtype) return v;
+  ir::Attrs a;
+  a.DType = dtype;
+  return emit(ir::OpKind::Cast, {v}, a, loc);
+}
+
+std::optional<ir::Value *> Sema::lowerTensor(const Expr &e) {
+  auto o = lowerExpr(e);
+  if (!o) return std::nullopt;
+  if (o->isLiteral()) return materialize(*o, literalDType(*o->literal));
+  return o->value;
+}
+
+std::optional<Operand> Sema::binary(ir::OpKind op, Operand lhs, Operand rhs, llvm::SMLoc loc) {
+  if (lhs.isLiteral() && rhs.isLiteral()) {
+    if (op == ir::OpKind::MatMul) {
+      error(loc, "'@' needs tensor operands, not numbers");
+      return std::nullopt;
+    }
+    auto folded = foldLiterals(op, *lhs.literal, *rhs.literal);
+    if (!folded) {
+      error(loc, "integer overflow in a constant expression");
+      return std::nullopt;
+    }
+    return Operand{nullptr, folded, loc};
+  }
+  if (op == ir::OpKind::MatMul && (lhs.isLiteral() || rhs.isLiteral())) {
+    error(loc, "'@' needs tensor operands, not a number");
+    return std::nullopt;
+  }
+  DType dtype = op == ir::OpKind::Div ? DType::F32 : promote(lhs, rhs);
+  ir::Value *a = materialize(lhs, dtype), *b = materialize(rhs, dtype);
+  if (!a || !b) return std::nullopt;
+  ir::Value *r = emit(op, {a, b}, {}, loc);
+  if (!r) return std::nullopt;
+  return Operand{r, std::nullopt, loc};
+}
+
+std::optional<std::vector<Operand>> Sema::lowerMulti(const Expr &e) {
+  if (e.kind != Expr::Kind::Call) {
+    auto o = lowerExpr(e);
+    if (!o) return std::nullopt;
+    return std::vector<Operand>{*o};
+  }
+  const Symbol *s = lookup(e.text);
+  if (s && s->kind == Symbol::Kind::Layer) return lowerLayerCall(e, *s->layer);
+  if (!s && isBuiltin(e.text)) return lowerBuiltin(e);
+  if (s) {
+    error(e.loc, "'" + e.text + "' is not a layer or a function, it cannot be called");
+    return std::nullopt;
+  }
+  std::vector<std::string> callables = builtinNames();
+  for (const auto &l : layers_) callables.push_back(l->name);
+  error(e.loc, "unknown function '" + e.text + "'" + didYouMean(e.text, callables));
+  return std::nullopt;
+}
+
+std::optional<Operand> Sema::lowerExpr(const Expr &e) {
+  switch (e.kind) {
+  case Expr::Kind::Integer: case Expr::Kind::Float:
+    return Operand{nullptr, evalConst(e), e.loc};
+  case Expr::Kind::Bool:
+    return Operand{ir::Builder(*graph_).constant(e.boolValue ? 1 : 0, DType::Bool, irLoc(e.loc)),
+                   std::nullopt, e.loc};
+  case Expr::Kind::String:
+    error(e.loc, "a string is not a tensor value");
+    return std::nullopt;
+  case Expr::Kind::List:
+    error(e.loc, "a list is not a tensor value here");
+    return std::nullopt;
+  case Expr::Kind::Name: {
+    if (e.text == "_") {
+      error(e.loc, "'_' discards a result; it cannot be read");
+      return std::nullopt;
+    }
+    const Symbol *s = lookup(e.text);
+    if (!s) {
+      error(e.loc, "unknown name '" + e.text + "'" + didYouMean(e.text, visibleNames()));
+      return std::nullopt;
+    }
+    switch (s->kind) {
+    case Symbol::Kind::Let: return Operand{nullptr, s->constant, e.loc};
+    case Symbol::Kind::Dim: {
+      ir::Attrs a;
+      a.Symbol = e.text;
+      ir::Value *v = emit(ir::OpKind::DimValue, {}, a, e.loc);
+      if (!v) return std::nullopt;
+      return Operand{v, std::nullopt, e.loc};
+    }
+    case Symbol::Kind::Param: case Symbol::Kind::Value:
+      return Operand{s->value, std::nullopt, e.loc};
+    case Symbol::Kind::Layer:
+      error(e.loc, "'" + e.text + "' is a layer; call it, as in " + e.text + "(x)");
+      return std::nullopt;
+    }
+    return std::nullopt;
+  }
+  case Expr::Kind::Negate: {
+    auto o = lowerExpr(*e.elements[0]);
+    if (!o) return std::nullopt;
+    if (o->isLiteral()) {
+      if (o->literal->isFloat) o->literal->floatValue = -o->literal->floatValue;
+      else o->literal->intValue = -o->literal->intValue;
+      o->loc = e.loc;
+      return o;
+    }
+    ir::Value *v = emit(ir::OpKind::Neg, {o->value}, {}, e.loc);
+    if (!v) return std::nullopt;
+    return Operand{v, std::nullopt, e.loc};
+  }
+  case Expr::Kind::Binary: {
+    auto lhs = lowerExpr(*e.elements[0]);
+    if (!lhs) return std::nullopt;
+    auto rhs = lowerExpr(*e.elements[1]);
+    if (!rhs) return std::nullopt;
+    return binary(binaryOpKind(e.op), *lhs, *rhs, e.loc);
+  }
+  case Expr::Kind::Call: {
+    auto values = lowerMulti(e);
+    if (!values) return std::nullopt;
+    if (values->size() != 1) {
+      error(e.loc, "'" + e.text + "' returns " + std::to_string(values->size()) +
+                       " values; assign them with `a, b, ... = " + e.text + "(...)`");
+      return std::nullopt;
+    }
+    return values->front();
+  }
+  }
+  return std::nullopt;
+}
+
+} // namespace attn::frontend

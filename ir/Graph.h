@@ -1,0 +1,107 @@
+// The graph IR: a Module holds the weights (named constant values) and one
+// Graph per entry point. A Graph is typed SSA dataflow: arguments, Nodes in
+// topological order, and named results. Every Node keeps its source location.
+#pragma once
+
+#include "ir/Ops.h"
+#include "ir/Type.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace attn::ir {
+
+class Node;
+
+/// A position in the model file (1-based; 0 when synthesised).
+struct SourceLoc {
+  uint32_t line = 0;
+  uint32_t column = 0;
+  bool isValid() const { return line != 0; }
+};
+
+/// An SSA value: a function argument, a module weight, or a node result.
+class Value {
+public:
+  enum class Kind : uint8_t { Argument, Weight, NodeResult };
+
+  Kind kind;
+  Type type;
+  std::string name;        // argument/weight name, or a hint for printing results
+  Node *def = nullptr;     // for NodeResult
+  unsigned index = 0;      // argument position or result index
+
+  bool isWeight() const { return kind == Kind::Weight; }
+  bool isArgument() const { return kind == Kind::Argument; }
+};
+
+class Node {
+public:
+  OpKind op;
+  std::vector<Value *> operands;
+  std::vector<Value *> results;
+  Attrs attrs;
+  SourceLoc loc;
+
+  Value *result(unsigned i = 0) const { return results[i]; }
+  Value *operand(unsigned i) const { return operands[i]; }
+};
+
+/// A named function result.
+struct GraphResult {
+  std::string name;
+  Type declaredType;
+  Value *value = nullptr;
+};
+
+/// One entry point (`fn`).
+class Graph {
+public:
+  std::string name;
+  SourceLoc loc;
+  std::vector<Value *> arguments;
+  std::vector<GraphResult> results;
+
+  Value *addArgument(const std::string &argName, Type type);
+  /// Appends a node whose result types are already known (see Builder for
+  /// the checked way to create nodes).
+  Node *appendNode(OpKind op, std::vector<Value *> operands, const std::vector<Type> &resultTypes,
+                   Attrs attrs, SourceLoc loc);
+  /// Inserts a node before `before` (nullptr: at the end).
+  Node *insertNode(Node *before, OpKind op, std::vector<Value *> operands,
+                   const std::vector<Type> &resultTypes, Attrs attrs, SourceLoc loc);
+  void eraseNode(Node *node);
+  /// Replaces every use of `from` (operands and results) by `to`.
+  void replaceAllUses(Value *from, Value *to);
+  /// Nodes that use `v` as an operand, in order.
+  std::vector<Node *> users(const Value *v) const;
+  /// Number of uses of `v` (operands plus graph results).
+  size_t useCount(const Value *v) const;
+
+  const std::vector<std::unique_ptr<Node>> &nodes() const { return nodes_; }
+
+private:
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::vector<std::unique_ptr<Value>> values_;
+  Value *newValue(Value::Kind kind, Type type, std::string name);
+};
+
+/// A weight the model declares: its state_dict name and type (constant dims).
+class Module {
+public:
+  std::string name;
+  std::string fileName;
+  std::vector<std::unique_ptr<Graph>> functions;
+
+  Value *addWeight(const std::string &weightName, Type type);
+  Value *findWeight(const std::string &weightName) const;
+  const std::vector<std::unique_ptr<Value>> &weights() const { return weights_; }
+  Graph *addFunction(const std::string &fnName);
+  Graph *findFunction(const std::string &fnName) const;
+
+private:
+  std::vector<std::unique_ptr<Value>> weights_;
+};
+
+} // namespace attn::ir

@@ -1,0 +1,86 @@
+// The op and attribute tables, expanded from ops.def and attrs.def.
+#include "ir/Ops.h"
+
+#include <cassert>
+#include <cstdio>
+
+namespace attn::ir {
+
+namespace {
+#define A(Name) attrBit(AttrKind::Name)
+const OpInfo kOpInfos[] = {
+#define OP(Kind, mnemonic, minOps, maxOps, numResults, traits, attrs)                        \
+  {OpKind::Kind, mnemonic, minOps, maxOps, numResults, traits, attrs},
+#include "ir/ops.def"
+};
+#undef A
+
+std::string toText(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  std::string s = buf;
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0"; // keep floats visibly float
+  return s;
+}
+std::string toText(attn::DType t) { return std::string(dtypeName(t)); }
+std::string toText(const std::string &s) { return "\"" + s + "\""; }
+std::string toText(const std::optional<int64_t> &v) { return v ? std::to_string(*v) : "all"; }
+std::string toText(int64_t v) { return std::to_string(v); }
+std::string toText(bool v) { return v ? "true" : "false"; }
+std::string toText(const Dim &d) { return d.str(); }
+std::string toText(const DimList &d) { return dimsToString(d); }
+std::string toText(const std::vector<int64_t> &v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  return s + "]";
+}
+} // namespace
+
+const OpInfo &opInfo(OpKind kind) {
+  const OpInfo &info = kOpInfos[unsigned(kind)];
+  assert(info.kind == kind && "ops.def expansion out of order");
+  return info;
+}
+
+std::optional<OpKind> opKindFromMnemonic(std::string_view m) {
+  for (const OpInfo &info : kOpInfos)
+    if (info.mnemonic == m) return info.kind;
+  return std::nullopt;
+}
+
+const std::vector<OpKind> &allOpKinds() {
+  static const std::vector<OpKind> kinds = [] {
+    std::vector<OpKind> v;
+    for (const OpInfo &info : kOpInfos) v.push_back(info.kind);
+    return v;
+  }();
+  return kinds;
+}
+
+std::string_view attrName(AttrKind kind) {
+  switch (kind) {
+#define ATTR(Name, Type, printed)                                                            \
+  case AttrKind::Name: return printed;
+#include "ir/attrs.def"
+  }
+  return "?";
+}
+
+std::string attrValueToString(const Attrs &attrs, AttrKind kind) {
+  switch (kind) {
+#define ATTR(Name, Type, printed)                                                            \
+  case AttrKind::Name: return toText(attrs.Name);
+#include "ir/attrs.def"
+  }
+  return "?";
+}
+
+const std::vector<AttrKind> &allAttrKinds() {
+  static const std::vector<AttrKind> kinds = {
+#define ATTR(Name, Type, printed) AttrKind::Name,
+#include "ir/attrs.def"
+  };
+  return kinds;
+}
+
+} // namespace attn::ir

@@ -1,0 +1,104 @@
+// Printer for the IR text form:
+//
+//   model NAME
+//   weight @embedding.weight : f32[8000, 128]
+//   fn forward(%tokens: i64[B, T]) -> (logits: f32[B, 2]) {
+//     %x = embedding(%tokens, @embedding.weight) : f32[B, T, 128]
+//     %out, %1, %2 = lstm(%x, ...) {hidden_size = 12, ...} : f32[...], ...
+//     return %logits
+//   }
+//
+// Values print under their source names where they have one (a rebinding
+// gets `.1`, `.2`), otherwise as numbers in order of definition.
+#include "ir/Printer.h"
+
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace attn::ir {
+
+namespace {
+
+class Namer {
+public:
+  std::string name(const Value *v) {
+    if (v->isWeight()) return "@" + v->name;
+    auto it = names_.find(v);
+    if (it != names_.end()) return it->second;
+    std::string n;
+    if (v->name.empty()) {
+      while (taken_.count(std::to_string(next_))) ++next_;
+      n = std::to_string(next_++);
+    } else {
+      n = v->name;
+      for (int i = 1; taken_.count(n); ++i) n = v->name + "." + std::to_string(i);
+    }
+    taken_.insert(n);
+    return names_[v] = "%" + n;
+  }
+
+private:
+  std::map<const Value *, std::string> names_;
+  std::set<std::string> taken_;
+  unsigned next_ = 0;
+};
+
+void printAttrs(const Node &n, std::ostream &os) {
+  bool first = true;
+  for (AttrKind k : allAttrKinds()) {
+    if (!hasAttr(n.op, k)) continue;
+    if (k == AttrKind::Axis && !n.attrs.Axis) continue; // reduce over all axes
+    os << (first ? " {" : ", ") << attrName(k) << " = " << attrValueToString(n.attrs, k);
+    first = false;
+  }
+  if (!first) os << "}";
+}
+
+} // namespace
+
+void printGraph(const Module &, const Graph &g, std::ostream &os) {
+  Namer namer;
+  os << "fn " << g.name << "(";
+  for (size_t i = 0; i < g.arguments.size(); ++i)
+    os << (i ? ", " : "") << namer.name(g.arguments[i]) << ": " << g.arguments[i]->type.str();
+  os << ") -> (";
+  for (size_t i = 0; i < g.results.size(); ++i)
+    os << (i ? ", " : "") << g.results[i].name << ": " << g.results[i].declaredType.str();
+  os << ") {\n";
+  for (const auto &n : g.nodes()) {
+    os << "  ";
+    for (size_t i = 0; i < n->results.size(); ++i)
+      os << (i ? ", " : "") << namer.name(n->results[i]);
+    os << " = " << mnemonic(n->op) << "(";
+    for (size_t i = 0; i < n->operands.size(); ++i)
+      os << (i ? ", " : "") << namer.name(n->operands[i]);
+    os << ")";
+    printAttrs(*n, os);
+    os << " : ";
+    for (size_t i = 0; i < n->results.size(); ++i)
+      os << (i ? ", " : "") << n->results[i]->type.str();
+    os << "\n";
+  }
+  os << "  return";
+  for (size_t i = 0; i < g.results.size(); ++i)
+    os << (i ? ", " : " ") << namer.name(g.results[i].value);
+  os << "\n}\n";
+}
+
+void printModule(const Module &m, std::ostream &os) {
+  os << "model " << m.name << "\n";
+  for (const auto &w : m.weights()) os << "weight @" << w->name << " : " << w->type.str() << "\n";
+  for (const auto &f : m.functions) {
+    os << "\n";
+    printGraph(m, *f, os);
+  }
+}
+
+std::string moduleToString(const Module &m) {
+  std::ostringstream os;
+  printModule(m, os);
+  return os.str();
+}
+
+} // namespace attn::ir

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds attnc and runs every test (GoogleTest unit tests and lit/FileCheck
+# tests, through ctest): first the release build, then the same suite under
+# AddressSanitizer and UndefinedBehaviorSanitizer. `--quick` skips the latter.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+# oneDNN's OpenMP threads spin next to a busy process on 2 cores.
+export OMP_WAIT_POLICY=passive OMP_NUM_THREADS=1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+"$root/scripts/build.sh" release
+ctest --test-dir "$root/build" --output-on-failure -j2
+if [ "${1:-}" != "--quick" ]; then
+  "$root/scripts/build.sh" asan
+  ctest --test-dir "$root/build-asan" --output-on-failure -j2
+fi

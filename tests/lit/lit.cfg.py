@@ -1,0 +1,20 @@
+# lit configuration for attnc's FileCheck tests. Each .attn/.test file under
+# tests/lit is a test; RUN lines use attnc, FileCheck, not and %examples.
+import os
+import lit.formats
+
+config.name = "attnc"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".attn", ".test"]
+config.excludes = ["Inputs"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.attn_binary_dir, "tests", "lit")
+
+tools = os.path.join(config.attn_binary_dir, "tools", "attnc")
+config.environment["PATH"] = os.pathsep.join(
+    [tools, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
+for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "OMP_NUM_THREADS", "OMP_WAIT_POLICY"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+config.substitutions.append(("%examples", os.path.join(config.attn_source_dir, "examples")))
+config.substitutions.append(("%golden", os.path.join(config.attn_source_dir, "tests", "golden")))

@@ -1,0 +1,81 @@
+// Model loading and output writing for the attnc subcommands.
+#include "tools/attnc/Driver.h"
+
+#include <llvm/Support/FileSystem.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/Path.h>
+#include <llvm/Support/WithColor.h>
+#include <llvm/Support/raw_ostream.h>
+
+namespace attn::tool {
+
+void reportError(const std::string &message) {
+  llvm::WithColor::error(llvm::errs(), "attnc") << message << "\n";
+}
+
+bool parseDefines(const std::vector<std::string> &raw,
+                  std::vector<std::pair<std::string, std::string>> &out) {
+  for (const std::string &d : raw) {
+    auto eq = d.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == d.size()) {
+      reportError("-D expects name=value, got '" + d + "'");
+      return false;
+    }
+    out.emplace_back(d.substr(0, eq), d.substr(eq + 1));
+  }
+  return true;
+}
+
+std::unique_ptr<LoadedModel> loadModel(const std::string &path,
+                                       const std::vector<std::string> &defines) {
+  auto loaded = std::make_unique<LoadedModel>();
+  frontend::FrontendOptions options;
+  if (!parseDefines(defines, options.defines)) return nullptr;
+  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/true);
+  if (!buffer) {
+    reportError("cannot read model '" + path + "': " + buffer.getError().message());
+    return nullptr;
+  }
+  loaded->sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+  frontend::Diagnostics diags(loaded->sourceMgr, llvm::errs());
+  loaded->module = frontend::compileModel(loaded->sourceMgr, diags, options);
+  if (!loaded->module) return nullptr;
+  return loaded;
+}
+
+bool writeOutput(const std::string &path, const std::string &text) {
+  if (path == "-") {
+    llvm::outs() << text;
+    llvm::outs().flush();
+    return true;
+  }
+  llvm::SmallString<256> temp;
+  int fd;
+  llvm::SmallString<256> model(path);
+  llvm::sys::path::remove_filename(model);
+  if (model.empty()) model = ".";
+  llvm::sys::path::append(model, llvm::sys::path::filename(path) + ".tmp-%%%%%%");
+  if (auto ec = llvm::sys::fs::createUniqueFile(model, fd, temp)) {
+    reportError("cannot write '" + path + "': " + ec.message());
+    return false;
+  }
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << text;
+    os.close();
+    if (os.has_error()) {
+      reportError("cannot write '" + path + "': " + os.error().message());
+      os.clear_error();
+      llvm::sys::fs::remove(temp);
+      return false;
+    }
+  }
+  if (auto ec = llvm::sys::fs::rename(temp, path)) {
+    reportError("cannot write '" + path + "': " + ec.message());
+    llvm::sys::fs::remove(temp);
+    return false;
+  }
+  return true;
+}
+
+} // namespace attn::tool

@@ -1,0 +1,40 @@
+// What every attnc subcommand shares: loading a model file through the
+// frontend (with -D overrides) and writing output files atomically.
+#pragma once
+
+#include "frontend/Sema.h"
+#include "ir/Graph.h"
+
+#include <llvm/Support/SourceMgr.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace attn::tool {
+
+/// Exit codes (interfaces.md).
+enum ExitCode { kSuccess = 0, kUserError = 1, kUsageError = 2 };
+
+/// A parsed, checked model and the source manager its locations point into.
+struct LoadedModel {
+  llvm::SourceMgr sourceMgr;
+  std::unique_ptr<ir::Module> module;
+};
+
+/// Parses -D strings ("name=value"); prints an error and returns false on a bad one.
+bool parseDefines(const std::vector<std::string> &raw,
+                  std::vector<std::pair<std::string, std::string>> &out);
+
+/// Reads and compiles MODEL; prints diagnostics to stderr and returns nullptr on error.
+std::unique_ptr<LoadedModel> loadModel(const std::string &path,
+                                       const std::vector<std::string> &defines);
+
+/// Writes `text` to `path` ("-" = stdout) via a temporary file and rename, so
+/// a failure leaves nothing half-written.
+bool writeOutput(const std::string &path, const std::string &text);
+
+/// "attnc: error: MESSAGE" on stderr.
+void reportError(const std::string &message);
+
+} // namespace attn::tool

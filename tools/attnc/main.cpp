@@ -1,0 +1,106 @@
+// attnc: check, compile, run and benchmark attn model files (interfaces.md).
+// Options are LLVM cl options grouped by subcommand; the exit status is 0 on
+// success, 1 for an error in the user's model, weights or inputs, 2 for bad
+// command-line usage.
+#include "ir/Printer.h"
+#include "tools/attnc/Driver.h"
+
+#include <dnnl.h>
+#include <llvm/Config/llvm-config.h>
+#include <llvm/Support/CommandLine.h>
+#include <llvm/Support/InitLLVM.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <sstream>
+
+using namespace llvm;
+using namespace attn::tool;
+
+namespace {
+
+cl::OptionCategory attncCategory("attnc options");
+
+cl::SubCommand checkCmd("check", "Parse, resolve, type- and shape-check a model");
+cl::SubCommand compileCmd("compile", "Compile a model and emit one stage of it");
+cl::SubCommand runCmd("run", "Compile and run one function of a model");
+cl::SubCommand initWeightsCmd("init-weights", "Write PyTorch-initialised weights for a model");
+cl::SubCommand benchCmd("bench", "Time a compiled model on random inputs");
+
+cl::opt<std::string> modelPath(cl::Positional, cl::desc("MODEL.attn"), cl::Required,
+                               cl::sub(checkCmd), cl::sub(compileCmd), cl::sub(runCmd),
+                               cl::sub(initWeightsCmd), cl::sub(benchCmd), cl::cat(attncCategory));
+cl::list<std::string> defines("D", cl::Prefix, cl::desc("Override a let: -D name=value"),
+                              cl::value_desc("name=value"), cl::sub(checkCmd), cl::sub(compileCmd),
+                              cl::sub(runCmd), cl::sub(initWeightsCmd), cl::sub(benchCmd),
+                              cl::cat(attncCategory));
+cl::opt<bool> listWeights("list-weights",
+                          cl::desc("Print every expected weight's name, dtype and shape"),
+                          cl::sub(checkCmd), cl::cat(attncCategory));
+cl::opt<std::string> weightsPath("weights", cl::desc("Weights (safetensors)"),
+                                 cl::value_desc("file"), cl::sub(checkCmd), cl::sub(compileCmd),
+                                 cl::sub(runCmd), cl::sub(benchCmd), cl::cat(attncCategory));
+
+enum class EmitKind { IR, OptIR, Dot, LLVM, Asm, Obj };
+cl::opt<EmitKind> emitKind(
+    "emit", cl::desc("What to emit"), cl::Required, cl::sub(compileCmd),
+    cl::values(clEnumValN(EmitKind::IR, "ir", "the graph IR as parsed"),
+               clEnumValN(EmitKind::OptIR, "opt-ir", "the graph IR after the pass pipeline"),
+               clEnumValN(EmitKind::Dot, "dot", "Graphviz of the optimised graph"),
+               clEnumValN(EmitKind::LLVM, "llvm", "LLVM IR of the llvm backend"),
+               clEnumValN(EmitKind::Asm, "asm", "assembly"),
+               clEnumValN(EmitKind::Obj, "obj", "an ELF object file")),
+    cl::cat(attncCategory));
+cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
+                                cl::value_desc("file"), cl::init("-"), cl::sub(compileCmd),
+                                cl::sub(runCmd), cl::sub(initWeightsCmd), cl::cat(attncCategory));
+
+/// `attnc --version`: the versions of attnc and of the libraries it links.
+void printVersion(raw_ostream &os) {
+  const dnnl_version_t *dnnl = dnnl_version();
+  os << "attnc 0.1.0\n  LLVM " << LLVM_VERSION_STRING << "\n  oneDNN " << dnnl->major << "."
+     << dnnl->minor << "." << dnnl->patch << "\n";
+}
+
+int notImplemented(const std::string &what) {
+  reportError(what + " is not implemented yet");
+  return kUserError;
+}
+
+int runCheck() {
+  auto model = loadModel(modelPath, defines);
+  if (!model) return kUserError;
+  if (!weightsPath.empty()) return notImplemented("check --weights");
+  if (listWeights)
+    for (const auto &w : model->module->weights())
+      outs() << w->name << ": " << w->type.str() << "\n";
+  return kSuccess;
+}
+
+int runCompile() {
+  if (emitKind != EmitKind::IR) return notImplemented("--emit=" + std::string(
+      emitKind == EmitKind::OptIR ? "opt-ir" : emitKind == EmitKind::Dot ? "dot"
+      : emitKind == EmitKind::LLVM ? "llvm" : emitKind == EmitKind::Asm ? "asm" : "obj"));
+  auto model = loadModel(modelPath, defines);
+  if (!model) return kUserError;
+  return writeOutput(outputPath, attn::ir::moduleToString(*model->module)) ? kSuccess : kUserError;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::SetVersionPrinter(printVersion);
+  cl::HideUnrelatedOptions(attncCategory);
+  cl::HideUnrelatedOptions(attncCategory, checkCmd);
+  if (!cl::ParseCommandLineOptions(argc, argv, "attnc: a compiler for attention models\n",
+                                   &errs()))
+    return kUsageError;
+  if (checkCmd) return runCheck();
+  if (compileCmd) return runCompile();
+  if (runCmd) return notImplemented("attnc run");
+  if (initWeightsCmd) return notImplemented("attnc init-weights");
+  if (benchCmd) return notImplemented("attnc bench");
+  errs() << "attnc: error: missing subcommand (check, compile, run, init-weights, bench); see "
+            "'attnc --help'\n";
+  return kUsageError;
+}
