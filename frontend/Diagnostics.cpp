@@ -27,8 +27,10 @@ std::optional<std::string> closestName(llvm::StringRef name,
                                        llvm::ArrayRef<std::string> candidates) {
   std::optional<std::string> best;
   unsigned bestDistance = ~0u;
-  // Allow about one edit per three characters, at least one.
-  unsigned limit = std::max<unsigned>(1, unsigned(name.size()) / 3);
+  // A plausible typo: up to two edits (a swapped pair costs two), more for
+  // long names; none for one-letter names, where any letter is "close".
+  unsigned size = unsigned(name.size());
+  unsigned limit = size <= 2 ? (size ? size - 1 : 0) : std::max(2u, size / 3);
   for (const std::string &c : candidates) {
     unsigned d = name.edit_distance(c, /*AllowReplacements=*/true, limit + 1);
     if (d <= limit && d < bestDistance) {

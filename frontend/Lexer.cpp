@@ -17,7 +17,9 @@ bool isIdentChar(char c) { return llvm::isAlnum(c) || c == '_'; }
 /// `\xNN` so that diagnostics stay printable (and valid UTF-8).
 std::string printableChar(char c) {
   if (llvm::isPrint(c)) return std::string(1, c);
-  return "\\x" + llvm::utohexstr(uint8_t(c), /*LowerCase=*/true, /*Width=*/2);
+  uint8_t byte = uint8_t(c);
+  return {'\\', 'x', llvm::hexdigit(byte >> 4, /*LowerCase=*/true),
+          llvm::hexdigit(byte & 0xF, /*LowerCase=*/true)};
 }
 
 TokenKind keywordKind(llvm::StringRef text) {
@@ -242,7 +244,9 @@ std::string describeToken(const Token &token) {
   // Keep a runaway token (a 10 kB name, a long string) from flooding the message.
   constexpr size_t kMaxShown = 40;
   llvm::StringRef shown = token.spelling.take_front(kMaxShown);
-  std::string text = shown.str() + (shown.size() < token.spelling.size() ? "..." : "");
+  std::string text;
+  for (char c : shown) text += printableChar(c);
+  if (shown.size() < token.spelling.size()) text += "...";
   if (token.is(TokenKind::String)) return "string " + text;
   return "'" + text + "'";
 }

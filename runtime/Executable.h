@@ -107,7 +107,8 @@ public:
       buffers.push_back(buffer);
     }
     if (outputs.size() != buffers.size())
-      return Status::error("an output buffer names no result of function '" + signature->name + "'");
+      return Status::error("an output buffer names no result of function '" + signature->name +
+                           "'");
     auto results = run(function, inputs);
     if (!results) return results.status();
     for (size_t i = 0; i < buffers.size(); ++i) {
@@ -120,7 +121,8 @@ public:
                              shapeToString(out.shape));
     }
     for (size_t i = 0; i < buffers.size(); ++i)
-      if ((*results)[i].byteSize()) std::memcpy(buffers[i]->data, (*results)[i].data(), (*results)[i].byteSize());
+      if ((*results)[i].byteSize())
+        std::memcpy(buffers[i]->data, (*results)[i].data(), (*results)[i].byteSize());
     return Status::ok();
   }
 };

@@ -90,12 +90,3 @@ def check_round_trip(blob, tensors):
         if array.tobytes() != expected.tobytes():
             raise AssertionError(f"{name}: values differ after the round trip")
 
-
-def write(path, tensors):
-    """Writes `tensors` to `path` and verifies the file by reading it back."""
-    blob = encode(tensors)
-    check_round_trip(blob, tensors)
-    with open(path, "wb") as f:
-        f.write(blob)
-    with open(path, "rb") as f:
-        check_round_trip(f.read(), tensors)

@@ -1,0 +1,68 @@
+// The fused attention ops of architecture.md, evaluated the unfused way: all
+// scores of a row, then the masked softmax, then the weighted sum.
+//   additive_attention(h, W, b, v [, mask]): e_t = v . tanh(W h_t + b)
+//   dot_attention(h, q [, mask]):            e_t = q . h_t
+// then alpha = softmax_t(e) (masked positions 0, a fully masked row all 0)
+// and context = sum_t alpha_t h_t; h is [B, T, D], the mask bool [B, T].
+#include "codegen/interp/Kernel.h"
+
+#include <cmath>
+#include <functional>
+
+namespace attn::interp {
+
+namespace {
+
+/// Given score(b, t) for each row, the results (context [B, D], alpha [B, T]).
+KernelResult attend(const KernelArgs &args, const TensorView *mask,
+                    const std::function<float(int64_t, int64_t)> &score) {
+  const TensorView &h = args.operand(0);
+  int64_t B = h.shape[0], T = h.shape[1], D = h.shape[2];
+  Tensor context = args.makeResult(0), alpha = args.makeResult(1);
+  std::vector<float> scores(static_cast<size_t>(T));
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t t = 0; t < T; ++t) scores[t] = score(b, t);
+    const uint8_t *keep = mask ? mask->as<uint8_t>() + b * T : nullptr;
+    float *weights = alpha.as<float>() + b * T;
+    maskedSoftmax(scores.data(), keep, T, 1, 1, weights);
+    for (int64_t d = 0; d < D; ++d) {
+      float sum = 0.0f;
+      for (int64_t t = 0; t < T; ++t) sum += weights[t] * h.as<float>()[(b * T + t) * D + d];
+      context.as<float>()[b * D + d] = sum;
+    }
+  }
+  return results(std::move(context), std::move(alpha));
+}
+
+} // namespace
+
+KernelResult additiveAttentionKernel(const KernelArgs &args) {
+  const TensorView &h = args.operand(0), &w = args.operand(1);
+  const float *bias = args.operand(2).as<float>(), *v = args.operand(3).as<float>();
+  int64_t T = h.shape[1], D = h.shape[2], A = w.shape[0];
+  auto score = [&](int64_t b, int64_t t) {
+    const float *ht = h.as<float>() + (b * T + t) * D;
+    float e = 0.0f;
+    for (int64_t i = 0; i < A; ++i) {
+      float u = 0.0f;
+      for (int64_t d = 0; d < D; ++d) u += w.as<float>()[i * D + d] * ht[d];
+      e += v[i] * std::tanh(u + bias[i]);
+    }
+    return e;
+  };
+  return attend(args, args.operands.size() == 5 ? &args.operand(4) : nullptr, score);
+}
+
+KernelResult dotAttentionKernel(const KernelArgs &args) {
+  const TensorView &h = args.operand(0), &q = args.operand(1);
+  int64_t T = h.shape[1], D = h.shape[2];
+  auto score = [&](int64_t b, int64_t t) {
+    float e = 0.0f;
+    for (int64_t d = 0; d < D; ++d)
+      e += q.as<float>()[b * D + d] * h.as<float>()[(b * T + t) * D + d];
+    return e;
+  };
+  return attend(args, args.operands.size() == 3 ? &args.operand(2) : nullptr, score);
+}
+
+} // namespace attn::interp

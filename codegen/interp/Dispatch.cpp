@@ -1,0 +1,65 @@
+// The interpreter's op table: which kernel evaluates each op of ops.def, with
+// the scalar formula of every elementwise op written out. The switch has no
+// `default:`, so an op added to ops.def without a kernel does not compile.
+#include "codegen/interp/Elementwise.h"
+
+namespace attn::interp {
+
+KernelResult evaluateNode(const KernelArgs &args) {
+  using K = ir::OpKind;
+  switch (args.node.op) {
+  case K::Constant: return constantKernel(args);
+  case K::DimValue: return dimValueKernel(args);
+
+  case K::Tanh: return mapFloat(args, [](float x) { return std::tanh(x); });
+  case K::Sigmoid: return mapFloat(args, [](float x) { return sigmoid(x); });
+  // `x < 0 ? 0 : x` keeps NaN, as torch.relu does.
+  case K::Relu: return mapNumeric(args, [](auto x) { return x < 0 ? decltype(x)(0) : x; });
+  case K::Exp: return mapFloat(args, [](float x) { return std::exp(x); });
+  case K::Log: return mapFloat(args, [](float x) { return std::log(x); });
+  case K::Sqrt: return mapFloat(args, [](float x) { return std::sqrt(x); });
+  case K::Abs: return mapNumeric(args, [](auto x) { return absolute(x); });
+  case K::Neg: return mapNumeric(args, [](auto x) { return negate(x); });
+  case K::Cast: return castKernel(args);
+
+  case K::Add: return zipNumeric(args, [](auto a, auto b) { return wrapAdd(a, b); });
+  case K::Sub: return zipNumeric(args, [](auto a, auto b) { return wrapSub(a, b); });
+  case K::Mul: return zipNumeric(args, [](auto a, auto b) { return wrapMul(a, b); });
+  case K::Div: return divKernel(args);
+  case K::Maximum: return zipNumeric(args, [](auto a, auto b) { return maximumOf(a, b); });
+  case K::Minimum: return zipNumeric(args, [](auto a, auto b) { return minimumOf(a, b); });
+  case K::Where: return whereKernel(args);
+
+  case K::Sum: return sumKernel(args);
+  case K::Mean: return meanKernel(args);
+  case K::Max: return maxKernel(args);
+  case K::Argmax: return argmaxKernel(args);
+
+  case K::Softmax: return softmaxKernel(args);
+  case K::LogSoftmax: return logSoftmaxKernel(args);
+
+  case K::MatMul: return matmulKernel(args);
+
+  case K::Transpose: return transposeKernel(args);
+  case K::Permute: return permuteKernel(args);
+  case K::Reshape: return reshapeKernel(args);
+  case K::Squeeze: return reshapeKernel(args);
+  case K::Unsqueeze: return reshapeKernel(args);
+  case K::Concat: return concatKernel(args);
+  case K::Slice: return sliceKernel(args);
+  case K::SequenceMask: return sequenceMaskKernel(args);
+
+  case K::Linear: return linearKernel(args);
+  case K::Embedding: return embeddingKernel(args);
+  case K::LayerNorm: return layerNormKernel(args);
+  case K::LSTM: return recurrentKernel(args);
+  case K::GRU: return recurrentKernel(args);
+  case K::RNN: return recurrentKernel(args);
+
+  case K::AdditiveAttention: return additiveAttentionKernel(args);
+  case K::DotAttention: return dotAttentionKernel(args);
+  }
+  return Status::error("interp: unknown op"); // only an out-of-range OpKind gets here
+}
+
+} // namespace attn::interp
