@@ -83,7 +83,9 @@ public:
   /// `buffer` must be (a slice of) a SourceMgr buffer so that token locations
   /// can be printed by the SourceMgr. The lexer is a cheap value: copy it to
   /// look ahead.
-  explicit Lexer(llvm::StringRef buffer) : cur_(buffer.begin()), end_(buffer.end()) {}
+  explicit Lexer(llvm::StringRef buffer) : cur_(buffer.begin()), end_(buffer.end()) {
+    if (buffer.starts_with("\xEF\xBB\xBF")) cur_ += 3; // a UTF-8 BOM, as some editors write
+  }
 
   /// The next token; Eof forever once the buffer is exhausted.
   Token next();

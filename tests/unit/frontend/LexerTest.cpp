@@ -215,6 +215,13 @@ TEST(Lexer, UnexpectedCharacters) {
   }
 }
 
+TEST(Lexer, SkipsAUtf8ByteOrderMark) {
+  Lexed lexed("\xEF\xBB\xBFmodel M");
+  std::vector<K> expected = {K::KwModel, K::Identifier, K::Eof};
+  EXPECT_EQ(lexed.kinds(), expected);
+  EXPECT_EQ(lexed.lineCol(lexed.tokens[0]), std::make_pair(1u, 4u));
+}
+
 TEST(Lexer, EofRepeats) {
   llvm::StringRef source = "x";
   Lexer lexer(source);

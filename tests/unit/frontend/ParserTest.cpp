@@ -114,6 +114,8 @@ TEST(ParserExpr, Literals) {
   EXPECT_EQ(expr("[]"), "[]");
   EXPECT_EQ(expr("[1, 0, 2,]"), "[1, 0, 2]");
   EXPECT_EQ(expr("[[1], [a]]"), "[[1], [a]]");
+  EXPECT_EQ(expr("[\n  1,\n\n  2,  # two\n]"), "[1, 2]");
+  EXPECT_EQ(expr("(a\n + b)"), "(+ a b)");
 }
 
 TEST(ParserExpr, MinusFoldsIntoNumericLiterals) {
@@ -319,6 +321,8 @@ std::vector<ErrorCase> errorCases() {
       {"let x = (1 + 2\n\n", 4, 1,
        "expected ')' to close the parenthesised expression, found end of file"},
       {"let x = ()\n", 2, 10, "expected an expression, found ')'"},
+      {"let x = (a,)\n", 2, 11,
+       "expected ')' to close the parenthesised expression, found ','"},
       {"let x = f(1)(2)\n", 2, 13, "expected end of line after the let declaration, found '('"},
       {"let x = 1 $ 2\n", 2, 11, "unexpected character '$'"},
       {"let x = 99999999999999999999\n", 2, 9, "integer literal is too large"},

@@ -206,69 +206,87 @@ TEST(InterpRecurrent, RnnStepTanhAndRelu) {
   }
 }
 
-/// The op's output [T, B, dirs*H] (or batch first) compared row by row with
-/// the reference on each row's first lengths[b] steps, zeros after.
+/// Inputs of one sequence test: x in the op's layout, h0 and c0 [L*dirs, B, H].
+struct SequenceInputs {
+  int64_t T, B;
+  std::vector<int64_t> lengths;
+  std::vector<double> x, h0, c0;
+
+  /// Offset of x[t, b, :] (and of out[t, b, :]) in units of rows.
+  int64_t row(const RecurrentConfig &c, int64_t t, int64_t b) const {
+    return c.batchFirst ? b * T + t : t * B + b;
+  }
+};
+
+/// Builds the op with random weights (returned in w) and runs it.
+std::vector<Tensor> runInterpreter(const RecurrentConfig &c, const SequenceInputs &in,
+                                   WeightValues &w) {
+  ModelBuilder m;
+  ir::DimList xDims = c.batchFirst ? ir::DimList{B, T, Dim(c.input)}
+                                   : ir::DimList{T, B, Dim(c.input)};
+  ir::DimList stateDims = {Dim(c.layers * c.dirs()), B, Dim(c.hidden)};
+  std::vector<ir::Value *> operands = {m.argument("x", DType::F32, xDims)};
+  bool initialC = c.initialState && c.op == OpKind::LSTM;
+  if (c.initialState) operands.push_back(m.argument("h0", DType::F32, stateDims));
+  if (initialC) operands.push_back(m.argument("c0", DType::F32, stateDims));
+  if (c.lengths) operands.push_back(m.argument("lengths", DType::I64, {B}));
+  auto r = addRecurrent(m, c, operands, w);
+  for (size_t i = 0; i < r.size(); ++i) m.result("r" + std::to_string(i), r[i]);
+  auto exe = m.compile();
+  if (!exe) return {};
+  Shape xShape = c.batchFirst ? Shape{in.B, in.T, c.input} : Shape{in.T, in.B, c.input};
+  Shape stateShape = {c.layers * c.dirs(), in.B, c.hidden};
+  Tensor xs = f32(xShape, in.x), h0 = f32(stateShape, in.h0), c0 = f32(stateShape, in.c0);
+  Tensor lengths = i64({in.B}, std::vector<double>(in.lengths.begin(), in.lengths.end()));
+  NamedTensorViews inputs = {{"x", xs.view()}};
+  if (c.initialState) inputs.push_back({"h0", h0.view()});
+  if (initialC) inputs.push_back({"c0", c0.view()});
+  if (c.lengths) inputs.push_back({"lengths", lengths.view()});
+  return runOk(*exe, inputs);
+}
+
+/// The given rows of `data`, `width` values each.
+Matrix rows(const std::vector<double> &data, const std::vector<int64_t> &which, int64_t width) {
+  Matrix m;
+  for (int64_t r : which) m.emplace_back(data.begin() + r * width, data.begin() + (r + 1) * width);
+  return m;
+}
+
+/// The op's output compared row by row with the reference run on each row's
+/// first lengths[b] steps, and zero after them; h_n and c_n likewise.
 void expectMatchesReference(const RecurrentConfig &c, int64_t TT, int64_t BB,
                             const std::vector<int64_t> &lengths) {
   SCOPED_TRACE(std::string(ir::mnemonic(c.op)) + " layers=" + std::to_string(c.layers) +
                " bidirectional=" + std::to_string(c.bidirectional) +
                " batchFirst=" + std::to_string(c.batchFirst));
   uint32_t seed = 7;
-  std::vector<double> xData = pseudoRandom(TT * BB * c.input, seed);
-  std::vector<double> h0Data = pseudoRandom(c.layers * c.dirs() * BB * c.hidden, seed);
-  std::vector<double> c0Data = pseudoRandom(c.layers * c.dirs() * BB * c.hidden, seed);
-  ModelBuilder m;
-  Shape xShape = c.batchFirst ? Shape{BB, TT, c.input} : Shape{TT, BB, c.input};
-  ir::Value *x =
-      m.argument("x", DType::F32,
-                 c.batchFirst ? ir::DimList{B, T, Dim(c.input)} : ir::DimList{T, B, Dim(c.input)});
-  ir::DimList stateShape = {Dim(c.layers * c.dirs()), B, Dim(c.hidden)};
-  std::vector<ir::Value *> operands = {x};
-  if (c.initialState) operands.push_back(m.argument("h0", DType::F32, stateShape));
-  if (c.initialState && c.op == OpKind::LSTM)
-    operands.push_back(m.argument("c0", DType::F32, stateShape));
-  if (c.lengths) operands.push_back(m.argument("lengths", DType::I64, {B}));
+  int64_t states = c.layers * c.dirs(), width = c.dirs() * c.hidden;
+  SequenceInputs in{TT, BB, lengths, pseudoRandom(TT * BB * c.input, seed),
+                    pseudoRandom(states * BB * c.hidden, seed),
+                    pseudoRandom(states * BB * c.hidden, seed)};
   WeightValues w;
-  auto r = addRecurrent(m, c, operands, w);
-  for (size_t i = 0; i < r.size(); ++i) m.result("r" + std::to_string(i), r[i]);
-  auto exe = m.compile();
-  Shape stateDims = {c.layers * c.dirs(), BB, c.hidden};
-  Tensor xs = f32(xShape, xData), h0s = f32(stateDims, h0Data), c0s = f32(stateDims, c0Data);
-  std::vector<double> lengthValues(lengths.begin(), lengths.end());
-  Tensor ls = i64({BB}, lengthValues);
-  NamedTensorViews inputs = {{"x", xs.view()}};
-  if (c.initialState) inputs.push_back({"h0", h0s.view()});
-  if (c.initialState && c.op == OpKind::LSTM) inputs.push_back({"c0", c0s.view()});
-  if (c.lengths) inputs.push_back({"lengths", ls.view()});
-  auto y = runOk(*exe, inputs);
-  ASSERT_EQ(y.size(), r.size());
-  int64_t width = c.dirs() * c.hidden, states = c.layers * c.dirs();
-  auto xAt = [&](int64_t t, int64_t b) { return (c.batchFirst ? b * TT + t : t * BB + b); };
+  std::vector<Tensor> y = runInterpreter(c, in, w);
+  ASSERT_EQ(y.size(), c.op == OpKind::LSTM ? 3u : 2u);
+  std::vector<double> out = valuesOf(y[0]), hN = valuesOf(y[1]);
+  std::vector<double> cN = c.op == OpKind::LSTM ? valuesOf(y[2]) : std::vector<double>{};
   for (int64_t b = 0; b < BB; ++b) {
-    Matrix seq, h0, c0;
-    for (int64_t t = 0; t < lengths[b]; ++t)
-      seq.emplace_back(xData.begin() + xAt(t, b) * c.input,
-                       xData.begin() + (xAt(t, b) + 1) * c.input);
-    for (int64_t s = 0; c.initialState && s < states; ++s) {
-      h0.emplace_back(h0Data.begin() + (s * BB + b) * c.hidden,
-                      h0Data.begin() + (s * BB + b + 1) * c.hidden);
-      c0.emplace_back(c0Data.begin() + (s * BB + b) * c.hidden,
-                      c0Data.begin() + (s * BB + b + 1) * c.hidden);
-    }
-    if (c.op != OpKind::LSTM) c0.clear();
-    ReferenceRun ref = reference(c, w, seq, h0, c0);
-    std::vector<double> out = valuesOf(y[0]), hN = valuesOf(y[1]);
-    std::vector<double> cN = c.op == OpKind::LSTM ? valuesOf(y[2]) : std::vector<double>{};
+    std::vector<int64_t> steps, stateRows;
+    for (int64_t t = 0; t < lengths[b]; ++t) steps.push_back(in.row(c, t, b));
+    for (int64_t s = 0; c.initialState && s < states; ++s) stateRows.push_back(s * BB + b);
+    Matrix c0 = c.op == OpKind::LSTM ? rows(in.c0, stateRows, c.hidden) : Matrix{};
+    ReferenceRun ref = reference(c, w, rows(in.x, steps, c.input),
+                                 rows(in.h0, stateRows, c.hidden), c0);
     for (int64_t t = 0; t < TT; ++t)
       for (int64_t j = 0; j < width; ++j) {
         double expected = t < lengths[b] ? ref.out[t][j] : 0.0;
-        EXPECT_NEAR(out[xAt(t, b) * width + j], expected, 1e-5) << "t=" << t << " b=" << b;
+        EXPECT_NEAR(out[in.row(c, t, b) * width + j], expected, 1e-5) << "t=" << t << " b=" << b;
       }
     for (int64_t s = 0; s < states; ++s)
       for (int64_t j = 0; j < c.hidden; ++j) {
-        int64_t at = (s * BB + b) * c.hidden + j;
-        EXPECT_NEAR(hN[at], ref.hN[s][j], 1e-5) << "h_n " << s << " b=" << b;
-        if (!cN.empty()) { EXPECT_NEAR(cN[at], ref.cN[s][j], 1e-5) << "c_n " << s << " b=" << b; }
+        EXPECT_NEAR(hN[(s * BB + b) * c.hidden + j], ref.hN[s][j], 1e-5) << "h_n " << s;
+        if (!cN.empty()) {
+          EXPECT_NEAR(cN[(s * BB + b) * c.hidden + j], ref.cN[s][j], 1e-5) << "c_n " << s;
+        }
       }
   }
 }

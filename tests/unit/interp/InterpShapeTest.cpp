@@ -130,7 +130,8 @@ TEST(InterpShape, SequenceMask) {
   EXPECT_EQ(valuesOf(r[0]), (std::vector<double>{1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1}));
 }
 
-/// torch.matmul by the book, for the batched case: c[b][i][j] = sum_p a[ba][i][p] bb[bb][p][j].
+/// A 1-D left operand acts as a row, a 1-D right operand as a column, and
+/// the added axis is dropped from the result.
 TEST(InterpMatMul, MatricesVectorsAndBroadcastBatches) {
   ModelBuilder m;
   ir::Value *mat = m.argument("mat", DType::F32, {Dim(2), Dim(3)});
@@ -158,6 +159,7 @@ TEST(InterpMatMul, MatricesVectorsAndBroadcastBatches) {
   expectClose(valuesOf(r[3]), {14, 32, 32, 77});
 }
 
+/// a [2, 1 | 2, 3] @ b [4 | 3, 2]: the batch axes [2, 1] and [4] broadcast to [2, 4].
 TEST(InterpMatMul, BatchDimensionsBroadcast) {
   ModelBuilder m;
   ir::Value *a = m.argument("a", DType::I64, {Dim(2), Dim(1), Dim(2), Dim(3)});
