@@ -3,6 +3,8 @@
 // of the layer expands into graph ops. Dropout is the identity (inference).
 #include "frontend/Sema.h"
 
+#include <cmath>
+
 namespace attn::frontend {
 
 namespace {
@@ -131,9 +133,10 @@ bool Sema::declareLayer(const LayerDecl &decl) {
   layer->kind = spec.kind;
   layer->name = decl.name;
   layer->loc = decl.loc;
-  auto addWeight = [&](const std::string &suffix, std::vector<int64_t> dims) {
-    layer->weights.push_back(module().addWeight(decl.name + "." + suffix, f32(std::move(dims))));
+  auto addWeight = [&](const std::string &suffix, std::vector<int64_t> dims, ir::WeightInit init) {
+    layer->weights.push_back(module().addWeight(decl.name + "." + suffix, f32(std::move(dims)), init));
   };
+  using Init = ir::WeightInit::Kind;
   switch (spec.kind) {
   case Kind::Linear: {
     auto in = positive(*this, *a[0], "in_features");
@@ -145,8 +148,10 @@ bool Sema::declareLayer(const LayerDecl &decl) {
       if (!b) return false;
       bias = *b;
     }
-    addWeight("weight", {*out, *in});
-    if (bias) addWeight("bias", {*out});
+    // kaiming_uniform_(a=sqrt(5)) and the bias both give U(-1/sqrt(in), 1/sqrt(in)).
+    ir::WeightInit init{Init::Uniform, 1.0 / std::sqrt(double(*in))};
+    addWeight("weight", {*out, *in}, init);
+    if (bias) addWeight("bias", {*out}, init);
     break;
   }
   case Kind::Embedding: {
@@ -159,8 +164,10 @@ bool Sema::declareLayer(const LayerDecl &decl) {
       if (*pad < -*num || *pad >= *num)
         return error(a[2]->loc, "padding_idx must be within num_embeddings");
     }
+    ir::WeightInit init{Init::Normal, 0};
+    if (!isNone(a[2])) init.zeroRow = (*evalInt(*a[2], "padding_idx") + *num) % *num;
     layer->numEmbeddings = *num;
-    addWeight("weight", {*num, *dim});
+    addWeight("weight", {*num, *dim}, init);
     break;
   }
   case Kind::LSTM: case Kind::GRU: case Kind::RNN: {
@@ -169,15 +176,16 @@ bool Sema::declareLayer(const LayerDecl &decl) {
     ir::Attrs &at = layer->attrs;
     int64_t gates = spec.kind == Kind::LSTM ? 4 : spec.kind == Kind::GRU ? 3 : 1;
     int64_t dirs = at.Bidirectional ? 2 : 1;
+    ir::WeightInit init{Init::Uniform, 1.0 / std::sqrt(double(at.Hidden))};
     for (int64_t k = 0; k < at.Layers; ++k)
       for (int64_t d = 0; d < dirs; ++d) {
         std::string sfx = "_l" + std::to_string(k) + (d ? "_reverse" : "");
         int64_t in = k == 0 ? config->inputSize : at.Hidden * dirs;
-        addWeight("weight_ih" + sfx, {gates * at.Hidden, in});
-        addWeight("weight_hh" + sfx, {gates * at.Hidden, at.Hidden});
+        addWeight("weight_ih" + sfx, {gates * at.Hidden, in}, init);
+        addWeight("weight_hh" + sfx, {gates * at.Hidden, at.Hidden}, init);
         if (at.HasBias) {
-          addWeight("bias_ih" + sfx, {gates * at.Hidden});
-          addWeight("bias_hh" + sfx, {gates * at.Hidden});
+          addWeight("bias_ih" + sfx, {gates * at.Hidden}, init);
+          addWeight("bias_hh" + sfx, {gates * at.Hidden}, init);
         }
       }
     break;
@@ -215,8 +223,8 @@ bool Sema::declareLayer(const LayerDecl &decl) {
       bias = *b;
     }
     if (affine) {
-      addWeight("weight", shape);
-      if (bias) addWeight("bias", shape);
+      addWeight("weight", shape, {Init::Ones});
+      if (bias) addWeight("bias", shape, {Init::Zeros});
     }
     break;
   }

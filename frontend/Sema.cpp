@@ -6,6 +6,8 @@
 
 #include <llvm/ADT/StringExtras.h>
 
+#include <cmath>
+
 namespace attn::frontend {
 
 namespace {
@@ -98,7 +100,11 @@ bool Sema::declareParam(const ParamDecl &decl) {
   Symbol s;
   s.kind = Symbol::Kind::Param;
   s.loc = decl.loc;
-  s.value = module_->addWeight(decl.name, *type);
+  // A raw param has no PyTorch default; init-weights draws it like a Linear
+  // weight, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in the last axis.
+  int64_t fanIn = type->shape.empty() ? 1 : std::max<int64_t>(1, *type->shape.back().constant());
+  s.value = module_->addWeight(decl.name, *type,
+                               {ir::WeightInit::Kind::Uniform, 1.0 / std::sqrt(double(fanIn))});
   return declareGlobal(decl.name, decl.loc, s);
 }
 

@@ -77,7 +77,8 @@ size_t Graph::useCount(const Value *v) const {
   return count;
 }
 
-Value *Module::addWeight(const std::string &weightName, Type type) {
+Value *Module::addWeight(const std::string &weightName, Type type, WeightInit init) {
+  weightInits_.push_back(init);
   auto v = std::make_unique<Value>();
   v->kind = Value::Kind::Weight;
   v->type = std::move(type);

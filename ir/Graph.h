@@ -87,14 +87,24 @@ private:
   Value *newValue(Value::Kind kind, Type type, std::string name);
 };
 
-/// A weight the model declares: its state_dict name and type (constant dims).
+/// How `attnc init-weights` fills a weight: PyTorch's default initialisation
+/// of the layer that declared it.
+struct WeightInit {
+  enum class Kind : uint8_t { Uniform, Normal, Ones, Zeros } kind = Kind::Uniform;
+  double bound = 0;        // Uniform: U(-bound, bound)
+  int64_t zeroRow = -1;    // Embedding's padding_idx: this row is zero
+};
+
+/// A model: its weights (state_dict names and types, constant dims) and its
+/// entry points.
 class Module {
 public:
   std::string name;
   std::string fileName;
   std::vector<std::unique_ptr<Graph>> functions;
 
-  Value *addWeight(const std::string &weightName, Type type);
+  Value *addWeight(const std::string &weightName, Type type, WeightInit init = {});
+  const WeightInit &weightInit(const Value *weight) const { return weightInits_[weight->index]; }
   Value *findWeight(const std::string &weightName) const;
   const std::vector<std::unique_ptr<Value>> &weights() const { return weights_; }
   Graph *addFunction(const std::string &fnName);
@@ -102,6 +112,7 @@ public:
 
 private:
   std::vector<std::unique_ptr<Value>> weights_;
+  std::vector<WeightInit> weightInits_;
 };
 
 } // namespace attn::ir

@@ -10,7 +10,6 @@
 
 #include <cassert>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>

@@ -3,7 +3,10 @@
 // success, 1 for an error in the user's model, weights or inputs, 2 for bad
 // command-line usage.
 #include "ir/Printer.h"
+#include "runtime/Safetensors.h"
 #include "tools/attnc/Driver.h"
+#include "tools/attnc/InitWeights.h"
+#include "tools/attnc/RunCommand.h"
 
 #include <dnnl.h>
 #include <llvm/Config/llvm-config.h>
@@ -52,7 +55,20 @@ cl::opt<EmitKind> emitKind(
     cl::cat(attncCategory));
 cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
                                 cl::value_desc("file"), cl::init("-"), cl::sub(compileCmd),
-                                cl::sub(runCmd), cl::sub(initWeightsCmd), cl::cat(attncCategory));
+                                cl::sub(runCmd), cl::cat(attncCategory));
+cl::opt<std::string> weightsOutPath("o", cl::desc("Output weights file"), cl::value_desc("file"),
+                                    cl::Required, cl::sub(initWeightsCmd), cl::cat(attncCategory));
+cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(0), cl::sub(initWeightsCmd),
+                       cl::cat(attncCategory));
+cl::opt<std::string> inputsPath("inputs", cl::desc("Inputs (safetensors), matched by argument name"),
+                                cl::value_desc("file"), cl::Required, cl::sub(runCmd),
+                                cl::cat(attncCategory));
+cl::opt<std::string> functionName("fn", cl::desc("The function to run (default: the only one)"),
+                                  cl::value_desc("name"), cl::sub(runCmd), cl::sub(benchCmd),
+                                  cl::cat(attncCategory));
+cl::opt<std::string> backendName("backend", cl::desc("interp (the reference interpreter)"),
+                                 cl::value_desc("name"), cl::init("interp"), cl::sub(runCmd),
+                                 cl::sub(benchCmd), cl::cat(attncCategory));
 
 /// `attnc --version`: the versions of attnc and of the libraries it links.
 void printVersion(raw_ostream &os) {
@@ -69,7 +85,7 @@ int notImplemented(const std::string &what) {
 int runCheck() {
   auto model = loadModel(modelPath, defines);
   if (!model) return kUserError;
-  if (!weightsPath.empty()) return notImplemented("check --weights");
+  if (!weightsPath.empty() && !loadWeights(*model->module, weightsPath)) return kUserError;
   if (listWeights)
     for (const auto &w : model->module->weights())
       outs() << w->name << ": " << w->type.str() << "\n";
@@ -85,6 +101,35 @@ int runCompile() {
   return writeOutput(outputPath, attn::ir::moduleToString(*model->module)) ? kSuccess : kUserError;
 }
 
+int runRun() {
+  auto backend = attn::codegen::parseBackend(backendName);
+  if (!backend) {
+    errs() << "attnc: error: unknown backend '" << backendName << "' (available: interp)\n";
+    return kUsageError;
+  }
+  if (weightsPath.empty()) {
+    errs() << "attnc: error: run needs --weights\n";
+    return kUsageError;
+  }
+  auto model = loadModel(modelPath, defines);
+  if (!model) return kUserError;
+  RunOptions options{weightsPath, inputsPath, outputPath, functionName, *backend};
+  return runCommand(*model, options);
+}
+
+int runInitWeights() {
+  auto model = loadModel(modelPath, defines);
+  if (!model) return kUserError;
+  auto tensors = initialWeights(*model->module, seed);
+  attn::NamedTensorViews views;
+  for (const auto &[name, tensor] : tensors) views.emplace_back(name, tensor.view());
+  if (attn::Status s = attn::writeSafetensors(weightsOutPath, views); !s) {
+    reportError(s.message());
+    return kUserError;
+  }
+  return kSuccess;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -97,8 +142,8 @@ int main(int argc, char **argv) {
     return kUsageError;
   if (checkCmd) return runCheck();
   if (compileCmd) return runCompile();
-  if (runCmd) return notImplemented("attnc run");
-  if (initWeightsCmd) return notImplemented("attnc init-weights");
+  if (runCmd) return runRun();
+  if (initWeightsCmd) return runInitWeights();
   if (benchCmd) return notImplemented("attnc bench");
   errs() << "attnc: error: missing subcommand (check, compile, run, init-weights, bench); see "
             "'attnc --help'\n";

@@ -1,0 +1,28 @@
+// Choosing a backend: the one entry point from a checked Module and its
+// weights to an Executable, whichever backend compiles it.
+#pragma once
+
+#include "ir/Graph.h"
+#include "runtime/Executable.h"
+#include "runtime/WeightStore.h"
+
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace attn::codegen {
+
+enum class Backend { Interp };
+
+std::optional<Backend> parseBackend(std::string_view name);
+std::string_view backendName(Backend backend);
+
+/// The weights `module` expects, for WeightStore::bind/open.
+std::vector<WeightSpec> weightSpecs(const ir::Module &module);
+
+Result<std::unique_ptr<Executable>> compile(std::shared_ptr<const ir::Module> module,
+                                            std::shared_ptr<const WeightStore> weights,
+                                            Backend backend);
+
+} // namespace attn::codegen

@@ -1,0 +1,125 @@
+// The interpreter against PyTorch: every case of tests/golden/manifest.json
+// (made by tests/golden/make_goldens.py) is compiled with its -D overrides,
+// bound to its weights, run on its inputs, and compared with PyTorch's
+// outputs within 1e-5 + 1e-4 * |ref| (integers and bools exactly).
+#include "../frontend/FrontendTestSupport.h"
+#include "codegen/Backend.h"
+#include "runtime/Safetensors.h"
+
+#include <gtest/gtest.h>
+#include <llvm/Support/JSON.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace {
+
+struct GoldenCase {
+  std::string name, model, fn, dir;
+  std::vector<std::pair<std::string, std::string>> defines;
+};
+
+std::string readFile(const std::string &path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<GoldenCase> loadManifest() {
+  std::string root = ATTN_SOURCE_DIR;
+  auto json = llvm::json::parse(readFile(root + "/tests/golden/manifest.json"));
+  std::vector<GoldenCase> cases;
+  if (!json) {
+    llvm::consumeError(json.takeError());
+    return cases;
+  }
+  for (const llvm::json::Value &v : *json->getAsArray()) {
+    const llvm::json::Object &o = *v.getAsObject();
+    GoldenCase c{o.getString("name")->str(), root + "/" + o.getString("model")->str(),
+                 o.getString("fn")->str(), root + "/" + o.getString("dir")->str(), {}};
+    for (const auto &[key, value] : *o.getObject("defines")) {
+      std::string text;
+      if (auto i = value.getAsInteger()) text = std::to_string(*i);
+      else if (auto d = value.getAsNumber()) {
+        std::ostringstream os;
+        os.precision(17);
+        os << *d;
+        text = os.str();
+      }
+      c.defines.emplace_back(key.str(), text);
+    }
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
+double valueAt(const attn::TensorView &v, int64_t i) {
+  switch (v.dtype) {
+  case attn::DType::F32: return v.as<float>()[i];
+  case attn::DType::I64: return double(v.as<int64_t>()[i]);
+  case attn::DType::I32: return v.as<int32_t>()[i];
+  case attn::DType::Bool: return v.as<uint8_t>()[i];
+  }
+  return 0;
+}
+
+class Golden : public ::testing::TestWithParam<GoldenCase> {};
+
+} // namespace
+
+TEST(GoldenManifest, HasCases) { EXPECT_GE(loadManifest().size(), 40u); }
+
+TEST_P(Golden, InterpreterMatchesPyTorch) {
+  const GoldenCase &gc = GetParam();
+  attn::frontend::FrontendOptions options;
+  options.defines = gc.defines;
+  auto compiled = attn::testing::compileText(readFile(gc.model), options);
+  ASSERT_TRUE(compiled.module) << compiled.diagnostics;
+  auto specs = attn::codegen::weightSpecs(*compiled.module);
+  std::shared_ptr<const attn::WeightStore> weights;
+  if (std::filesystem::exists(gc.dir + "/weights.safetensors")) {
+    auto store = attn::WeightStore::open(gc.dir + "/weights.safetensors", specs);
+    ASSERT_TRUE(store.isOk()) << store.message();
+    weights = std::make_shared<const attn::WeightStore>(std::move(*store));
+  } else {
+    ASSERT_TRUE(specs.empty());
+    weights = std::make_shared<const attn::WeightStore>(attn::WeightStore::fromTensors({}));
+  }
+  std::shared_ptr<const attn::ir::Module> module = std::move(compiled.module);
+  auto exe = attn::codegen::compile(module, weights, attn::codegen::Backend::Interp);
+  ASSERT_TRUE(exe.isOk()) << exe.message();
+  auto inputs = attn::SafetensorsFile::open(gc.dir + "/inputs.safetensors");
+  ASSERT_TRUE(inputs.isOk()) << inputs.message();
+  auto expected = attn::SafetensorsFile::open(gc.dir + "/outputs.safetensors");
+  ASSERT_TRUE(expected.isOk()) << expected.message();
+  attn::NamedTensorViews views;
+  for (const std::string &n : inputs->names()) views.emplace_back(n, *inputs->find(n));
+  auto results = (*exe)->run(gc.fn, views);
+  ASSERT_TRUE(results.isOk()) << results.message();
+  const attn::FunctionSignature *sig = (*exe)->findFunction(gc.fn);
+  ASSERT_EQ(results->size(), expected->names().size());
+  for (size_t r = 0; r < results->size(); ++r) {
+    const std::string &name = sig->results[r].name;
+    const attn::TensorView *ref = expected->find(name);
+    ASSERT_NE(ref, nullptr) << "no reference for output " << name;
+    attn::TensorView got = (*results)[r].view();
+    ASSERT_EQ(got.dtype, ref->dtype) << name;
+    ASSERT_EQ(got.shape, ref->shape) << name;
+    int failures = 0;
+    for (int64_t i = 0; i < got.numElements() && failures < 5; ++i) {
+      double g = valueAt(got, i), e = valueAt(*ref, i);
+      double tolerance = got.dtype == attn::DType::F32 ? 1e-5 + 1e-4 * std::abs(e) : 0;
+      if (!(std::abs(g - e) <= tolerance)) {
+        ++failures;
+        ADD_FAILURE() << gc.name << ": output " << name << "[" << i << "] = " << g
+                      << ", PyTorch says " << e;
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(PyTorch, Golden, ::testing::ValuesIn(loadManifest()),
+                         [](const ::testing::TestParamInfo<GoldenCase> &info) { return info.param.name; });

@@ -1,0 +1,20 @@
+// `attnc init-weights`: PyTorch's default initialisation of every weight a
+// model declares, deterministic for a seed.
+#pragma once
+
+#include "ir/Graph.h"
+#include "runtime/Tensor.h"
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace attn::tool {
+
+/// One tensor per module weight, in declaration order. The same seed gives
+/// the same bytes on every machine (a fixed mt19937_64 stream and our own
+/// uniform/normal transforms, not the implementation-defined std:: ones).
+std::vector<std::pair<std::string, Tensor>> initialWeights(const ir::Module &module, uint64_t seed);
+
+} // namespace attn::tool

@@ -1,0 +1,94 @@
+// attnc run: bind weights, compile for the chosen backend, match the inputs
+// file to the function's arguments, run, then print or write the results.
+#include "tools/attnc/RunCommand.h"
+
+#include "runtime/Safetensors.h"
+
+#include <cinttypes>
+#include <cstdio>
+
+namespace attn::tool {
+
+std::shared_ptr<const WeightStore> loadWeights(const ir::Module &module, const std::string &path) {
+  auto store = WeightStore::open(path, codegen::weightSpecs(module));
+  if (!store) {
+    reportError(store.message());
+    return nullptr;
+  }
+  return std::make_shared<const WeightStore>(std::move(*store));
+}
+
+std::string summarizeTensor(const std::string &name, const TensorView &view, size_t limit) {
+  std::string s = name + ": " + std::string(dtypeName(view.dtype)) + shapeToString(view.shape) + " = [";
+  int64_t n = view.numElements();
+  for (int64_t i = 0; i < n && size_t(i) < limit; ++i) {
+    char buf[32];
+    switch (view.dtype) {
+    case DType::F32: std::snprintf(buf, sizeof buf, "%.6g", double(view.as<float>()[i])); break;
+    case DType::I64: std::snprintf(buf, sizeof buf, "%" PRId64, view.as<int64_t>()[i]); break;
+    case DType::I32: std::snprintf(buf, sizeof buf, "%" PRId32, view.as<int32_t>()[i]); break;
+    case DType::Bool: std::snprintf(buf, sizeof buf, "%s", view.as<uint8_t>()[i] ? "true" : "false"); break;
+    }
+    s += (i ? ", " : "") + std::string(buf);
+  }
+  if (size_t(n) > limit) s += ", ... (" + std::to_string(n) + " values)";
+  return s + "]";
+}
+
+namespace {
+
+/// The function to run: --fn, or the model's only one.
+const FunctionSignature *chooseFunction(const Executable &exe, const std::string &name) {
+  if (!name.empty()) {
+    if (const FunctionSignature *f = exe.findFunction(name)) return f;
+    std::string names;
+    for (const auto &f : exe.functions()) names += (names.empty() ? "" : ", ") + f.name;
+    reportError("the model has no function '" + name + "' (it has: " + names + ")");
+    return nullptr;
+  }
+  if (exe.functions().size() == 1) return &exe.functions().front();
+  std::string names;
+  for (const auto &f : exe.functions()) names += (names.empty() ? "" : ", ") + f.name;
+  reportError("the model has several functions (" + names + "); choose one with --fn");
+  return nullptr;
+}
+
+} // namespace
+
+int runCommand(LoadedModel &model, const RunOptions &options) {
+  auto weights = loadWeights(*model.module, options.weightsPath);
+  if (!weights) return kUserError;
+  std::shared_ptr<const ir::Module> module = std::move(model.module);
+  auto exe = codegen::compile(module, weights, options.backend);
+  if (!exe) {
+    reportError(exe.message());
+    return kUserError;
+  }
+  const FunctionSignature *fn = chooseFunction(**exe, options.function);
+  if (!fn) return kUserError;
+  auto inputs = SafetensorsFile::open(options.inputsPath);
+  if (!inputs) {
+    reportError(inputs.message());
+    return kUserError;
+  }
+  NamedTensorViews views;
+  for (const std::string &name : inputs->names()) views.emplace_back(name, *inputs->find(name));
+  auto results = (*exe)->run(fn->name, views);
+  if (!results) {
+    reportError(options.inputsPath + ": " + results.message());
+    return kUserError;
+  }
+  NamedTensorViews outputs;
+  for (size_t i = 0; i < results->size(); ++i) outputs.emplace_back(fn->results[i].name, (*results)[i].view());
+  if (!options.outputPath.empty() && options.outputPath != "-") {
+    if (Status s = writeSafetensors(options.outputPath, outputs); !s) {
+      reportError(s.message());
+      return kUserError;
+    }
+    return kSuccess;
+  }
+  for (const auto &[name, view] : outputs) std::printf("%s\n", summarizeTensor(name, view).c_str());
+  return kSuccess;
+}
+
+} // namespace attn::tool

@@ -1,0 +1,28 @@
+// `attnc run` and the weight-binding shared with `check --weights`.
+#pragma once
+
+#include "codegen/Backend.h"
+#include "tools/attnc/Driver.h"
+
+#include <memory>
+#include <string>
+
+namespace attn::tool {
+
+/// Binds the weights file to the model (every problem in one message).
+std::shared_ptr<const WeightStore> loadWeights(const ir::Module &module, const std::string &path);
+
+struct RunOptions {
+  std::string weightsPath;
+  std::string inputsPath;
+  std::string outputPath; // empty: print a summary
+  std::string function;   // empty: the model's only function
+  codegen::Backend backend = codegen::Backend::Interp;
+};
+
+int runCommand(LoadedModel &model, const RunOptions &options);
+
+/// "logits: f32[2, 2] = [0.1, -0.3, 0.25, 0.9]" (up to `limit` values).
+std::string summarizeTensor(const std::string &name, const TensorView &view, size_t limit = 8);
+
+} // namespace attn::tool
