@@ -43,7 +43,8 @@ Status requireAxis(const std::optional<int64_t> &axis, int64_t rank, std::string
   return Status::ok();
 }
 
-Status requireShape(const Type &t, const DimList &expected, std::string_view what) {
+Status requireFloatShape(const Type &t, const DimList &expected, std::string_view what) {
+  if (t.dtype != DType::F32) return fail(std::string(what) + " must be f32, got " + t.str());
   if (t.shape != expected)
     return fail(std::string(what) + " has shape " + dimsToString(t.shape) + ", expected " +
                 dimsToString(expected));
@@ -211,11 +212,12 @@ Result<Types> layer(OpKind op, const Types &in, const Attrs &a) {
   case OpKind::Linear: {
     TRY(requireFloat(x, "linear input"));
     const Type &w = in[1];
+    TRY(requireFloat(w, "linear weight"));
     if (x.rank() < 1) return fail("linear needs an input with at least one axis");
     if (w.rank() != 2 || w.shape[1] != x.shape.back())
       return fail("linear: input " + x.str() + " does not match weight " + w.str() +
                   " (expected last axis " + (w.rank() == 2 ? w.shape[1].str() : "?") + ")");
-    if (in.size() == 3) TRY(requireShape(in[2], {w.shape[0]}, "linear bias"));
+    if (in.size() == 3) TRY(requireFloatShape(in[2], {w.shape[0]}, "linear bias"));
     Type r = x;
     r.shape.back() = w.shape[0];
     return Types{r};
@@ -234,7 +236,7 @@ Result<Types> layer(OpKind op, const Types &in, const Attrs &a) {
       return fail("layer_norm: normalized shape of rank " + std::to_string(a.NormRank) +
                   " does not fit input " + x.str());
     DimList trailing(x.shape.end() - a.NormRank, x.shape.end());
-    for (size_t i = 1; i < in.size(); ++i) TRY(requireShape(in[i], trailing, "layer_norm weight"));
+    for (size_t i = 1; i < in.size(); ++i) TRY(requireFloatShape(in[i], trailing, "layer_norm weight"));
     return Types{x};
   }
   case OpKind::SequenceMask:
@@ -261,7 +263,7 @@ Result<Types> recurrent(OpKind op, const Types &in, const Attrs &a) {
   if (a.HasInitialState) {
     int states = op == OpKind::LSTM ? 2 : 1;
     for (int s = 0; s < states; ++s)
-      TRY(requireShape(in[next++], stateShape, s == 0 ? "initial hidden state" : "initial cell state"));
+      TRY(requireFloatShape(in[next++], stateShape, s == 0 ? "initial hidden state" : "initial cell state"));
   }
   if (a.HasLengths) {
     const Type &len = in[next++];
@@ -272,11 +274,11 @@ Result<Types> recurrent(OpKind op, const Types &in, const Attrs &a) {
   for (int64_t layer = 0; layer < a.Layers; ++layer) {
     Dim inputSize = layer == 0 ? x.shape[2] : Dim(H * dirs);
     for (int64_t d = 0; d < dirs; ++d) {
-      TRY(requireShape(in[next++], {Dim(G * H), inputSize}, "weight_ih"));
-      TRY(requireShape(in[next++], {Dim(G * H), Dim(H)}, "weight_hh"));
+      TRY(requireFloatShape(in[next++], {Dim(G * H), inputSize}, "weight_ih"));
+      TRY(requireFloatShape(in[next++], {Dim(G * H), Dim(H)}, "weight_hh"));
       if (a.HasBias) {
-        TRY(requireShape(in[next++], {Dim(G * H)}, "bias_ih"));
-        TRY(requireShape(in[next++], {Dim(G * H)}, "bias_hh"));
+        TRY(requireFloatShape(in[next++], {Dim(G * H)}, "bias_ih"));
+        TRY(requireFloatShape(in[next++], {Dim(G * H)}, "bias_hh"));
       }
     }
   }
@@ -295,12 +297,12 @@ Result<Types> attention(OpKind op, const Types &in) {
   if (op == OpKind::AdditiveAttention) {
     if (in[1].rank() != 2) return fail("additive_attention: W must be [A, D], got " + in[1].str());
     Dim A = in[1].shape[0];
-    TRY(requireShape(in[1], {A, D}, "additive_attention W"));
-    TRY(requireShape(in[2], {A}, "additive_attention b"));
-    TRY(requireShape(in[3], {A}, "additive_attention v"));
+    TRY(requireFloatShape(in[1], {A, D}, "additive_attention W"));
+    TRY(requireFloatShape(in[2], {A}, "additive_attention b"));
+    TRY(requireFloatShape(in[3], {A}, "additive_attention v"));
     maskIndex = 4;
   } else {
-    TRY(requireShape(in[1], {B, D}, "dot_attention q"));
+    TRY(requireFloatShape(in[1], {B, D}, "dot_attention q"));
     maskIndex = 2;
   }
   if (in.size() > maskIndex && (in[maskIndex].dtype != DType::Bool || in[maskIndex].shape != DimList{B, T}))

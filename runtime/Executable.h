@@ -19,9 +19,6 @@
 
 namespace attn {
 
-/// Tensors by name. The same type as in Safetensors.h, so the tensors of an
-/// inputs file (or of run()'s results) pass straight through.
-using NamedTensorViews = std::vector<std::pair<std::string, TensorView>>;
 
 /// One argument or result of a function: name, dtype and symbolic shape.
 struct TensorSpec {

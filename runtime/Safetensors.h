@@ -73,7 +73,6 @@ private:
   std::unique_ptr<Impl> impl_;
 };
 
-using NamedTensorViews = std::vector<std::pair<std::string, TensorView>>;
 
 /// The bytes of a safetensors file holding `tensors` (header keys in the given
 /// order, metadata first) and `metadata`. The header is padded with spaces to

@@ -10,6 +10,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace attn {
@@ -37,6 +38,9 @@ struct TensorView {
   int64_t rank() const { return int64_t(shape.size()); }
   template <typename T> T *as() const { return static_cast<T *>(data); }
 };
+
+/// Tensors by name: an inputs file, a function's results, a weights file.
+using NamedTensorViews = std::vector<std::pair<std::string, TensorView>>;
 
 /// An owning tensor: 64-byte aligned, zero-initialised storage.
 class Tensor {

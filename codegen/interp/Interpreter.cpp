@@ -114,31 +114,6 @@ std::string locationPrefix(const ir::Module &module, const ir::Node &node) {
          std::to_string(node.loc.line) + ":" + std::to_string(node.loc.column) + ": ";
 }
 
-/// The layer kernels read weights and states as f32, but the typing rules
-/// check only the shapes of some of them (linear's weight and bias,
-/// layer_norm's affine, recurrent weights and states, attention's W, b, v, q).
-/// Another dtype there is refused here rather than read with the wrong
-/// element size.
-Status checkFloatOperands(const ir::Module &module, const ir::Graph &graph) {
-  using K = ir::OpKind;
-  for (const auto &node : graph.nodes()) {
-    K op = node->op;
-    bool recurrent = op == K::LSTM || op == K::GRU || op == K::RNN;
-    bool attention = op == K::AdditiveAttention || op == K::DotAttention;
-    if (!recurrent && !attention && op != K::Linear && op != K::LayerNorm) continue;
-    size_t notFloat = node->operands.size(); // the one integer or bool operand, if any
-    if (recurrent && node->attrs.HasLengths)
-      notFloat = 1 + (node->attrs.HasInitialState ? (op == K::LSTM ? 2 : 1) : 0);
-    if (attention) notFloat = op == K::AdditiveAttention ? 4 : 2;
-    for (size_t i = 0; i < node->operands.size(); ++i)
-      if (i != notFloat && node->operands[i]->type.dtype != DType::F32)
-        return Status::error(locationPrefix(module, *node) + std::string(ir::mnemonic(op)) +
-                             ": operand " + std::to_string(i) + " must be f32, got " +
-                             node->operands[i]->type.str());
-  }
-  return Status::ok();
-}
-
 /// The node's result shapes under `dims`; a negative dim (`T - 3` with T = 2)
 /// is the user's error.
 Result<std::vector<Shape>> resultShapes(const ir::Node &node, const DimBindings &dims) {
@@ -235,7 +210,6 @@ Result<std::unique_ptr<Executable>> compileInterpreter(std::shared_ptr<const ir:
   if (Status s = ir::verifyModule(*module); !s) return s;
   for (const auto &graph : module->functions) {
     if (Status s = checkDimsBindable(*graph); !s) return s;
-    if (Status s = checkFloatOperands(*module, *graph); !s) return s;
   }
   auto views = bindWeights(*module, weights);
   if (!views) return views.status();

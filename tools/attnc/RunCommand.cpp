@@ -10,6 +10,8 @@
 namespace attn::tool {
 
 std::shared_ptr<const WeightStore> loadWeights(const ir::Module &module, const std::string &path) {
+  if (path.empty() && module.weights().empty())
+    return std::make_shared<const WeightStore>(WeightStore::fromTensors({}));
   auto store = WeightStore::open(path, codegen::weightSpecs(module));
   if (!store) {
     reportError(store.message());

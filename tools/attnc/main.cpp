@@ -107,12 +107,12 @@ int runRun() {
     errs() << "attnc: error: unknown backend '" << backendName << "' (available: interp)\n";
     return kUsageError;
   }
-  if (weightsPath.empty()) {
-    errs() << "attnc: error: run needs --weights\n";
-    return kUsageError;
-  }
   auto model = loadModel(modelPath, defines);
   if (!model) return kUserError;
+  if (weightsPath.empty() && !model->module->weights().empty()) {
+    reportError("the model declares weights; pass them with --weights");
+    return kUserError;
+  }
   RunOptions options{weightsPath, inputsPath, outputPath, functionName, *backend};
   return runCommand(*model, options);
 }

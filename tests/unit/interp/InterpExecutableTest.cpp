@@ -133,15 +133,6 @@ TEST(InterpExecutable, UnbindableDimIsACompileError) {
                          "whole dim of any argument");
 }
 
-TEST(InterpExecutable, LayerWeightsMustBeFloat) {
-  ModelBuilder m;
-  ir::Value *x = m.argument("x", DType::F32, {B, Dim(3)});
-  m.result("y", m.value(OpKind::Linear, {x, m.weight("w", Tensor(DType::I32, {2, 3}))}));
-  auto r = m.tryCompile();
-  ASSERT_FALSE(r.isOk());
-  EXPECT_EQ(r.message(), "linear: operand 1 must be f32, got i32[2, 3]");
-}
-
 TEST(InterpExecutable, ZeroSizedBatchRuns) {
   ModelBuilder m;
   ir::Value *x = m.argument("x", DType::F32, {B, T, Dim(3)});

@@ -108,7 +108,7 @@ TEST(ShapeInference, RecurrentLayers) {
   EXPECT_EQ((*r)[0], f32({B, T, 24}));
   EXPECT_EQ((*r)[1], f32({4, B, 12}));
   EXPECT_EQ((*r)[2], f32({4, B, 12}));
-  in[5] = f32({48, 16}); // layer 1 forward weight_ih must take 2H inputs
+  in[9] = f32({48, 16}); // layer 1 forward weight_ih must take 2H inputs
   EXPECT_NE(inferError(OpKind::LSTM, in, a).find("weight_ih"), std::string::npos);
 }
 
@@ -121,4 +121,15 @@ TEST(ShapeInference, FusedAttention) {
   auto bad = inferResultTypes(OpKind::DotAttention,
                               {f32({B, T, 24}), f32({B, 24}), Type{DType::F32, {B, T}}}, {});
   EXPECT_FALSE(bad.isOk());
+}
+
+TEST(ShapeInference, LayerWeightsMustBeF32) {
+  Type i32w{DType::I32, {2, 3}};
+  EXPECT_EQ(inferError(OpKind::Linear, {f32({B, 3}), i32w}), "linear weight expects f32, got i32[2, 3]");
+  Attrs ln;
+  ln.NormRank = 1;
+  EXPECT_NE(inferError(OpKind::LayerNorm, {f32({B, 3}), Type{DType::I64, {3}}}, ln).find("must be f32"),
+            std::string::npos);
+  EXPECT_NE(inferError(OpKind::DotAttention, {f32({B, T, 3}), Type{DType::I32, {B, 3}}}).find("must be f32"),
+            std::string::npos);
 }
