@@ -5,7 +5,7 @@
 #include "ir/Printer.h"
 #include "runtime/Safetensors.h"
 #include "tools/attnc/Driver.h"
-#include "tools/attnc/InitWeights.h"
+#include "ir/InitialWeights.h"
 #include "tools/attnc/RunCommand.h"
 
 #include <dnnl.h>
@@ -120,7 +120,7 @@ int runRun() {
 int runInitWeights() {
   auto model = loadModel(modelPath, defines);
   if (!model) return kUserError;
-  auto tensors = initialWeights(*model->module, seed);
+  auto tensors = attn::ir::initialWeights(*model->module, seed);
   attn::NamedTensorViews views;
   for (const auto &[name, tensor] : tensors) views.emplace_back(name, tensor.view());
   if (attn::Status s = attn::writeSafetensors(weightsOutPath, views); !s) {

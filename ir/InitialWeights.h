@@ -1,5 +1,5 @@
-// `attnc init-weights`: PyTorch's default initialisation of every weight a
-// model declares, deterministic for a seed.
+// PyTorch's default initialisation of every weight a model declares
+// (`attnc init-weights`), deterministic for a seed.
 #pragma once
 
 #include "ir/Graph.h"
@@ -10,11 +10,11 @@
 #include <utility>
 #include <vector>
 
-namespace attn::tool {
+namespace attn::ir {
 
 /// One tensor per module weight, in declaration order. The same seed gives
 /// the same bytes on every machine (a fixed mt19937_64 stream and our own
 /// uniform/normal transforms, not the implementation-defined std:: ones).
-std::vector<std::pair<std::string, Tensor>> initialWeights(const ir::Module &module, uint64_t seed);
+std::vector<std::pair<std::string, Tensor>> initialWeights(const Module &module, uint64_t seed);
 
-} // namespace attn::tool
+} // namespace attn::ir

@@ -1,13 +1,13 @@
-// PyTorch's default initialisations (see ir::WeightInit, filled in by the
+// PyTorch's default initialisations (see WeightInit, filled in by the
 // frontend per layer): Linear U(-1/sqrt(in), 1/sqrt(in)); LSTM/GRU/RNN
 // U(-1/sqrt(H), 1/sqrt(H)); Embedding N(0, 1) with the padding row zero;
 // LayerNorm ones and zeros.
-#include "tools/attnc/InitWeights.h"
+#include "ir/InitialWeights.h"
 
 #include <cmath>
 #include <random>
 
-namespace attn::tool {
+namespace attn::ir {
 
 namespace {
 
@@ -29,14 +29,14 @@ private:
 
 } // namespace
 
-std::vector<std::pair<std::string, Tensor>> initialWeights(const ir::Module &module, uint64_t seed) {
+std::vector<std::pair<std::string, Tensor>> initialWeights(const Module &module, uint64_t seed) {
   Sampler sampler(seed);
   std::vector<std::pair<std::string, Tensor>> out;
   for (const auto &w : module.weights()) {
     Shape shape;
-    for (const ir::Dim &d : w->type.shape) shape.push_back(*d.constant());
+    for (const Dim &d : w->type.shape) shape.push_back(*d.constant());
     Tensor t(w->type.dtype, shape);
-    const ir::WeightInit &init = module.weightInit(w.get());
+    const WeightInit &init = module.weightInit(w.get());
     out.emplace_back(w->name, Tensor());
     if (w->type.dtype != DType::F32) { // a non-float param: zeros
       out.back().second = std::move(t);
@@ -46,10 +46,10 @@ std::vector<std::pair<std::string, Tensor>> initialWeights(const ir::Module &mod
     int64_t n = t.numElements();
     for (int64_t i = 0; i < n; ++i) {
       switch (init.kind) {
-      case ir::WeightInit::Kind::Uniform: data[i] = float(sampler.uniform(init.bound)); break;
-      case ir::WeightInit::Kind::Normal: data[i] = float(sampler.normal()); break;
-      case ir::WeightInit::Kind::Ones: data[i] = 1.0f; break;
-      case ir::WeightInit::Kind::Zeros: data[i] = 0.0f; break;
+      case WeightInit::Kind::Uniform: data[i] = float(sampler.uniform(init.bound)); break;
+      case WeightInit::Kind::Normal: data[i] = float(sampler.normal()); break;
+      case WeightInit::Kind::Ones: data[i] = 1.0f; break;
+      case WeightInit::Kind::Zeros: data[i] = 0.0f; break;
       }
     }
     if (init.zeroRow >= 0 && shape.size() == 2)
@@ -59,4 +59,4 @@ std::vector<std::pair<std::string, Tensor>> initialWeights(const ir::Module &mod
   return out;
 }
 
-} // namespace attn::tool
+} // namespace attn::ir
