@@ -23,6 +23,6 @@ struct RunOptions {
 int runCommand(LoadedModel &model, const RunOptions &options);
 
 /// "logits: f32[2, 2] = [0.1, -0.3, 0.25, 0.9]" (up to `limit` values).
-std::string summarizeTensor(const std::string &name, const TensorView &view, size_t limit = 8);
+std::string summarizeTensor(const std::string &name, const TensorView &view, size_t limit = 32);
 
 } // namespace attn::tool
