@@ -20,6 +20,7 @@ std::string_view backendName(Backend backend) {
 std::vector<WeightSpec> weightSpecs(const ir::Module &module) {
   std::vector<WeightSpec> specs;
   for (const auto &w : module.weights()) {
+    if (module.constantData(w.get())) continue; // a pass's constant: the module holds it
     WeightSpec spec{w->name, w->type.dtype, {}};
     for (const ir::Dim &d : w->type.shape) spec.shape.push_back(*d.constant());
     specs.push_back(std::move(spec));

@@ -18,7 +18,8 @@ enum class Backend { Interp };
 std::optional<Backend> parseBackend(std::string_view name);
 std::string_view backendName(Backend backend);
 
-/// The weights `module` expects, for WeightStore::bind/open.
+/// The weights `module` expects, for WeightStore::bind/open: every weight but
+/// the constants a pass made (Module::constantData), which the module holds.
 std::vector<WeightSpec> weightSpecs(const ir::Module &module);
 
 Result<std::unique_ptr<Executable>> compile(std::shared_ptr<const ir::Module> module,

@@ -79,6 +79,7 @@ size_t Graph::useCount(const Value *v) const {
 
 Value *Module::addWeight(const std::string &weightName, Type type, WeightInit init) {
   weightInits_.push_back(init);
+  weightData_.push_back(nullptr);
   auto v = std::make_unique<Value>();
   v->kind = Value::Kind::Weight;
   v->type = std::move(type);
@@ -86,6 +87,20 @@ Value *Module::addWeight(const std::string &weightName, Type type, WeightInit in
   v->index = unsigned(weights_.size());
   weights_.push_back(std::move(v));
   return weights_.back().get();
+}
+
+Value *Module::addConstant(const std::string &weightName, Type type,
+                           std::shared_ptr<const Tensor> data) {
+  assert(data && data->dtype() == type.dtype && "a constant's data must match its type");
+  Value *v = addWeight(weightName, std::move(type));
+  weightData_.back() = std::move(data);
+  return v;
+}
+
+std::string Module::uniqueWeightName(const std::string &base) const {
+  std::string name = base;
+  for (int i = 1; findWeight(name); ++i) name = base + "." + std::to_string(i);
+  return name;
 }
 
 Value *Module::findWeight(const std::string &weightName) const {

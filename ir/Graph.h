@@ -5,6 +5,7 @@
 
 #include "ir/Ops.h"
 #include "ir/Type.h"
+#include "runtime/Tensor.h"
 
 #include <memory>
 #include <string>
@@ -105,6 +106,15 @@ public:
 
   Value *addWeight(const std::string &weightName, Type type, WeightInit init = {});
   const WeightInit &weightInit(const Value *weight) const { return weightInits_[weight->index]; }
+  /// A module-level constant made by a pass (constant folding, fusion): a
+  /// weight whose data the module holds, so no weights file provides it.
+  /// `data` must have `type`'s dtype and (constant) shape.
+  Value *addConstant(const std::string &weightName, Type type, std::shared_ptr<const Tensor> data);
+  /// The data of a constant made by addConstant; null for a weight that the
+  /// weights file provides.
+  const Tensor *constantData(const Value *weight) const { return weightData_[weight->index].get(); }
+  /// `base`, or `base.1`, `base.2`, ... : a weight name not yet taken.
+  std::string uniqueWeightName(const std::string &base) const;
   Value *findWeight(const std::string &weightName) const;
   const std::vector<std::unique_ptr<Value>> &weights() const { return weights_; }
   Graph *addFunction(const std::string &fnName);
@@ -113,6 +123,7 @@ public:
 private:
   std::vector<std::unique_ptr<Value>> weights_;
   std::vector<WeightInit> weightInits_;
+  std::vector<std::shared_ptr<const Tensor>> weightData_; // parallel to weights_
 };
 
 } // namespace attn::ir

@@ -29,6 +29,22 @@ std::string toText(int64_t v) { return std::to_string(v); }
 std::string toText(bool v) { return v ? "true" : "false"; }
 std::string toText(const Dim &d) { return d.str(); }
 std::string toText(const DimList &d) { return dimsToString(d); }
+std::string toText(OpKind k) { return std::string(mnemonic(k)); }
+// "[t0 = mul(in0, in1); t1 = tanh(t0)]": inputs are in0.., steps t0...
+std::string toText(const ElementwiseBody &body) {
+  auto name = [&](int32_t i) {
+    return i < body.numInputs ? "in" + std::to_string(i) : "t" + std::to_string(i - body.numInputs);
+  };
+  std::string s = "[";
+  for (size_t i = 0; i < body.steps.size(); ++i) {
+    const ElementwiseStep &step = body.steps[i];
+    s += (i ? "; t" : "t") + std::to_string(i) + " = " + std::string(mnemonic(step.op)) + "(";
+    for (size_t k = 0; k < step.operands.size(); ++k) s += (k ? ", " : "") + name(step.operands[k]);
+    s += ")";
+    if (step.op == OpKind::Cast) s += " : " + std::string(dtypeName(step.dtype));
+  }
+  return s + "]";
+}
 std::string toText(const std::vector<int64_t> &v) {
   std::string s = "[";
   for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);

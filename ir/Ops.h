@@ -52,6 +52,23 @@ std::optional<OpKind> opKindFromMnemonic(std::string_view mnemonic);
 /// Every op, in ops.def order.
 const std::vector<OpKind> &allOpKinds();
 
+/// One scalar step of a fused_elementwise body: an elementwise op applied to
+/// earlier values. Operand k < numInputs is the node's input k; operand
+/// numInputs + j is the result of step j (j before this step).
+struct ElementwiseStep {
+  OpKind op = OpKind::Tanh;
+  std::vector<int32_t> operands;
+  attn::DType dtype = attn::DType::F32; // the target dtype of a cast
+  bool operator==(const ElementwiseStep &) const = default;
+};
+
+/// The body of a fused_elementwise node; the last step is its result.
+struct ElementwiseBody {
+  int32_t numInputs = 0;
+  std::vector<ElementwiseStep> steps;
+  bool operator==(const ElementwiseBody &) const = default;
+};
+
 /// All attributes an op may carry; which ones an op has is in ops.def.
 struct Attrs {
 #define ATTR(Name, Type, printed) Type Name{};

@@ -88,7 +88,10 @@ void printGraph(const Module &, const Graph &g, std::ostream &os) {
 
 void printModule(const Module &m, std::ostream &os) {
   os << "model " << m.name << "\n";
-  for (const auto &w : m.weights()) os << "weight @" << w->name << " : " << w->type.str() << "\n";
+  // A constant made by a pass (its data held by the module) prints as `const`.
+  for (const auto &w : m.weights())
+    os << (m.constantData(w.get()) ? "const @" : "weight @") << w->name << " : " << w->type.str()
+       << "\n";
   for (const auto &f : m.functions) {
     os << "\n";
     printGraph(m, *f, os);

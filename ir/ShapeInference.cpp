@@ -310,6 +310,49 @@ Result<Types> attention(OpKind op, const Types &in) {
   return Types{Type{DType::F32, {B, D}}, Type{DType::F32, {B, T}}};
 }
 
+/// linear_act: linear's rule, and an activation that maps f32 to f32.
+Result<Types> linearAct(const Types &in, const Attrs &a) {
+  OpKind act = a.Activation;
+  if (!hasTrait(act, T_ELEMENTWISE) || opInfo(act).minOperands != 1 || act == OpKind::Cast)
+    return fail("linear_act: activation " + std::string(mnemonic(act)) +
+                " is not a unary elementwise op");
+  return layer(OpKind::Linear, in, a);
+}
+
+/// fused_elementwise: each step typed by its op's own rule on scalars; the
+/// result has the last step's dtype and the inputs' broadcast shape.
+Result<Types> fusedElementwise(const Types &in, const Attrs &a) {
+  const ElementwiseBody &body = a.Body;
+  if (body.numInputs != int32_t(in.size()) || body.steps.empty())
+    return fail("fused_elementwise: the body expects " + std::to_string(body.numInputs) +
+                " inputs and at least one step, got " + std::to_string(in.size()) + " inputs and " +
+                std::to_string(body.steps.size()) + " steps");
+  Types scalars;
+  for (const Type &t : in) scalars.push_back(Type{t.dtype, {}});
+  for (const ElementwiseStep &step : body.steps) {
+    if (!hasTrait(step.op, T_ELEMENTWISE))
+      return fail("fused_elementwise: " + std::string(mnemonic(step.op)) + " is not elementwise");
+    Types operands;
+    for (int32_t k : step.operands) {
+      if (k < 0 || k >= int32_t(scalars.size()))
+        return fail("fused_elementwise: a step reads a value not yet defined");
+      operands.push_back(scalars[k]);
+    }
+    Attrs stepAttrs;
+    stepAttrs.DType = step.dtype;
+    auto r = inferResultTypes(step.op, operands, stepAttrs);
+    if (!r) return fail("fused_elementwise: " + r.message());
+    scalars.push_back(r->front());
+  }
+  DimList shape;
+  for (const Type &t : in) {
+    auto b = broadcastShapes(shape, t.shape);
+    if (!b) return b.status();
+    shape = *b;
+  }
+  return Types{Type{scalars.back().dtype, shape}};
+}
+
 } // namespace
 
 Result<DimList> broadcastShapes(const DimList &a, const DimList &b) {
@@ -368,6 +411,8 @@ Result<std::vector<Type>> inferResultTypes(OpKind op, const std::vector<Type> &i
     return layer(op, in, a);
   case OpKind::LSTM: case OpKind::GRU: case OpKind::RNN: return recurrent(op, in, a);
   case OpKind::AdditiveAttention: case OpKind::DotAttention: return attention(op, in);
+  case OpKind::LinearAct: return linearAct(in, a);
+  case OpKind::FusedElementwise: return fusedElementwise(in, a);
   }
   return fail("unknown op");
 }

@@ -58,6 +58,9 @@ KernelResult evaluateNode(const KernelArgs &args) {
 
   case K::AdditiveAttention: return additiveAttentionKernel(args);
   case K::DotAttention: return dotAttentionKernel(args);
+
+  case K::LinearAct: return linearActKernel(args);
+  case K::FusedElementwise: return fusedElementwiseKernel(args);
   }
   return Status::error("interp: unknown op"); // only an out-of-range OpKind gets here
 }

@@ -33,6 +33,10 @@ Result<ValueViews> bindWeights(const ir::Module &module, const WeightMap &weight
   ValueViews views;
   std::string problems;
   for (const auto &weight : module.weights()) {
+    if (const Tensor *data = module.constantData(weight.get())) { // made by a pass
+      views[weight.get()] = data->view();
+      continue;
+    }
     Shape shape = weightShape(*weight);
     std::string expected = typeText(weight->type.dtype, shape);
     auto entry = weights.tensors.find(weight->name);

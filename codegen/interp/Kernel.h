@@ -134,4 +134,9 @@ KernelResult recurrentKernel(const KernelArgs &args);
 KernelResult additiveAttentionKernel(const KernelArgs &args);
 KernelResult dotAttentionKernel(const KernelArgs &args);
 
+// FusedKernels.cpp: the ops of the fuse-elementwise pass, evaluated step by
+// step with the kernels of the ops they fuse.
+KernelResult linearActKernel(const KernelArgs &args);
+KernelResult fusedElementwiseKernel(const KernelArgs &args);
+
 } // namespace attn::interp

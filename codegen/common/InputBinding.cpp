@@ -1,9 +1,9 @@
 // Input matching and dim binding for one call (see InputBinding.h).
-#include "codegen/interp/InputBinding.h"
+#include "codegen/common/InputBinding.h"
 
 #include <algorithm>
 
-namespace attn::interp {
+namespace attn::codegen {
 
 namespace {
 
@@ -68,7 +68,7 @@ Status checkShape(const ir::Value &arg, const TensorView &view, const DimBinding
   for (size_t k = 0; k < arg.type.shape.size(); ++k) {
     const ir::Dim &dim = arg.type.shape[k];
     std::optional<int64_t> value = dim.evaluate(dims);
-    assert(value && "compileInterpreter checks that every dim is bindable");
+    assert(value && "checkDimsBindable checked that every dim is bindable");
     expected.push_back(*value);
     if (*value == view.shape[k]) continue;
     for (const std::string &symbol : dim.symbols())
@@ -106,4 +106,4 @@ Result<BoundInputs> bindInputs(const ir::Graph &graph, const NamedTensorViews &i
   return bound;
 }
 
-} // namespace attn::interp
+} // namespace attn::codegen
