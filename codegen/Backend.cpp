@@ -2,17 +2,20 @@
 #include "codegen/Backend.h"
 
 #include "codegen/interp/Interpreter.h"
+#include "codegen/llvm/LLVMBackend.h"
 
 namespace attn::codegen {
 
 std::optional<Backend> parseBackend(std::string_view name) {
   if (name == "interp") return Backend::Interp;
+  if (name == "llvm") return Backend::LLVM;
   return std::nullopt;
 }
 
 std::string_view backendName(Backend backend) {
   switch (backend) {
   case Backend::Interp: return "interp";
+  case Backend::LLVM: return "llvm";
   }
   return "?";
 }
@@ -30,10 +33,14 @@ std::vector<WeightSpec> weightSpecs(const ir::Module &module) {
 
 Result<std::unique_ptr<Executable>> compile(std::shared_ptr<const ir::Module> module,
                                             std::shared_ptr<const WeightStore> weights,
-                                            Backend backend) {
+                                            Backend backend, const CompileOptions &options) {
   switch (backend) {
   case Backend::Interp:
     return interp::compileInterpreter(std::move(module), WeightMap::fromStore(std::move(weights)));
+  case Backend::LLVM: {
+    llvmcg::LLVMOptions llvmOptions{options.cpu, options.features, options.threads};
+    return llvmcg::compileLLVM(std::move(module), WeightMap::fromStore(std::move(weights)), llvmOptions);
+  }
   }
   return Status::error("unknown backend");
 }

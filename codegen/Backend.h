@@ -8,13 +8,26 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
 namespace attn::codegen {
 
-enum class Backend { Interp };
+enum class Backend { Interp, LLVM };
 
+/// What a backend may be told beyond the module and weights.
+struct CompileOptions {
+  /// Threads per run, the caller's included (llvm); 0: every hardware thread.
+  unsigned threads = 0;
+  /// The CPU and extra features to compile for (llvm); empty: the host's.
+  std::string cpu, features;
+};
+
+/// The backend used when none is chosen: the fastest that is correct.
+inline constexpr Backend kDefaultBackend = Backend::LLVM;
+
+/// "interp" or "llvm".
 std::optional<Backend> parseBackend(std::string_view name);
 std::string_view backendName(Backend backend);
 
@@ -24,6 +37,6 @@ std::vector<WeightSpec> weightSpecs(const ir::Module &module);
 
 Result<std::unique_ptr<Executable>> compile(std::shared_ptr<const ir::Module> module,
                                             std::shared_ptr<const WeightStore> weights,
-                                            Backend backend);
+                                            Backend backend, const CompileOptions &options = {});
 
 } // namespace attn::codegen

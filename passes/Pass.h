@@ -67,9 +67,9 @@ const std::vector<PassInfo> &allPasses();
 const PassInfo &passInfo(PassId id);
 std::optional<PassId> passFromName(std::string_view name);
 
-#define PASS(Id, name, isFusion, description)                                                \
-  namespace Id {                                                                             \
-  bool run(ir::Graph &graph, PassContext &context);                                          \
+#define PASS(Id, name, isFusion, description)                                                      \
+  namespace Id {                                                                                   \
+  bool run(ir::Graph &graph, PassContext &context);                                                \
   }
 #include "passes/passes.def"
 

@@ -26,8 +26,8 @@ Shape broadcastShape(const Shape &a, const Shape &b) {
 
 /// Elementwise `op` on `operands` by its own kernel (a node made up for the
 /// call), the result in the operands' broadcast shape.
-Result<Tensor> applyElementwise(ir::OpKind op, DType castTo, const std::vector<TensorView> &operands,
-                                const DimBindings &dims) {
+Result<Tensor> applyElementwise(ir::OpKind op, DType castTo,
+                                const std::vector<TensorView> &operands, const DimBindings &dims) {
   std::vector<ir::Type> scalarTypes;
   Shape shape;
   for (const TensorView &v : operands) {
@@ -55,7 +55,8 @@ Result<Tensor> applyElementwise(ir::OpKind op, DType castTo, const std::vector<T
 KernelResult linearActKernel(const KernelArgs &args) {
   KernelResult linear = linearKernel(args);
   if (!linear) return linear;
-  auto y = applyElementwise(args.attrs().Activation, DType::F32, {linear->front().view()}, args.dims);
+  auto y =
+      applyElementwise(args.attrs().Activation, DType::F32, {linear->front().view()}, args.dims);
   if (!y) return y.status();
   return results(std::move(*y));
 }
@@ -66,7 +67,8 @@ KernelResult fusedElementwiseKernel(const KernelArgs &args) {
   std::vector<Tensor> storage; // moving a Tensor keeps its data, so views stay valid
   for (const ir::ElementwiseStep &step : body.steps) {
     std::vector<TensorView> operands;
-    for (int32_t k : step.operands) operands.push_back(values[size_t(k)]);
+    for (int32_t k : step.operands)
+      operands.push_back(values[size_t(k)]);
     auto t = applyElementwise(step.op, step.dtype, operands, args.dims);
     if (!t) return t.status();
     storage.push_back(std::move(*t));

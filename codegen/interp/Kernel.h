@@ -4,6 +4,7 @@
 // that their correctness is obvious; every other backend is tested against them.
 #pragma once
 
+#include "codegen/common/InputBinding.h"
 #include "ir/Graph.h"
 #include "runtime/Status.h"
 #include "runtime/Tensor.h"
@@ -18,7 +19,7 @@
 namespace attn::interp {
 
 /// Values of the symbolic dims for one call, bound from its inputs.
-using DimBindings = std::map<std::string, int64_t>;
+using DimBindings = codegen::DimBindings;
 
 /// One node to evaluate: its operands' data and its result shapes, which the
 /// evaluator has computed from the node's result types and the bindings.

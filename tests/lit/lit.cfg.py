@@ -1,6 +1,7 @@
 # lit configuration for attnc's FileCheck tests. Each .attn/.test file under
 # tests/lit is a test; RUN lines use attnc, FileCheck, not and %examples.
 import os
+import platform
 import lit.formats
 
 config.name = "attnc"
@@ -18,3 +19,6 @@ for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "OMP_NUM_THREADS", "OMP_WAIT_POLICY
         config.environment[var] = os.environ[var]
 config.substitutions.append(("%examples", os.path.join(config.attn_source_dir, "examples")))
 config.substitutions.append(("%golden", os.path.join(config.attn_source_dir, "tests", "golden")))
+# Tests of x86 code generation (--mcpu names) need an x86-64 host.
+if platform.machine() in ("x86_64", "AMD64"):
+    config.available_features.add("x86_64")

@@ -3,6 +3,7 @@
 #include "tools/attnc/RunCommand.h"
 
 #include "runtime/Safetensors.h"
+#include "tools/attnc/CompileCommand.h"
 
 #include <cinttypes>
 #include <cstdio>
@@ -60,8 +61,10 @@ const FunctionSignature *chooseFunction(const Executable &exe, const std::string
 int runCommand(LoadedModel &model, const RunOptions &options) {
   auto weights = loadWeights(*model.module, options.weightsPath);
   if (!weights) return kUserError;
+  WeightMap weightMap = WeightMap::fromStore(weights);
+  if (!optimizeModel(model, &weightMap, options.pipeline, options.explainFusion)) return kUserError;
   std::shared_ptr<const ir::Module> module = std::move(model.module);
-  auto exe = codegen::compile(module, weights, options.backend);
+  auto exe = codegen::compile(module, weights, options.backend, options.backendOptions);
   if (!exe) {
     reportError(exe.message());
     return kUserError;

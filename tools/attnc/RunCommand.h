@@ -2,6 +2,7 @@
 #pragma once
 
 #include "codegen/Backend.h"
+#include "passes/PassManager.h"
 #include "tools/attnc/Driver.h"
 
 #include <memory>
@@ -17,7 +18,10 @@ struct RunOptions {
   std::string inputsPath;
   std::string outputPath; // empty: print a summary
   std::string function;   // empty: the model's only function
-  codegen::Backend backend = codegen::Backend::Interp;
+  codegen::Backend backend = codegen::kDefaultBackend;
+  passes::PipelineOptions pipeline; // run before compiling, with the weights
+  bool explainFusion = false;
+  codegen::CompileOptions backendOptions; // threads, target CPU (llvm)
 };
 
 int runCommand(LoadedModel &model, const RunOptions &options);

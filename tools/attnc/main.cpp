@@ -4,7 +4,9 @@
 // command-line usage.
 #include "ir/Printer.h"
 #include "runtime/Safetensors.h"
+#include "tools/attnc/CompileCommand.h"
 #include "tools/attnc/Driver.h"
+#include "tools/attnc/EmitCode.h"
 #include "ir/InitialWeights.h"
 #include "tools/attnc/RunCommand.h"
 
@@ -66,9 +68,65 @@ cl::opt<std::string> inputsPath("inputs", cl::desc("Inputs (safetensors), matche
 cl::opt<std::string> functionName("fn", cl::desc("The function to run (default: the only one)"),
                                   cl::value_desc("name"), cl::sub(runCmd), cl::sub(benchCmd),
                                   cl::cat(attncCategory));
-cl::opt<std::string> backendName("backend", cl::desc("interp (the reference interpreter)"),
-                                 cl::value_desc("name"), cl::init("interp"), cl::sub(runCmd),
+cl::opt<std::string> backendName("backend",
+                                 cl::desc("llvm (the LLVM JIT, the default) or interp (the "
+                                          "reference interpreter)"),
+                                 cl::value_desc("name"), cl::init("llvm"), cl::sub(runCmd),
                                  cl::sub(benchCmd), cl::cat(attncCategory));
+cl::opt<unsigned> threadCount("threads",
+                              cl::desc("Threads per run, the caller's included (llvm; default: "
+                                       "every hardware thread)"),
+                              cl::value_desc("N"), cl::init(0), cl::sub(runCmd), cl::sub(benchCmd),
+                              cl::cat(attncCategory));
+cl::opt<std::string> targetCpu("mcpu", cl::desc("The CPU to compile for (llvm; default: the host's)"),
+                               cl::value_desc("name"), cl::sub(compileCmd), cl::sub(runCmd),
+                               cl::sub(benchCmd), cl::cat(attncCategory));
+cl::opt<std::string> targetFeatures("mattr",
+                                    cl::desc("CPU features added to --mcpu's, e.g. +avx2,+fma"),
+                                    cl::value_desc("+a,-b"), cl::sub(compileCmd), cl::sub(runCmd),
+                                    cl::sub(benchCmd), cl::cat(attncCategory));
+
+// The pass pipeline (passes/passes.def names the passes; dumps and timings go
+// to stderr so that --emit output on stdout stays clean).
+cl::opt<std::string> passList("passes",
+                              cl::desc("Run exactly these passes, in order, instead of the "
+                                       "default pipeline (empty: none)"),
+                              cl::value_desc("a,b,c"), cl::sub(compileCmd), cl::sub(runCmd), cl::sub(benchCmd), cl::cat(attncCategory));
+cl::list<std::string> disabledPasses("disable-pass", cl::desc("Skip a pass wherever the pipeline runs it"),
+                                     cl::value_desc("name"), cl::CommaSeparated, cl::sub(compileCmd), cl::sub(runCmd), cl::sub(benchCmd),
+                                     cl::cat(attncCategory));
+cl::opt<bool> noFusion("no-fusion", cl::desc("Turn the fusion passes off"), cl::sub(compileCmd), cl::sub(runCmd), cl::sub(benchCmd),
+                       cl::cat(attncCategory));
+cl::opt<bool> printAfterAll("print-after-all", cl::desc("Print the IR after every pass (stderr)"),
+                            cl::sub(compileCmd), cl::sub(runCmd), cl::sub(benchCmd), cl::cat(attncCategory));
+cl::list<std::string> printAfter("print-after", cl::desc("Print the IR after each run of this pass (stderr)"),
+                                 cl::value_desc("name"), cl::CommaSeparated, cl::sub(compileCmd), cl::sub(runCmd), cl::sub(benchCmd),
+                                 cl::cat(attncCategory));
+cl::opt<bool> timePasses("time-passes", cl::desc("Time each pass and print a report (stderr)"),
+                         cl::sub(compileCmd), cl::sub(runCmd), cl::sub(benchCmd), cl::cat(attncCategory));
+cl::opt<bool> verifyEach("verify-each", cl::desc("Run the IR verifier after every pass"),
+                         cl::init(true), cl::sub(compileCmd), cl::sub(runCmd), cl::sub(benchCmd), cl::cat(attncCategory));
+cl::opt<bool> explainFusion("explain-fusion",
+                            cl::desc("Say for each softmax whether it was fused, and if not, which "
+                                     "part of the pattern did not match and why (stderr)"),
+                            cl::sub(compileCmd), cl::sub(runCmd), cl::sub(benchCmd), cl::cat(attncCategory));
+
+attn::passes::PipelineOptions pipelineOptions() {
+  attn::passes::PipelineOptions options;
+  if (passList.getNumOccurrences()) {
+    options.passes.emplace();
+    std::stringstream names(passList);
+    for (std::string name; std::getline(names, name, ',');)
+      if (!name.empty()) options.passes->push_back(name);
+  }
+  options.disabled.assign(disabledPasses.begin(), disabledPasses.end());
+  options.fusion = !noFusion;
+  options.printAfterAll = printAfterAll;
+  options.printAfter.assign(printAfter.begin(), printAfter.end());
+  options.timePasses = timePasses;
+  options.verifyEach = verifyEach;
+  return options;
+}
 
 /// `attnc --version`: the versions of attnc and of the libraries it links.
 void printVersion(raw_ostream &os) {
@@ -92,28 +150,63 @@ int runCheck() {
   return kSuccess;
 }
 
+/// The llvm backend's target and thread options; a usage error is printed.
+bool backendOptions(attn::codegen::CompileOptions &options) {
+  if (!targetFeatures.empty() && targetCpu.empty()) {
+    errs() << "attnc: error: --mattr needs --mcpu\n";
+    return false;
+  }
+  options.threads = threadCount;
+  options.cpu = targetCpu;
+  options.features = targetFeatures;
+  return checkTargetOptions(options);
+}
+
 int runCompile() {
-  if (emitKind != EmitKind::IR) return notImplemented("--emit=" + std::string(
-      emitKind == EmitKind::OptIR ? "opt-ir" : emitKind == EmitKind::Dot ? "dot"
-      : emitKind == EmitKind::LLVM ? "llvm" : emitKind == EmitKind::Asm ? "asm" : "obj"));
+  attn::codegen::CompileOptions target;
+  if (!backendOptions(target)) return kUsageError;
+  if (attn::Status s = attn::passes::validateOptions(pipelineOptions()); !s) {
+    reportError(s.message());
+    return kUsageError;
+  }
   auto model = loadModel(modelPath, defines);
   if (!model) return kUserError;
-  return writeOutput(outputPath, attn::ir::moduleToString(*model->module)) ? kSuccess : kUserError;
+  if (emitKind == EmitKind::LLVM || emitKind == EmitKind::Asm || emitKind == EmitKind::Obj) {
+    EmitCodeOptions code{weightsPath, outputPath,
+                         emitKind == EmitKind::LLVM  ? CodeEmit::LLVM
+                         : emitKind == EmitKind::Asm ? CodeEmit::Asm
+                                                     : CodeEmit::Obj,
+                         pipelineOptions(), explainFusion, target};
+    return emitCodeCommand(*model, code);
+  }
+  CompileOptions options{weightsPath, outputPath,
+                         emitKind == EmitKind::IR    ? GraphEmit::IR
+                         : emitKind == EmitKind::Dot ? GraphEmit::Dot
+                                                     : GraphEmit::OptIR,
+                         pipelineOptions(), explainFusion};
+  return compileCommand(*model, options);
 }
 
 int runRun() {
   auto backend = attn::codegen::parseBackend(backendName);
   if (!backend) {
-    errs() << "attnc: error: unknown backend '" << backendName << "' (available: interp)\n";
+    errs() << "attnc: error: unknown backend '" << backendName << "' (available: interp, llvm)\n";
     return kUsageError;
   }
+  attn::codegen::CompileOptions target;
+  if (!backendOptions(target)) return kUsageError;
   auto model = loadModel(modelPath, defines);
   if (!model) return kUserError;
   if (weightsPath.empty() && !model->module->weights().empty()) {
     reportError("the model declares weights; pass them with --weights");
     return kUserError;
   }
-  RunOptions options{weightsPath, inputsPath, outputPath, functionName, *backend};
+  if (attn::Status s = attn::passes::validateOptions(pipelineOptions()); !s) {
+    reportError(s.message());
+    return kUsageError;
+  }
+  RunOptions options{weightsPath, inputsPath, outputPath, functionName, *backend,
+                     pipelineOptions(), explainFusion, target};
   return runCommand(*model, options);
 }
 

@@ -1,7 +1,8 @@
-// The interpreter against PyTorch: every case of tests/golden/manifest.json
+// Every backend against PyTorch: every case of tests/golden/manifest.json
 // (made by tests/golden/make_goldens.py) is compiled with its -D overrides,
 // bound to its weights, run on its inputs, and compared with PyTorch's
-// outputs within 1e-5 + 1e-4 * |ref| (integers and bools exactly).
+// outputs within 1e-5 + 1e-4 * |ref| (integers and bools exactly). The
+// compiled backends are also compared with the interpreter, the reference.
 #include "../frontend/FrontendTestSupport.h"
 #include "codegen/Backend.h"
 #include "runtime/Safetensors.h"
@@ -66,14 +67,50 @@ double valueAt(const attn::TensorView &v, int64_t i) {
   return 0;
 }
 
-class Golden : public ::testing::TestWithParam<GoldenCase> {};
+/// The backends every golden case runs on.
+const attn::codegen::Backend kBackends[] = {attn::codegen::Backend::Interp,
+                                            attn::codegen::Backend::LLVM};
+
+struct GoldenParam {
+  GoldenCase golden;
+  attn::codegen::Backend backend;
+};
+
+std::vector<GoldenParam> goldenParams() {
+  std::vector<GoldenParam> params;
+  for (attn::codegen::Backend backend : kBackends)
+    for (const GoldenCase &c : loadManifest()) params.push_back({c, backend});
+  return params;
+}
+
+/// Elementwise agreement with `ref` within the tolerance; at most 5 reports.
+void expectClose(const std::string &what, const attn::TensorView &got, const attn::TensorView &ref) {
+  ASSERT_EQ(got.dtype, ref.dtype) << what;
+  ASSERT_EQ(got.shape, ref.shape) << what;
+  int failures = 0;
+  for (int64_t i = 0; i < got.numElements() && failures < 5; ++i) {
+    double g = valueAt(got, i), e = valueAt(ref, i);
+    double tolerance = got.dtype == attn::DType::F32 ? 1e-5 + 1e-4 * std::abs(e) : 0;
+    if (!(std::abs(g - e) <= tolerance) && !(std::isnan(g) && std::isnan(e))) {
+      ++failures;
+      ADD_FAILURE() << what << "[" << i << "] = " << g << ", expected " << e;
+    }
+  }
+}
+
+void PrintTo(const GoldenParam &p, std::ostream *os) {
+  *os << attn::codegen::backendName(p.backend) << "/" << p.golden.name;
+}
+
+class Golden : public ::testing::TestWithParam<GoldenParam> {};
 
 } // namespace
 
 TEST(GoldenManifest, HasCases) { EXPECT_GE(loadManifest().size(), 40u); }
 
-TEST_P(Golden, InterpreterMatchesPyTorch) {
-  const GoldenCase &gc = GetParam();
+TEST_P(Golden, MatchesPyTorch) {
+  const GoldenCase &gc = GetParam().golden;
+  attn::codegen::Backend backend = GetParam().backend;
   attn::frontend::FrontendOptions options;
   options.defines = gc.defines;
   auto compiled = attn::testing::compileText(readFile(gc.model), options);
@@ -89,7 +126,7 @@ TEST_P(Golden, InterpreterMatchesPyTorch) {
     weights = std::make_shared<const attn::WeightStore>(attn::WeightStore::fromTensors({}));
   }
   std::shared_ptr<const attn::ir::Module> module = std::move(compiled.module);
-  auto exe = attn::codegen::compile(module, weights, attn::codegen::Backend::Interp);
+  auto exe = attn::codegen::compile(module, weights, backend);
   ASSERT_TRUE(exe.isOk()) << exe.message();
   auto inputs = attn::SafetensorsFile::open(gc.dir + "/inputs.safetensors");
   ASSERT_TRUE(inputs.isOk()) << inputs.message();
@@ -105,21 +142,20 @@ TEST_P(Golden, InterpreterMatchesPyTorch) {
     const std::string &name = sig->results[r].name;
     const attn::TensorView *ref = expected->find(name);
     ASSERT_NE(ref, nullptr) << "no reference for output " << name;
-    attn::TensorView got = (*results)[r].view();
-    ASSERT_EQ(got.dtype, ref->dtype) << name;
-    ASSERT_EQ(got.shape, ref->shape) << name;
-    int failures = 0;
-    for (int64_t i = 0; i < got.numElements() && failures < 5; ++i) {
-      double g = valueAt(got, i), e = valueAt(*ref, i);
-      double tolerance = got.dtype == attn::DType::F32 ? 1e-5 + 1e-4 * std::abs(e) : 0;
-      if (!(std::abs(g - e) <= tolerance)) {
-        ++failures;
-        ADD_FAILURE() << gc.name << ": output " << name << "[" << i << "] = " << g
-                      << ", PyTorch says " << e;
-      }
-    }
+    expectClose(gc.name + ": output " + name + " (PyTorch)", (*results)[r].view(), *ref);
   }
+  if (backend == attn::codegen::Backend::Interp) return;
+  auto reference = attn::codegen::compile(module, weights, attn::codegen::Backend::Interp);
+  ASSERT_TRUE(reference.isOk()) << reference.message();
+  auto referenceResults = (*reference)->run(gc.fn, views);
+  ASSERT_TRUE(referenceResults.isOk()) << referenceResults.message();
+  for (size_t r = 0; r < results->size(); ++r)
+    expectClose(gc.name + ": output " + sig->results[r].name + " (interpreter)", (*results)[r].view(),
+                (*referenceResults)[r].view());
 }
 
-INSTANTIATE_TEST_SUITE_P(PyTorch, Golden, ::testing::ValuesIn(loadManifest()),
-                         [](const ::testing::TestParamInfo<GoldenCase> &info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(PyTorch, Golden, ::testing::ValuesIn(goldenParams()),
+                         [](const ::testing::TestParamInfo<GoldenParam> &info) {
+                           return std::string(attn::codegen::backendName(info.param.backend)) + "_" +
+                                  info.param.golden.name;
+                         });

@@ -97,14 +97,18 @@ public:
 
   ir::Module &module() { return *module_; }
   ir::Graph &graph() { return *graph_; }
-
-  /// Compiles with the weights given to weight().
-  Result<std::unique_ptr<Executable>> tryCompile() {
+  /// For compiling with other backends: the module and the weights given to
+  /// weight(), kept alive by the map.
+  std::shared_ptr<const ir::Module> sharedModule() const { return module_; }
+  WeightMap weightMap() const {
     WeightMap map;
     for (auto &[name, tensor] : *weights_) map.tensors.emplace(name, tensor.view());
     map.owner = weights_;
-    return compileInterpreter(module_, std::move(map));
+    return map;
   }
+
+  /// Compiles with the weights given to weight().
+  Result<std::unique_ptr<Executable>> tryCompile() { return compileInterpreter(module_, weightMap()); }
   Result<std::unique_ptr<Executable>> tryCompile(WeightMap weights) {
     return compileInterpreter(module_, std::move(weights));
   }

@@ -1,0 +1,47 @@
+// What every backend checks and describes the same way, so that a model, its
+// weights and its inputs are accepted or rejected alike whichever backend
+// runs them: the weights bound to a module, the dims a run can bind, the
+// functions' signatures, a node's result shapes under the dims of one call,
+// and the "file:line:col: " prefix of a run-time error.
+#pragma once
+
+#include "codegen/common/InputBinding.h"
+#include "ir/Graph.h"
+#include "runtime/Executable.h"
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace attn::codegen {
+
+using WeightViews = std::unordered_map<const ir::Value *, TensorView>;
+
+/// Every declared weight, found in `weights` (or held by the module, for a
+/// pass's constants) and checked; all problems are reported at once, one
+/// line each, as WeightStore does.
+Result<WeightViews> bindWeights(const ir::Module &module, const WeightMap &weights);
+
+/// Symbols a run cannot bind: used by the function but not a plain dim of
+/// any argument (see InputBinding.h).
+Status checkDimsBindable(const ir::Graph &graph);
+
+/// The verifier, then checkDimsBindable for every function.
+Status checkModule(const ir::Module &module);
+
+FunctionSignature signatureOf(const ir::Graph &graph);
+
+/// "no function 'g' in model 'm' (its functions: f, h)".
+Status noSuchFunction(const ir::Module &module, std::string_view function);
+
+/// "model.attn:12:7: " for a node with a source location, else "".
+std::string locationPrefix(const ir::Module &module, const ir::Node &node);
+
+/// The node's result shapes under `dims`; a negative dim (`T - 3` with T = 2)
+/// is the user's error.
+Result<std::vector<Shape>> resultShapes(const ir::Node &node, const DimBindings &dims);
+
+/// "f32[2, 3]"; "i64" for a scalar.
+std::string typeText(DType dtype, const Shape &shape);
+
+} // namespace attn::codegen

@@ -1,0 +1,309 @@
+// Internal to codegen/llvm: the classes that turn a Graph into LLVM IR.
+//   ModuleEmitter   one LLVM module for an ir::Module: target, weights, math
+//   GraphEmitter    one graph: its frame, buffers, entry and task functions
+//   FunctionEmitter one LLVM function: an IRBuilder plus loops, frame access,
+//                   element loads and stores, vectors and fast math
+//   NodeLowering    what a node's lowering sees: its graph, the entry
+//                   function, tasks run in parallel, temporaries, errors
+// Only the .cpp files of this folder include it (LLVM headers are slow).
+#pragma once
+
+#include "codegen/common/ModuleChecks.h"
+#include "codegen/llvm/MemoryPlan.h"
+#include "codegen/llvm/RuntimeAbi.h"
+#include "ir/Graph.h"
+#include "runtime/Status.h"
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace attn::llvmcg {
+
+/// The machine the code is for, resolved from the host or from options.
+struct TargetInfo {
+  std::string triple, cpu, features;
+  unsigned vectorBits = 128; // the widest vector registers the code should use
+  bool hasFma = false;       // fused multiply-add in hardware
+  unsigned lanes() const { return vectorBits / 32; } // f32 lanes in a vector
+};
+
+/// How generated code reaches the weights.
+enum class WeightMode {
+  Addresses, // JIT: the weights' addresses are constants in the code
+  Globals,   // emitted code: a constant global holding each weight whose data
+             // is known, else an external global (docs/llvm-backend.md)
+};
+
+/// Layouts a kernel may want a 2-D or 1-D f32 operand in.
+enum class PackKind {
+  Transposed, // [rows, cols] -> [cols, roundUp(rows, lanes)], zero padded
+  Padded,     // [n] -> [roundUp(n, lanes)], zero padded
+};
+
+class GraphEmitter;
+class FunctionEmitter;
+
+using Values = std::vector<llvm::Value *>;
+
+class ModuleEmitter {
+public:
+  ModuleEmitter(llvm::Module &module, const TargetInfo &target, const ir::Module &source,
+                WeightMode mode, const codegen::WeightViews *weightData,
+                std::vector<Tensor> *packedStorage);
+
+  llvm::LLVMContext &context;
+  llvm::Module &module;
+  const TargetInfo &target;
+  const ir::Module &source;
+
+  /// Generates the entry and scratch-size functions of `graph` (RuntimeAbi.h).
+  Status emitGraph(const ir::Graph &graph);
+  /// "attn_<model>_<fn>", letters, digits and '_' only.
+  std::string entryName(const ir::Graph &graph) const;
+
+  /// The address of a weight's data, valid in any function.
+  llvm::Value *weightAddress(const ir::Value *weight);
+  /// The data of `value` packed as `kind` when it is known now (a weight with
+  /// data), as a constant address; null otherwise.
+  llvm::Value *packedConstant(const ir::Value *value, PackKind kind);
+  /// Sets target-cpu, target-features and prefer-vector-width.
+  void addTargetAttributes(llvm::Function *fn) const;
+  /// The internal helper that runs a task through parallelFor or inline.
+  llvm::Function *parallelHelper();
+
+private:
+  llvm::Value *addressOf(const void *data, size_t bytes, const std::string &name);
+  WeightMode mode_;
+  const codegen::WeightViews *weightData_;
+  std::vector<Tensor> *packedStorage_;
+  std::map<std::pair<const ir::Value *, PackKind>, llvm::Value *> packed_;
+  std::map<const ir::Value *, llvm::Value *> weights_;
+  llvm::Function *parallelHelper_ = nullptr;
+};
+
+/// Where a packed operand is: a constant, or a temporary filled per call.
+struct PackedRef {
+  llvm::Value *constant = nullptr;
+  int frameSlot = -1;
+};
+
+class FunctionEmitter {
+public:
+  FunctionEmitter(GraphEmitter &graph, llvm::Function *fn, llvm::BasicBlock *loads,
+                  llvm::BasicBlock *body, llvm::Value *frame);
+
+  GraphEmitter &graph;
+  ModuleEmitter &m;
+  llvm::Function *fn;
+  llvm::IRBuilder<> b;
+
+  llvm::Value *arg(unsigned i) { return fn->getArg(i); }
+
+  // Types and constants.
+  llvm::Type *f32Type() { return b.getFloatTy(); }
+  llvm::Type *i64Type() { return b.getInt64Ty(); }
+  llvm::Type *ptrType() { return b.getPtrTy(); }
+  llvm::Value *i64(int64_t v) { return b.getInt64(uint64_t(v)); }
+  llvm::Value *f32(float v);
+  /// How a dtype is stored (bool as a byte) and how it is held in a register
+  /// (bool as i1).
+  llvm::Type *memoryType(DType dtype);
+  llvm::Type *registerType(DType dtype);
+  llvm::VectorType *vectorType(unsigned lanes);
+
+  // The frame: words loaded once, at the function's start.
+  llvm::Value *frameWord(int slot, llvm::Type *type);
+  /// A dim's value under the call's symbols (a constant when it has none).
+  llvm::Value *dim(const ir::Dim &d);
+  /// The product of dims [begin, end) of a type's shape.
+  llvm::Value *extent(const ir::DimList &shape, size_t begin, size_t end);
+  /// The data of `value`: a weight's address or a frame word.
+  llvm::Value *ptr(const ir::Value *value);
+  llvm::Value *packed(const PackedRef &ref);
+  llvm::Value *framePointer(int slot) { return frameWord(slot, ptrType()); }
+
+  // Memory.
+  llvm::Value *gep(llvm::Type *element, llvm::Value *base, llvm::Value *index);
+  llvm::Value *loadElement(DType dtype, llvm::Value *base, llvm::Value *index);
+  void storeElement(DType dtype, llvm::Value *value, llvm::Value *base, llvm::Value *index);
+  llvm::Value *loadF32(llvm::Value *base, llvm::Value *index);
+  void storeF32(llvm::Value *value, llvm::Value *base, llvm::Value *index);
+  /// A stack array of the function, allocated once at its start.
+  llvm::Value *stackArray(llvm::Type *element, int64_t count);
+  void copyBytes(llvm::Value *to, llvm::Value *from, llvm::Value *bytes);
+  void zeroBytes(llvm::Value *to, llvm::Value *bytes);
+
+  // Control flow. Bodies emit at the builder's position.
+  void forRange(llvm::Value *begin, llvm::Value *end,
+                const std::function<void(llvm::Value *)> &body);
+  /// A loop carrying values: body(i, carried) returns the next carried values.
+  Values forRangeCarry(llvm::Value *begin, llvm::Value *end, const Values &initial,
+                       const std::function<Values(llvm::Value *, const Values &)> &body);
+  void ifThen(llvm::Value *condition, const std::function<void()> &then);
+  void ifThenElse(llvm::Value *condition, const std::function<void()> &then,
+                  const std::function<void()> &otherwise);
+  /// Values that then() computes where `condition` holds, else `otherwise`
+  /// (values computed before the branch).
+  Values ifThenValues(llvm::Value *condition, const Values &otherwise,
+                      const std::function<Values()> &then);
+
+  // Arithmetic on f32 scalars or vectors alike.
+  llvm::Value *fma(llvm::Value *a, llvm::Value *b, llvm::Value *c); // a*b + c
+  llvm::Value *splat(llvm::Value *scalar, unsigned lanes);
+  llvm::Value *constantLike(llvm::Value *like, float v);
+  llvm::Value *min(llvm::Value *a, llvm::Value *b);
+  llvm::Value *max(llvm::Value *a, llvm::Value *b);
+  /// Sum of a vector's lanes by halving, a fixed order.
+  llvm::Value *horizontalSum(llvm::Value *vector);
+  llvm::Value *loadVector(llvm::Value *base, llvm::Value *index, unsigned lanes);
+  void storeVector(llvm::Value *vector, llvm::Value *base, llvm::Value *index);
+  /// Stores the first `count` lanes (a constant < lanes).
+  void storeVectorPrefix(llvm::Value *vector, llvm::Value *base, llvm::Value *index, unsigned count);
+  /// Loads `count` lanes (a constant), zero in the others.
+  llvm::Value *loadVectorPrefix(llvm::Value *base, llvm::Value *index, unsigned lanes,
+                                unsigned count);
+
+  // Fast math (FastMath.cpp): polynomial approximations without libm calls,
+  // the same IEEE operations on scalars and vectors (so vectorised and
+  // remainder iterations agree bit for bit).
+  llvm::Value *exp(llvm::Value *x);
+  llvm::Value *tanh(llvm::Value *x);
+  llvm::Value *sigmoid(llvm::Value *x);
+  llvm::Value *log(llvm::Value *x);
+
+  /// Finishes a task or helper: `ret void` at the current position.
+  void finish();
+
+private:
+  llvm::IRBuilder<> loads_; // inserts at the end of the loads block
+  llvm::Value *frame_;
+  std::unordered_map<int, llvm::Value *> words_;
+  std::unordered_map<std::string, llvm::Value *> dims_;
+};
+
+class NodeLowering;
+
+class GraphEmitter {
+public:
+  GraphEmitter(ModuleEmitter &m, const ir::Graph &graph);
+  Status emit();
+
+  ModuleEmitter &m;
+  const ir::Graph &graph;
+  /// Frame slots: 0..symbols-1 hold the dims, then pointers.
+  std::vector<std::string> symbols;
+  int symbolSlot(const std::string &symbol) const;
+  /// The value whose memory `value` shares (itself unless a reshape's view).
+  const ir::Value *root(const ir::Value *value) const;
+  int valueSlot(const ir::Value *value) const;
+  llvm::Value *frame() const { return frame_; }
+
+  /// A new task function `void(frame, begin, end)` for the current node.
+  FunctionEmitter &newTask(const std::string &name);
+  /// A temporary of the current node; returns its frame slot.
+  int newTemporary(const ByteSize &size);
+  FunctionEmitter &entry() { return *entry_; }
+  int currentNode() const { return currentNode_; }
+
+private:
+  void assignValueStorage();
+  void emitPrologue();
+  llvm::Function *emitLayoutFunction(const SlotAssignment &slots);
+  void emitResultCopies();
+  int newSlot() { return frameSize_++; }
+
+  std::unordered_map<const ir::Value *, int> valueSlots_;
+  std::unordered_map<const ir::Value *, const ir::Value *> roots_;
+  std::vector<int> argumentSlots_, outputSlots_;
+  std::vector<std::pair<const ir::Value *, int>> copies_; // value -> output index
+  std::vector<PlannedBuffer> buffers_;
+  std::vector<std::unique_ptr<FunctionEmitter>> functions_;
+  FunctionEmitter *entry_ = nullptr;
+  llvm::BasicBlock *prologue_ = nullptr;
+  llvm::AllocaInst *frame_ = nullptr;
+  int frameSize_ = 0;
+  int currentNode_ = 0;
+  std::string name_;
+};
+
+/// What a node's lowering works with.
+class NodeLowering {
+public:
+  NodeLowering(GraphEmitter &graph, const ir::Node &node, int index)
+      : graph(graph), m(graph.m), node(node), index(index) {}
+
+  GraphEmitter &graph;
+  ModuleEmitter &m;
+  const ir::Node &node;
+  int index;
+
+  FunctionEmitter &entry() { return graph.entry(); }
+  const ir::Value *operand(unsigned i) const { return node.operands[i]; }
+  const ir::Value *result(unsigned i = 0) const { return node.results[i]; }
+  /// A task named after the node: `void(frame, begin, end)`.
+  FunctionEmitter &task(const std::string &what);
+  /// Runs `task` over [0, count) (count valid in the entry); `grain` is the
+  /// least number of items worth a thread.
+  void runParallel(FunctionEmitter &task, llvm::Value *count, int64_t grain);
+  /// A temporary live while the node runs; returns its frame slot.
+  int temporary(const ByteSize &size) { return graph.newTemporary(size); }
+  /// In the entry: if `failed`, report `code` with the words a, b and return.
+  void failIf(llvm::Value *failed, RuntimeError code, llvm::Value *a, llvm::Value *b);
+  /// `value` packed as `kind`: a constant when known now, else packed into a
+  /// temporary by a task run here, before the node's own work.
+  PackedRef pack(const ir::Value *value, PackKind kind);
+};
+
+/// The switch over every op (Lowering.cpp).
+Status lowerNode(NodeLowering &L);
+
+// Lowerings by file.
+/// One elementwise op on register values (scalars or vectors alike); bool
+/// operands are i1. The result has `resultType`'s register type.
+llvm::Value *emitScalarOp(FunctionEmitter &f, ir::OpKind op, const std::vector<DType> &operandTypes,
+                          const Values &operands, DType resultType);
+Status lowerElementwise(NodeLowering &L);
+/// Copies `value` broadcast to `shape` into the temporary at frame slot
+/// `slot` (same dtype), in parallel; for masks that are not of full shape.
+void emitBroadcastCopy(NodeLowering &L, const ir::Value *value, const ir::DimList &shape, int slot);
+/// A floating-point add that LLVM may reassociate (a reduction it may
+/// vectorise). The order it picks depends only on the code and the trip
+/// count, never on threads or on other rows.
+llvm::Value *reassociableAdd(FunctionEmitter &f, llvm::Value *a, llvm::Value *b);
+Status lowerFusedElementwise(NodeLowering &L);
+Status lowerLeaf(NodeLowering &L);
+Status lowerReduction(NodeLowering &L);
+Status lowerSoftmax(NodeLowering &L);
+Status lowerLayerNorm(NodeLowering &L);
+Status lowerMatMul(NodeLowering &L);
+Status lowerLinear(NodeLowering &L);
+Status lowerEmbedding(NodeLowering &L);
+Status lowerShape(NodeLowering &L);
+Status lowerRecurrent(NodeLowering &L);
+Status lowerAttention(NodeLowering &L);
+
+/// The shared matrix kernel of linear and the recurrent layers (Gemm.cpp):
+/// y[r, :] = act(x[r, :] W^T + bias) for rows [rowBegin, rowEnd), W packed
+/// Transposed ([in, roundUp(out, lanes)]), bias packed Padded or null, x and y
+/// row-major with row strides xStride, yStride (in floats).
+struct GemmShape {
+  int64_t in = 0, out = 0;
+  int64_t xStride = 0, yStride = 0;
+  ir::OpKind activation = ir::OpKind::Constant; // Constant: none
+};
+void emitPackedGemm(FunctionEmitter &f, const GemmShape &shape, llvm::Value *x, llvm::Value *w,
+                    llvm::Value *bias, llvm::Value *y, llvm::Value *rowBegin,
+                    llvm::Value *rowEnd);
+
+/// Rounds n up to a multiple of k.
+inline int64_t roundUp(int64_t n, int64_t k) { return (n + k - 1) / k * k; }
+
+} // namespace attn::llvmcg

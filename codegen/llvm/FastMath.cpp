@@ -1,0 +1,137 @@
+// exp, tanh, sigmoid and log for generated code: polynomial approximations
+// built from IEEE arithmetic, selects and integer bit operations only, so the
+// loop vectoriser can widen them and no libm call runs per element. The same
+// instructions serve scalars and vectors, so a vectorised loop and its scalar
+// remainder agree bit for bit. The coefficients are Cephes' (S. Moshier);
+// LLVMFastMathTest measures the error against libm over a dense sweep.
+//
+//   exp(x)  = 2^n * p(r), n = round(x / ln 2), r = x - n ln 2 (ln 2 split in
+//             two parts so n*C1 is exact), p a degree-7 polynomial; 2^n is
+//             applied as two exact power-of-two factors so that results in
+//             the subnormal range round once. Inputs are clamped to
+//             [-104, 89] (beyond: 0 and +inf); NaN is passed through.
+//   tanh(x) = x + x^3 q(x^2) for |x| < 0.625, else sign(x) (1 - 2/(exp(2|x|) + 1)).
+//   sigmoid(x) = 1 / (1 + e) for x >= 0, e / (1 + e) below, e = exp(-|x|):
+//             no overflow, and subnormal results where exp gives them.
+//   log(x)  = e ln 2 + log(m), m in [sqrt(1/2), sqrt(2)) from the exponent
+//             bits (subnormals scaled by 2^23 first); 0 -> -inf, x < 0 -> NaN.
+#include "codegen/llvm/Codegen.h"
+
+namespace attn::llvmcg {
+
+namespace {
+
+/// Horner's scheme: c[0] + x (c[1] + x (c[2] + ...)), highest term last.
+llvm::Value *polynomial(FunctionEmitter &f, llvm::Value *x, std::initializer_list<float> c) {
+  const float *coefficients = c.begin();
+  size_t n = c.size();
+  llvm::Value *h = f.constantLike(x, coefficients[n - 1]);
+  for (size_t k = n - 1; k-- > 0;) h = f.fma(h, x, f.constantLike(x, coefficients[k]));
+  return h;
+}
+
+/// The integer type matching x (i32 or a vector of i32).
+llvm::Type *intLike(FunctionEmitter &f, llvm::Value *x) {
+  llvm::Type *i32 = f.b.getInt32Ty();
+  if (auto *v = llvm::dyn_cast<llvm::FixedVectorType>(x->getType()))
+    return llvm::FixedVectorType::get(i32, v->getNumElements());
+  return i32;
+}
+
+llvm::Value *intConstant(FunctionEmitter &f, llvm::Value *x, int32_t v) {
+  return llvm::ConstantInt::get(intLike(f, x), uint64_t(uint32_t(v)));
+}
+
+/// 2^k for integer k in [-126, 127], built from the exponent bits.
+llvm::Value *powerOfTwo(FunctionEmitter &f, llvm::Value *k, llvm::Type *floatType) {
+  llvm::Value *biased = f.b.CreateAdd(k, llvm::ConstantInt::get(k->getType(), 127));
+  return f.b.CreateBitCast(f.b.CreateShl(biased, llvm::ConstantInt::get(k->getType(), 23)), floatType);
+}
+
+llvm::Value *isNaN(FunctionEmitter &f, llvm::Value *x) { return f.b.CreateFCmpUNO(x, x); }
+
+} // namespace
+
+llvm::Value *FunctionEmitter::exp(llvm::Value *x) {
+  llvm::Value *clamped = min(max(x, constantLike(x, -104.0f)), constantLike(x, 89.0f));
+  // Round to nearest by adding and removing 1.5 * 2^23 (|v| < 2^22 here).
+  llvm::Value *magic = constantLike(x, 12582912.0f);
+  llvm::Value *scaled = b.CreateFMul(clamped, constantLike(x, 1.44269504088896341f));
+  llvm::Value *n = b.CreateFSub(b.CreateFAdd(scaled, magic), magic);
+  llvm::Value *r = fma(n, constantLike(x, -0.693359375f), clamped);
+  r = fma(n, constantLike(x, 2.12194440e-4f), r);
+  llvm::Value *r2 = b.CreateFMul(r, r);
+  llvm::Value *p = polynomial(*this, r,
+                              {5.0000001201e-1f, 1.6666665459e-1f, 4.1665795894e-2f,
+                               8.3334519073e-3f, 1.3981999507e-3f, 1.9875691500e-4f});
+  p = b.CreateFAdd(fma(p, r2, r), constantLike(x, 1.0f));
+  llvm::Value *k = b.CreateFPToSI(n, intLike(*this, x));
+  llvm::Value *half = b.CreateAShr(k, intConstant(*this, x, 1));
+  llvm::Value *rest = b.CreateSub(k, half);
+  llvm::Value *result = b.CreateFMul(b.CreateFMul(p, powerOfTwo(*this, half, x->getType())),
+                                     powerOfTwo(*this, rest, x->getType()));
+  return b.CreateSelect(isNaN(*this, x), x, result);
+}
+
+llvm::Value *FunctionEmitter::tanh(llvm::Value *x) {
+  llvm::Value *magnitude = b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x);
+  llvm::Value *x2 = b.CreateFMul(x, x);
+  llvm::Value *q = polynomial(*this, x2,
+                              {-3.33332819422e-1f, 1.33314422036e-1f, -5.37397155531e-2f,
+                               2.06390887954e-2f, -5.70498872745e-3f});
+  llvm::Value *small = fma(b.CreateFMul(q, x2), x, x);
+  llvm::Value *e = exp(b.CreateFAdd(magnitude, magnitude));
+  llvm::Value *one = constantLike(x, 1.0f);
+  llvm::Value *large = b.CreateFSub(one, b.CreateFDiv(constantLike(x, 2.0f), b.CreateFAdd(e, one)));
+  large = b.CreateIntrinsic(llvm::Intrinsic::copysign, {x->getType()}, {large, x});
+  return b.CreateSelect(b.CreateFCmpOLT(magnitude, constantLike(x, 0.625f)), small, large);
+}
+
+llvm::Value *FunctionEmitter::sigmoid(llvm::Value *x) {
+  llvm::Value *one = constantLike(x, 1.0f);
+  llvm::Value *e = exp(b.CreateFNeg(b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x)));
+  llvm::Value *numerator = b.CreateSelect(b.CreateFCmpOLT(x, constantLike(x, 0.0f)), e, one);
+  return b.CreateFDiv(numerator, b.CreateFAdd(one, e));
+}
+
+llvm::Value *FunctionEmitter::log(llvm::Value *x) {
+  llvm::Type *floatType = x->getType();
+  llvm::Value *subnormal = b.CreateFCmpOLT(b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x),
+                                           constantLike(x, 1.17549435e-38f));
+  llvm::Value *scaled = b.CreateSelect(subnormal, b.CreateFMul(x, constantLike(x, 8388608.0f)), x);
+  llvm::Value *bits = b.CreateBitCast(scaled, intLike(*this, x));
+  // x = m * 2^e with m in [0.5, 1): e from the exponent field, m by setting it to 126.
+  llvm::Value *exponent = b.CreateSub(b.CreateAnd(b.CreateLShr(bits, intConstant(*this, x, 23)),
+                                                  intConstant(*this, x, 0xff)),
+                                      intConstant(*this, x, 126));
+  exponent = b.CreateSub(exponent, b.CreateSelect(subnormal, intConstant(*this, x, 23),
+                                                  intConstant(*this, x, 0)));
+  llvm::Value *mantissa = b.CreateBitCast(
+      b.CreateOr(b.CreateAnd(bits, intConstant(*this, x, int32_t(0x807fffff))),
+                 intConstant(*this, x, 0x3f000000)),
+      floatType);
+  llvm::Value *e = b.CreateSIToFP(exponent, floatType);
+  // m < sqrt(1/2): use 2m - 1 and e - 1, so the argument of log1p is small.
+  llvm::Value *low = b.CreateFCmpOLT(mantissa, constantLike(x, 0.707106781186547524f));
+  llvm::Value *one = constantLike(x, 1.0f);
+  llvm::Value *t = b.CreateSelect(low, b.CreateFSub(b.CreateFAdd(mantissa, mantissa), one),
+                                  b.CreateFSub(mantissa, one));
+  e = b.CreateSelect(low, b.CreateFSub(e, one), e);
+  llvm::Value *t2 = b.CreateFMul(t, t);
+  llvm::Value *p = polynomial(*this, t,
+                              {3.3333331174e-1f, -2.4999993993e-1f, 2.0000714765e-1f,
+                               -1.6668057665e-1f, 1.4249322787e-1f, -1.2420140846e-1f,
+                               1.1676998740e-1f, -1.1514610310e-1f, 7.0376836292e-2f});
+  llvm::Value *y = b.CreateFMul(b.CreateFMul(p, t), t2);
+  y = fma(e, constantLike(x, -2.12194440e-4f), y);
+  y = fma(t2, constantLike(x, -0.5f), y);
+  llvm::Value *result = fma(e, constantLike(x, 0.693359375f), b.CreateFAdd(t, y));
+  llvm::Value *inf = constantLike(x, std::numeric_limits<float>::infinity());
+  llvm::Value *nan = constantLike(x, std::numeric_limits<float>::quiet_NaN());
+  result = b.CreateSelect(b.CreateFCmpOEQ(x, inf), inf, result);
+  result = b.CreateSelect(b.CreateFCmpOEQ(x, constantLike(x, 0.0f)), b.CreateFNeg(inf), result);
+  result = b.CreateSelect(b.CreateFCmpOLT(x, constantLike(x, 0.0f)), nan, result);
+  return b.CreateSelect(isNaN(*this, x), x, result);
+}
+
+} // namespace attn::llvmcg

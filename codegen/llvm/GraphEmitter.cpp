@@ -1,0 +1,271 @@
+// GraphEmitter: one graph as the entry function of RuntimeAbi.h, its scratch
+// size function and its tasks.
+//
+// The frame is an array of 8-byte words in the entry's stack frame: the dims
+// of the call, then the address of every value and temporary. The entry's
+// prologue fills it (arguments and outputs from the caller, intermediate
+// values at their slot's offset in the scratch block); tasks receive it and
+// load the words they use once, before their loops.
+//
+// Storage: a graph result computed by a node is written straight into the
+// caller's output buffer; reshape, squeeze and unsqueeze are views of their
+// operand; every other node result and temporary is a scratch buffer, and
+// buffers share memory when their lifetimes do not overlap (MemoryPlan.h).
+#include "codegen/llvm/Codegen.h"
+
+#include "codegen/llvm/DimTerms.h"
+#include "codegen/llvm/HostChecks.h"
+
+#include <algorithm>
+
+namespace attn::llvmcg {
+
+namespace {
+
+bool isView(ir::OpKind op) {
+  return op == ir::OpKind::Reshape || op == ir::OpKind::Squeeze || op == ir::OpKind::Unsqueeze;
+}
+
+ByteSize sizeOf(const ir::Type &type) {
+  ir::Dim elements(1);
+  for (const ir::Dim &d : type.shape) elements = elements * d;
+  return ByteSize{elements, int64_t(dtypeSize(type.dtype))};
+}
+
+using SymbolValue = std::function<llvm::Value *(const std::string &)>;
+
+llvm::Value *evaluateDim(llvm::IRBuilder<> &b, const ir::Dim &dim, const SymbolValue &symbol) {
+  llvm::Value *sum = b.getInt64(0);
+  for (const DimTerm &term : dimTerms(dim)) {
+    llvm::Value *product = b.getInt64(uint64_t(term.coefficient));
+    for (const std::string &s : term.symbols) product = b.CreateMul(product, symbol(s));
+    sum = b.CreateAdd(sum, product);
+  }
+  return sum;
+}
+
+llvm::Value *maxOf(llvm::IRBuilder<> &b, llvm::Value *x, llvm::Value *y) {
+  return b.CreateSelect(b.CreateICmpSGT(x, y), x, y);
+}
+
+/// Bytes of a buffer rounded up to the scratch alignment (never negative).
+llvm::Value *alignedBytes(llvm::IRBuilder<> &b, const ByteSize &size, const SymbolValue &symbol) {
+  llvm::Value *bytes = b.CreateMul(evaluateDim(b, size.elements, symbol), b.getInt64(uint64_t(size.elementBytes)));
+  if (size.chunk != 1 || size.chunked != ir::Dim(1)) {
+    llvm::Value *chunks = b.CreateSDiv(b.CreateAdd(evaluateDim(b, size.chunked, symbol), b.getInt64(uint64_t(size.chunk - 1))),
+                                       b.getInt64(uint64_t(size.chunk)));
+    bytes = b.CreateMul(bytes, chunks);
+  }
+  bytes = maxOf(b, bytes, b.getInt64(0));
+  llvm::Value *mask = b.getInt64(uint64_t(kScratchAlignment - 1));
+  return b.CreateAnd(b.CreateAdd(bytes, mask), b.CreateNot(mask));
+}
+
+/// Each slot's offset in the scratch block, and the block's size: slots one
+/// after the other, each as large as its largest buffer.
+std::pair<Values, llvm::Value *> slotOffsets(llvm::IRBuilder<> &b,
+                                              const std::vector<PlannedBuffer> &buffers,
+                                              const SlotAssignment &slots,
+                                              const SymbolValue &symbol) {
+  Values offsets;
+  llvm::Value *total = b.getInt64(0);
+  for (const std::vector<int> &members : slots.members()) {
+    llvm::Value *size = b.getInt64(0);
+    for (int buffer : members) size = maxOf(b, size, alignedBytes(b, buffers[buffer].size, symbol));
+    offsets.push_back(total);
+    total = b.CreateAdd(total, size);
+  }
+  return {offsets, total};
+}
+
+} // namespace
+
+GraphEmitter::GraphEmitter(ModuleEmitter &m, const ir::Graph &graph) : m(m), graph(graph) {}
+
+int GraphEmitter::symbolSlot(const std::string &symbol) const {
+  auto it = std::find(symbols.begin(), symbols.end(), symbol);
+  assert(it != symbols.end() && "checkDimsBindable guarantees every symbol is an argument dim");
+  return int(it - symbols.begin());
+}
+
+const ir::Value *GraphEmitter::root(const ir::Value *value) const {
+  auto it = roots_.find(value);
+  return it == roots_.end() ? value : it->second;
+}
+
+int GraphEmitter::valueSlot(const ir::Value *value) const { return valueSlots_.at(root(value)); }
+
+void GraphEmitter::assignValueStorage() {
+  symbols = functionSymbols(graph);
+  frameSize_ = int(symbols.size());
+  for (const ir::Value *arg : graph.arguments) argumentSlots_.push_back(valueSlots_[arg] = newSlot());
+  for (size_t i = 0; i < graph.results.size(); ++i) outputSlots_.push_back(newSlot());
+  const auto &nodes = graph.nodes();
+  for (const auto &node : nodes)
+    if (isView(node->op)) roots_[node->result()] = root(node->operand(0));
+  std::unordered_map<const ir::Value *, int> lastUse;
+  for (int n = 0; n < int(nodes.size()); ++n)
+    for (const ir::Value *o : nodes[n]->operands) lastUse[root(o)] = n;
+  for (size_t i = 0; i < graph.results.size(); ++i) {
+    const ir::Value *v = graph.results[i].value;
+    if (v->kind == ir::Value::Kind::NodeResult && !roots_.count(v) && !valueSlots_.count(v))
+      valueSlots_[v] = outputSlots_[i];
+    else
+      copies_.emplace_back(v, int(i));
+    lastUse[root(v)] = int(nodes.size());
+  }
+  for (int n = 0; n < int(nodes.size()); ++n)
+    for (const ir::Value *r : nodes[n]->results) {
+      if (roots_.count(r) || valueSlots_.count(r)) continue;
+      int slot = valueSlots_[r] = newSlot();
+      buffers_.push_back({sizeOf(r->type), n, std::max(n, lastUse[r]), slot});
+    }
+}
+
+FunctionEmitter &GraphEmitter::newTask(const std::string &name) {
+  llvm::LLVMContext &context = m.context;
+  llvm::Type *ptr = llvm::PointerType::getUnqual(context), *i64 = llvm::Type::getInt64Ty(context);
+  auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptr, i64, i64}, false);
+  auto *fn = llvm::Function::Create(type, llvm::GlobalValue::InternalLinkage, name_ + "." + name, m.module);
+  m.addTargetAttributes(fn);
+  fn->addFnAttr(llvm::Attribute::NoInline); // called through parallelFor; one copy
+  auto *loads = llvm::BasicBlock::Create(context, "loads", fn);
+  auto *body = llvm::BasicBlock::Create(context, "body", fn);
+  llvm::BranchInst::Create(body, loads);
+  functions_.push_back(std::make_unique<FunctionEmitter>(*this, fn, loads, body, fn->getArg(0)));
+  return *functions_.back();
+}
+
+int GraphEmitter::newTemporary(const ByteSize &size) {
+  int slot = newSlot();
+  buffers_.push_back({size, currentNode_, currentNode_, slot});
+  return slot;
+}
+
+void GraphEmitter::emitResultCopies() {
+  FunctionEmitter &e = *entry_;
+  for (const auto &[value, output] : copies_) {
+    llvm::Value *bytes = e.b.CreateMul(e.extent(value->type.shape, 0, value->type.shape.size()),
+                                       e.i64(int64_t(dtypeSize(value->type.dtype))));
+    e.copyBytes(e.framePointer(outputSlots_[output]), e.ptr(value), bytes);
+  }
+}
+
+// The prologue: the frame's words from the entry's arguments and the plan.
+void GraphEmitter::emitPrologue() {
+  llvm::Function *fn = entry_->fn;
+  llvm::IRBuilder<> b(prologue_);
+  llvm::Type *i64 = b.getInt64Ty(), *ptr = b.getPtrTy();
+  auto word = [&](int slot) { return b.CreateConstInBoundsGEP1_64(i64, frame_, uint64_t(slot)); };
+  Values symbolValues;
+  for (size_t k = 0; k < symbols.size(); ++k) {
+    symbolValues.push_back(b.CreateLoad(i64, b.CreateConstInBoundsGEP1_64(i64, fn->getArg(2), k)));
+    b.CreateStore(symbolValues.back(), word(int(k)));
+  }
+  for (size_t i = 0; i < argumentSlots_.size(); ++i)
+    b.CreateStore(b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, fn->getArg(0), i)), word(argumentSlots_[i]));
+  for (size_t i = 0; i < outputSlots_.size(); ++i)
+    b.CreateStore(b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, fn->getArg(1), i)), word(outputSlots_[i]));
+  SlotAssignment slots = assignSlots(buffers_);
+  auto symbol = [&](const std::string &s) { return symbolValues[size_t(symbolSlot(s))]; };
+  Values offsets = slotOffsets(b, buffers_, slots, symbol).first;
+  for (size_t k = 0; k < buffers_.size(); ++k)
+    b.CreateStore(b.CreateInBoundsGEP(b.getInt8Ty(), fn->getArg(3), offsets[size_t(slots.slotOf[k])]),
+                  word(buffers_[k].frameSlot));
+  b.CreateBr(prologue_->getNextNode());
+  frame_->setAllocatedType(llvm::ArrayType::get(i64, uint64_t(std::max(frameSize_, 1))));
+
+  // int64_t <entry>_scratch_bytes(const int64_t *dims)
+  auto *type = llvm::FunctionType::get(i64, {ptr}, false);
+  auto *size = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, name_ + "_scratch_bytes", m.module);
+  m.addTargetAttributes(size);
+  llvm::IRBuilder<> s(llvm::BasicBlock::Create(m.context, "entry", size));
+  auto dimsArg = [&](const std::string &name) {
+    return s.CreateLoad(i64, s.CreateConstInBoundsGEP1_64(i64, size->getArg(0), uint64_t(symbolSlot(name))));
+  };
+  s.CreateRet(slotOffsets(s, buffers_, slots, dimsArg).second);
+}
+
+Status GraphEmitter::emit() {
+  assignValueStorage();
+  name_ = m.entryName(graph);
+  llvm::LLVMContext &context = m.context;
+  llvm::Type *ptr = llvm::PointerType::getUnqual(context);
+  auto *type = llvm::FunctionType::get(llvm::Type::getInt32Ty(context),
+                                       {ptr, ptr, ptr, ptr, ptr, ptr, ptr}, false);
+  auto *fn = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, name_, m.module);
+  m.addTargetAttributes(fn);
+  auto *alloc = llvm::BasicBlock::Create(context, "alloc", fn);
+  prologue_ = llvm::BasicBlock::Create(context, "prologue", fn);
+  auto *loads = llvm::BasicBlock::Create(context, "loads", fn);
+  auto *body = llvm::BasicBlock::Create(context, "body", fn);
+  llvm::IRBuilder<> a(alloc);
+  frame_ = a.CreateAlloca(a.getInt64Ty(), nullptr, "frame");
+  a.CreateBr(prologue_);
+  llvm::BranchInst::Create(body, loads);
+  functions_.push_back(std::make_unique<FunctionEmitter>(*this, fn, loads, body, frame_));
+  entry_ = functions_.back().get();
+  const auto &nodes = graph.nodes();
+  for (currentNode_ = 0; currentNode_ < int(nodes.size()); ++currentNode_) {
+    NodeLowering lowering(*this, *nodes[currentNode_], currentNode_);
+    if (Status s = lowerNode(lowering); !s)
+      return Status::error(codegen::locationPrefix(m.source, *nodes[currentNode_]) + s.message());
+  }
+  emitResultCopies();
+  entry_->b.CreateRet(entry_->b.getInt32(0));
+  emitPrologue();
+  for (const auto &f : functions_)
+    if (f.get() != entry_ && !f->b.GetInsertBlock()->getTerminator()) f->finish();
+  return Status::ok();
+}
+
+FunctionEmitter &NodeLowering::task(const std::string &what) {
+  return graph.newTask(std::string(ir::mnemonic(node.op)) + std::to_string(index) + "." + what);
+}
+
+void NodeLowering::runParallel(FunctionEmitter &task, llvm::Value *count, int64_t grain) {
+  if (!task.b.GetInsertBlock()->getTerminator()) task.finish();
+  FunctionEmitter &e = entry();
+  e.b.CreateCall(m.parallelHelper(), {e.arg(4), e.arg(5), task.fn, graph.frame(), count,
+                                      e.i64(std::max<int64_t>(grain, 1))});
+}
+
+void NodeLowering::failIf(llvm::Value *failed, RuntimeError code, llvm::Value *a, llvm::Value *b) {
+  FunctionEmitter &e = entry();
+  e.ifThen(failed, [&] {
+    llvm::Value *error = e.arg(6);
+    e.ifThen(e.b.CreateIsNotNull(error), [&] {
+      e.b.CreateStore(e.i64(index), e.gep(e.i64Type(), error, e.i64(0)));
+      e.b.CreateStore(a, e.gep(e.i64Type(), error, e.i64(1)));
+      e.b.CreateStore(b, e.gep(e.i64Type(), error, e.i64(2)));
+    });
+    e.b.CreateRet(e.b.getInt32(uint32_t(code)));
+  });
+}
+
+// Packing per call: only for operands whose data is not known at compile
+// time (a computed matrix, or emitted code without weights). The operand's
+// dims are constants (the lowerings that pack check).
+PackedRef NodeLowering::pack(const ir::Value *value, PackKind kind) {
+  if (llvm::Value *c = m.packedConstant(value, kind)) return PackedRef{c, -1};
+  int64_t lanes = m.target.lanes();
+  const ir::DimList &shape = value->type.shape;
+  int64_t rows = *shape[0].constant(), cols = kind == PackKind::Padded ? 1 : *shape[1].constant();
+  int64_t padded = roundUp(rows, lanes);
+  int slot = temporary(ByteSize{ir::Dim(cols * padded), 4});
+  FunctionEmitter &t = task("pack");
+  llvm::Value *from = t.ptr(value), *to = t.framePointer(slot);
+  t.forRange(t.arg(1), t.arg(2), [&](llvm::Value *c) {
+    t.forRange(t.i64(0), t.i64(padded), [&](llvm::Value *r) {
+      llvm::Value *inside = t.b.CreateICmpSLT(r, t.i64(rows));
+      llvm::Value *source = t.b.CreateAdd(t.b.CreateMul(r, t.i64(cols)), c);
+      llvm::Value *safe = t.b.CreateSelect(inside, source, t.i64(0));
+      llvm::Value *v = t.b.CreateSelect(inside, t.loadF32(from, safe), t.f32(0.0f));
+      t.storeF32(v, to, t.b.CreateAdd(t.b.CreateMul(c, t.i64(padded)), r));
+    });
+  });
+  runParallel(t, entry().i64(cols), 1);
+  return PackedRef{nullptr, slot};
+}
+
+} // namespace attn::llvmcg

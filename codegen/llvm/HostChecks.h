@@ -1,0 +1,35 @@
+// The checks of a run that depend on the dims alone, done on the host before
+// the generated code runs, and the messages of the errors the generated code
+// reports (RuntimeAbi.h); both word for word the interpreter's, with the
+// op's source location. Also the order of the dims passed to the code.
+#pragma once
+
+#include "codegen/common/ModuleChecks.h"
+
+#include <string>
+#include <vector>
+
+namespace attn::llvmcg {
+
+/// The graph's symbols in the order of the `dims` words: first appearance in
+/// the arguments' shapes (plain-symbol dims only).
+std::vector<std::string> functionSymbols(const ir::Graph &graph);
+
+/// The nodes whose run-time checks need only the dims, in order.
+class DimChecks {
+public:
+  explicit DimChecks(const ir::Graph &graph);
+  /// The first failing check's error, with the node's location.
+  Status run(const ir::Module &module, const codegen::DimBindings &dims) const;
+
+private:
+  const ir::Graph &graph_;
+  std::vector<int> nodes_;
+};
+
+/// The message of the error the generated code returned (`code`, `error`
+/// words), with the failing node's location.
+Status runtimeError(const ir::Module &module, const ir::Graph &graph, int32_t code,
+                    const int64_t *error, const codegen::DimBindings &dims);
+
+} // namespace attn::llvmcg

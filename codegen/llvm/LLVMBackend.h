@@ -1,0 +1,52 @@
+// The llvm backend: an optimised Graph becomes LLVM IR, compiled by the O3
+// pipeline for the host's CPU (detected at run time) or a chosen one, and
+// either run in-process through the ORC JIT or written out as LLVM IR,
+// assembly or an ELF object (docs/llvm-backend.md has the object's ABI).
+// No LLVM header is included here.
+#pragma once
+
+#include "ir/Graph.h"
+#include "runtime/Executable.h"
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace attn::llvmcg {
+
+struct LLVMOptions {
+  /// The CPU to compile for; empty: the host's, with the host's features.
+  std::string cpu;
+  /// Features added to the CPU's own ("+avx2,+fma"); used only with `cpu`.
+  std::string features;
+  /// Threads per run (the caller's included); 0: every hardware thread.
+  unsigned threads = 0;
+};
+
+/// Checks `module` and `weights` as the interpreter does (the same messages)
+/// and compiles every function. The Executable keeps the module and the
+/// weights (through `weights.owner`) alive; its runs are thread-safe.
+Result<std::unique_ptr<Executable>> compileLLVM(std::shared_ptr<const ir::Module> module,
+                                                WeightMap weights, const LLVMOptions &options = {});
+
+/// The scratch memory (bytes) one run of `function` of an llvm Executable
+/// takes under `dims` (symbol -> value): intermediate values and
+/// temporaries share memory where their lifetimes do not overlap.
+Result<int64_t> scratchBytes(const Executable &executable, std::string_view function,
+                             const std::map<std::string, int64_t> &dims);
+
+enum class EmitKind { LLVMIR, Assembly, Object };
+
+/// The module's code as text (LLVM IR after the O3 pipeline, or assembly) or
+/// object file bytes. With `weights` they are compiled in as constant data;
+/// without, the code refers to them as external symbols (docs/llvm-backend.md).
+Result<std::string> emitCode(const ir::Module &module, const WeightMap *weights, EmitKind kind,
+                             const LLVMOptions &options = {});
+
+/// Whether LLVM knows the CPU and the features of `options` (ok for the host).
+Status checkTarget(const LLVMOptions &options);
+
+/// "sapphirerapids (512-bit vectors, fma)": what code is compiled for.
+std::string describeTarget(const LLVMOptions &options = {});
+
+} // namespace attn::llvmcg

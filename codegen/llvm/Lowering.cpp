@@ -1,0 +1,42 @@
+// The llvm backend's op table: which lowering generates each op of ops.def.
+// The switch has no `default:`, so an op added to ops.def without a lowering
+// does not compile.
+#include "codegen/llvm/Codegen.h"
+
+namespace attn::llvmcg {
+
+Status lowerNode(NodeLowering &L) {
+  using K = ir::OpKind;
+  switch (L.node.op) {
+  case K::Constant: return lowerLeaf(L);
+  case K::DimValue: return lowerLeaf(L);
+
+  case K::Tanh: case K::Sigmoid: case K::Relu: case K::Exp: case K::Log: case K::Sqrt:
+  case K::Abs: case K::Neg: case K::Cast:
+  case K::Add: case K::Sub: case K::Mul: case K::Div: case K::Maximum: case K::Minimum:
+  case K::Where:
+    return lowerElementwise(L);
+
+  case K::Sum: case K::Mean: case K::Max: case K::Argmax: return lowerReduction(L);
+  case K::Softmax: case K::LogSoftmax: return lowerSoftmax(L);
+  case K::MatMul: return lowerMatMul(L);
+
+  // Views: the result shares its operand's memory (GraphEmitter).
+  case K::Reshape: case K::Squeeze: case K::Unsqueeze: return Status::ok();
+  case K::Transpose: case K::Permute: case K::Concat: case K::Slice: case K::SequenceMask:
+    return lowerShape(L);
+
+  case K::Linear: return lowerLinear(L);
+  case K::Embedding: return lowerEmbedding(L);
+  case K::LayerNorm: return lowerLayerNorm(L);
+  case K::LSTM: case K::GRU: case K::RNN: return lowerRecurrent(L);
+
+  case K::AdditiveAttention: case K::DotAttention: return lowerAttention(L);
+
+  case K::LinearAct: return lowerLinear(L);
+  case K::FusedElementwise: return lowerFusedElementwise(L);
+  }
+  return Status::error("llvm: unknown op"); // only an out-of-range OpKind gets here
+}
+
+} // namespace attn::llvmcg

@@ -1,0 +1,144 @@
+// ModuleEmitter: what the generated functions of one module share: the
+// target attributes, the weights (constant addresses for the JIT, globals for
+// emitted code), weights packed for the kernels, and the helper that runs a
+// task in parallel or inline.
+#include "codegen/llvm/Codegen.h"
+
+namespace attn::llvmcg {
+
+namespace {
+
+/// `data` ([rows, cols] f32) as `kind` (see PackKind).
+Tensor packOnHost(const TensorView &data, PackKind kind, int64_t lanes) {
+  const float *in = data.as<float>();
+  if (kind == PackKind::Padded) {
+    int64_t n = data.numElements();
+    Tensor t(DType::F32, {roundUp(n, lanes)});
+    std::copy(in, in + n, t.as<float>());
+    return t;
+  }
+  int64_t rows = data.shape[0], cols = data.shape[1], padded = roundUp(rows, lanes);
+  Tensor t(DType::F32, {cols, padded});
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) t.as<float>()[c * padded + r] = in[r * cols + c];
+  return t;
+}
+
+} // namespace
+
+ModuleEmitter::ModuleEmitter(llvm::Module &module, const TargetInfo &target,
+                             const ir::Module &source, WeightMode mode,
+                             const codegen::WeightViews *weightData,
+                             std::vector<Tensor> *packedStorage)
+    : context(module.getContext()), module(module), target(target), source(source), mode_(mode),
+      weightData_(weightData), packedStorage_(packedStorage) {}
+
+std::string ModuleEmitter::entryName(const ir::Graph &graph) const {
+  return entrySymbol(source.name, graph.name);
+}
+
+void ModuleEmitter::addTargetAttributes(llvm::Function *fn) const {
+  if (!target.cpu.empty()) fn->addFnAttr("target-cpu", target.cpu);
+  if (!target.features.empty()) fn->addFnAttr("target-features", target.features);
+  // Without both, x86 tuning for some CPUs splits 512-bit vectors in two.
+  fn->addFnAttr("prefer-vector-width", std::to_string(target.vectorBits));
+  fn->addFnAttr("min-legal-vector-width", std::to_string(target.vectorBits));
+  fn->addFnAttr(llvm::Attribute::NoUnwind);
+}
+
+llvm::Value *ModuleEmitter::addressOf(const void *data, size_t bytes, const std::string &name) {
+  if (mode_ == WeightMode::Addresses)
+    return llvm::ConstantExpr::getIntToPtr(
+        llvm::ConstantInt::get(llvm::Type::getInt64Ty(context), reinterpret_cast<uint64_t>(data)),
+        llvm::PointerType::getUnqual(context));
+  llvm::Type *i8 = llvm::Type::getInt8Ty(context);
+  auto *init = llvm::ConstantDataArray::getRaw(
+      llvm::StringRef(static_cast<const char *>(data), bytes), bytes, i8);
+  auto *global = new llvm::GlobalVariable(module, init->getType(), /*isConstant=*/true,
+                                          llvm::GlobalValue::PrivateLinkage, init, name);
+  global->setAlignment(llvm::Align(64));
+  return global;
+}
+
+llvm::Value *ModuleEmitter::weightAddress(const ir::Value *weight) {
+  auto known = weights_.find(weight);
+  if (known != weights_.end()) return known->second;
+  const TensorView *data = nullptr;
+  TensorView constant;
+  if (const Tensor *t = source.constantData(weight)) {
+    constant = t->view();
+    data = &constant;
+  } else if (weightData_) {
+    auto it = weightData_->find(weight);
+    if (it != weightData_->end()) data = &it->second;
+  }
+  llvm::Value *address;
+  if (data) {
+    address = addressOf(data->data, data->byteSize(), "attn.weight." + symbolPart(weight->name));
+  } else { // emitted without weights: the user links them (docs/llvm-backend.md)
+    assert(mode_ == WeightMode::Globals && "the JIT has every weight's data");
+    address = new llvm::GlobalVariable(module, llvm::Type::getInt8Ty(context), /*isConstant=*/true,
+                                       llvm::GlobalValue::ExternalLinkage, nullptr,
+                                       weightSymbol(weight->name));
+  }
+  weights_[weight] = address;
+  return address;
+}
+
+llvm::Value *ModuleEmitter::packedConstant(const ir::Value *value, PackKind kind) {
+  if (!value->isWeight() || value->type.dtype != DType::F32) return nullptr;
+  auto key = std::make_pair(value, kind);
+  if (auto it = packed_.find(key); it != packed_.end()) return it->second;
+  TensorView view;
+  if (const Tensor *t = source.constantData(value)) view = t->view();
+  else if (weightData_ && weightData_->count(value)) view = weightData_->at(value);
+  else return nullptr;
+  Tensor packed = packOnHost(view, kind, target.lanes());
+  std::string name = "attn.packed." + symbolPart(value->name);
+  llvm::Value *address = addressOf(packed.data(), packed.byteSize(), name);
+  if (mode_ == WeightMode::Addresses) packedStorage_->push_back(std::move(packed));
+  packed_[key] = address;
+  return address;
+}
+
+// void attn.parallel(pf, pool, task, frame, count, grain): the task over
+// [0, count), through pf when there is one and the loop is worth threads.
+llvm::Function *ModuleEmitter::parallelHelper() {
+  if (parallelHelper_) return parallelHelper_;
+  llvm::Type *ptr = llvm::PointerType::getUnqual(context), *i64 = llvm::Type::getInt64Ty(context);
+  auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(context),
+                                       {ptr, ptr, ptr, ptr, i64, i64}, false);
+  auto *fn = llvm::Function::Create(type, llvm::GlobalValue::InternalLinkage, "attn.parallel", module);
+  addTargetAttributes(fn);
+  auto *entry = llvm::BasicBlock::Create(context, "entry", fn);
+  auto *inline_ = llvm::BasicBlock::Create(context, "inline", fn);
+  auto *threaded = llvm::BasicBlock::Create(context, "threaded", fn);
+  auto *done = llvm::BasicBlock::Create(context, "done", fn);
+  llvm::IRBuilder<> b(entry);
+  llvm::Value *pf = fn->getArg(0), *pool = fn->getArg(1), *task = fn->getArg(2);
+  llvm::Value *frame = fn->getArg(3), *count = fn->getArg(4), *grain = fn->getArg(5);
+  auto *taskType = llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptr, i64, i64}, false);
+  b.CreateCondBr(b.CreateICmpSLE(count, b.getInt64(0)), done, threaded);
+  b.SetInsertPoint(threaded);
+  llvm::Value *alone = b.CreateOr(b.CreateIsNull(pf), b.CreateICmpSLE(count, grain));
+  auto *call = llvm::BasicBlock::Create(context, "call", fn);
+  b.CreateCondBr(alone, inline_, call);
+  b.SetInsertPoint(call);
+  b.CreateCall(llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptr, ptr, ptr, i64, i64}, false),
+               pf, {pool, task, frame, count, grain});
+  b.CreateBr(done);
+  b.SetInsertPoint(inline_);
+  b.CreateCall(taskType, task, {frame, b.getInt64(0), count});
+  b.CreateBr(done);
+  b.SetInsertPoint(done);
+  b.CreateRetVoid();
+  parallelHelper_ = fn;
+  return fn;
+}
+
+Status ModuleEmitter::emitGraph(const ir::Graph &graph) {
+  GraphEmitter emitter(*this, graph);
+  return emitter.emit();
+}
+
+} // namespace attn::llvmcg

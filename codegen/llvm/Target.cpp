@@ -1,0 +1,153 @@
+// The target: host detection (CPU name and features, at run time), the
+// target machine, the new pass manager's O3 pipeline, and assembly/object
+// emission. LLVM errors become Status values here; nothing calls
+// report_fatal_error on the user's behalf.
+#include "codegen/llvm/Target.h"
+
+#include <llvm/Analysis/CGSCCPassManager.h>
+#include <llvm/Analysis/LoopAnalysisManager.h>
+#include <llvm/IR/LegacyPassManager.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/MC/MCSubtargetInfo.h>
+#include <llvm/MC/TargetRegistry.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/TargetParser/Host.h>
+#include <llvm/Transforms/Utils/Cloning.h>
+
+#include <mutex>
+
+namespace attn::llvmcg {
+
+namespace {
+
+void initializeNativeTarget() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    llvm::InitializeNativeTargetAsmParser();
+  });
+}
+
+/// "+avx512f,+fma,-sse4a,..." for the host.
+std::string hostFeatures() {
+  std::string features;
+  for (const auto &feature : llvm::sys::getHostCPUFeatures())
+    features += (features.empty() ? "" : ",") + std::string(feature.second ? "+" : "-") +
+                feature.first().str();
+  return features;
+}
+
+/// Vector width and FMA from what the target machine's subtarget enables.
+void describeSubtarget(const llvm::TargetMachine &machine, TargetInfo &info) {
+  const llvm::MCSubtargetInfo *sti = machine.getMCSubtargetInfo();
+  llvm::Triple triple(info.triple);
+  if (triple.isX86()) {
+    info.vectorBits = sti->checkFeatures("+avx512f") ? 512 : sti->checkFeatures("+avx") ? 256 : 128;
+    info.hasFma = sti->checkFeatures("+fma");
+  } else {
+    info.vectorBits = 128;
+    info.hasFma = triple.isAArch64();
+  }
+}
+
+/// A CPU or feature LLVM does not know is the user's error, reported before
+/// LLVM would print a warning and ignore it.
+Status checkCpuAndFeatures(const llvm::Target &t, const TargetInfo &info) {
+  std::unique_ptr<llvm::MCSubtargetInfo> generic(t.createMCSubtargetInfo(info.triple, "", ""));
+  if (!generic) return Status::error("llvm: no subtarget information for " + info.triple);
+  if (!generic->isCPUStringValid(info.cpu))
+    return Status::error("unknown CPU '" + info.cpu + "' for " + info.triple);
+  llvm::SmallVector<llvm::StringRef, 8> features;
+  llvm::StringRef(info.features).split(features, ',', -1, false);
+  for (llvm::StringRef f : features) {
+    llvm::StringRef name = f.drop_while([](char c) { return c == '+' || c == '-'; });
+    bool known = false;
+    for (const llvm::SubtargetFeatureKV &kv : generic->getAllProcessorFeatures())
+      known = known || name == kv.Key;
+    if (f.size() == name.size() || !known)
+      return Status::error("unknown CPU feature '" + f.str() + "' (write +name or -name)");
+  }
+  return Status::ok();
+}
+
+} // namespace
+
+Result<Target> resolveTarget(const LLVMOptions &options) {
+  initializeNativeTarget();
+  Target target;
+  target.info.triple = llvm::sys::getProcessTriple();
+  if (options.cpu.empty()) {
+    target.info.cpu = llvm::sys::getHostCPUName().str();
+    target.info.features = hostFeatures();
+  } else {
+    target.info.cpu = options.cpu;
+    target.info.features = options.features;
+  }
+  std::string error;
+  const llvm::Target *t = llvm::TargetRegistry::lookupTarget(target.info.triple, error);
+  if (!t) return Status::error("llvm: no target for " + target.info.triple + ": " + error);
+  if (!options.cpu.empty())
+    if (Status s = checkCpuAndFeatures(*t, target.info); !s) return s;
+  llvm::TargetOptions targetOptions;
+  target.machine.reset(t->createTargetMachine(target.info.triple, target.info.cpu,
+                                              target.info.features, targetOptions,
+                                              llvm::Reloc::PIC_, std::nullopt,
+                                              llvm::CodeGenOptLevel::Aggressive));
+  if (!target.machine || !target.machine->getMCSubtargetInfo())
+    return Status::error("llvm: cannot create a target machine for " + target.info.cpu);
+  describeSubtarget(*target.machine, target.info);
+  return target;
+}
+
+Status optimizeModule(llvm::Module &module, llvm::TargetMachine &machine) {
+  module.setTargetTriple(machine.getTargetTriple().str());
+  module.setDataLayout(machine.createDataLayout());
+  std::string problems;
+  llvm::raw_string_ostream os(problems);
+  if (llvm::verifyModule(module, &os))
+    return Status::error("llvm: internal error: generated code does not verify:\n" + os.str());
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopVectorization = true;
+  tuning.SLPVectorization = true;
+  llvm::PassBuilder builder(&machine, tuning);
+  builder.registerModuleAnalyses(mam);
+  builder.registerCGSCCAnalyses(cgam);
+  builder.registerFunctionAnalyses(fam);
+  builder.registerLoopAnalyses(lam);
+  builder.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::ModulePassManager passes = builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+  passes.run(module, mam);
+  return Status::ok();
+}
+
+Result<std::string> emitMachineCode(const llvm::Module &module, llvm::TargetMachine &machine,
+                                    EmitKind kind) {
+  std::unique_ptr<llvm::Module> copy = llvm::CloneModule(module);
+  llvm::SmallVector<char, 0> buffer;
+  llvm::raw_svector_ostream os(buffer);
+  llvm::legacy::PassManager passes;
+  auto type = kind == EmitKind::Object ? llvm::CodeGenFileType::ObjectFile
+                                       : llvm::CodeGenFileType::AssemblyFile;
+  if (machine.addPassesToEmitFile(passes, os, nullptr, type))
+    return Status::error("llvm: the target cannot emit this kind of file");
+  passes.run(*copy);
+  return std::string(buffer.begin(), buffer.end());
+}
+
+Status emitModule(llvm::Module &module, const TargetInfo &target, const ir::Module &source,
+                  WeightMode mode, const codegen::WeightViews *weights,
+                  std::vector<Tensor> *packedStorage) {
+  ModuleEmitter emitter(module, target, source, mode, weights, packedStorage);
+  for (const auto &graph : source.functions)
+    if (Status s = emitter.emitGraph(*graph); !s) return s;
+  return Status::ok();
+}
+
+} // namespace attn::llvmcg

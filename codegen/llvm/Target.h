@@ -1,0 +1,38 @@
+// Internal to codegen/llvm: the target machine for a TargetInfo, the O3
+// pipeline, and assembly/object emission. Target.cpp has the definitions.
+#pragma once
+
+#include "codegen/llvm/Codegen.h"
+#include "codegen/llvm/LLVMBackend.h"
+
+#include <llvm/Target/TargetMachine.h>
+
+#include <memory>
+#include <string>
+
+namespace attn::llvmcg {
+
+/// The TargetInfo for `options` (the host when no CPU is given), with the
+/// target machine that compiles for it.
+struct Target {
+  TargetInfo info;
+  std::unique_ptr<llvm::TargetMachine> machine;
+};
+Result<Target> resolveTarget(const LLVMOptions &options);
+
+/// Sets the module's triple and data layout, verifies it and runs the new
+/// pass manager's O3 pipeline. A module that fails verification is a bug in
+/// the lowering, reported as an error.
+Status optimizeModule(llvm::Module &module, llvm::TargetMachine &machine);
+
+/// Assembly or object bytes of a copy of `module` (the legacy code generator
+/// rewrites the module it runs on).
+Result<std::string> emitMachineCode(const llvm::Module &module, llvm::TargetMachine &machine,
+                                    EmitKind kind);
+
+/// Builds the LLVM module of every function of `source`.
+Status emitModule(llvm::Module &module, const TargetInfo &target, const ir::Module &source,
+                  WeightMode mode, const codegen::WeightViews *weights,
+                  std::vector<Tensor> *packedStorage);
+
+} // namespace attn::llvmcg

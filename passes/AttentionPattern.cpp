@@ -1,0 +1,267 @@
+// The attention matchers (AttentionPattern.h): one small function per part of
+// the pattern and per spelling of it.
+#include "passes/AttentionPattern.h"
+
+#include "passes/Pattern.h"
+
+#include <optional>
+
+namespace attn::passes {
+
+namespace {
+
+using ir::Dim;
+using ir::Node;
+using ir::OpKind;
+using ir::Value;
+
+Status mismatch(const std::string &why) { return Status::error(why); }
+
+/// f32 [B, T, D] with the B and T of the scores.
+bool isSequence(const Value *h, const ir::Type &scores) {
+  const ir::Type &t = h->type;
+  return t.dtype == DType::F32 && t.rank() == 3 && t.shape[0] == scores.shape[0] &&
+         t.shape[1] == scores.shape[1];
+}
+
+struct WeightedSum {
+  Value *h = nullptr;
+  Value *context = nullptr;
+};
+
+/// From column = unsqueeze(a, 2): sum(column * h, axis=1) or
+/// squeeze(transpose(h, 1, 2) @ column, 2).
+std::optional<WeightedSum> sumWithColumn(const ir::Graph &g, Value *column,
+                                         const ir::Type &scores) {
+  for (Node *user : g.users(column)) {
+    if (user->op == OpKind::Mul) {
+      Value *h = user->operand(0) == column ? user->operand(1) : user->operand(0);
+      if (!isSequence(h, scores) || user->result()->type != h->type) continue;
+      for (Node *sum : g.users(user->result()))
+        if (sum->op == OpKind::Sum && hasAxis(*sum, 1) && !sum->attrs.Keepdim)
+          return WeightedSum{h, sum->result()};
+    } else if (user->op == OpKind::MatMul && user->operand(1) == column) {
+      Node *t = definedBy(user->operand(0), OpKind::Transpose);
+      if (!t || !isTransposeOf(*t, 1, 2) || !isSequence(t->operand(0), scores)) continue;
+      for (Node *squeeze : g.users(user->result()))
+        if (squeeze->op == OpKind::Squeeze && hasAxis(*squeeze, 2))
+          return WeightedSum{t->operand(0), squeeze->result()};
+    }
+  }
+  return std::nullopt;
+}
+
+/// From row = unsqueeze(a, 1): squeeze(row @ h, 1).
+std::optional<WeightedSum> sumWithRow(const ir::Graph &g, Value *row, const ir::Type &scores) {
+  for (Node *mm : g.users(row)) {
+    if (mm->op != OpKind::MatMul || mm->operand(0) != row || !isSequence(mm->operand(1), scores))
+      continue;
+    for (Node *squeeze : g.users(mm->result()))
+      if (squeeze->op == OpKind::Squeeze && hasAxis(*squeeze, 1))
+        return WeightedSum{mm->operand(1), squeeze->result()};
+  }
+  return std::nullopt;
+}
+
+/// c = sum_t a_t h_t among the uses of the attention weights `a`, with h
+/// defined before the softmax (so the fused node can take it).
+std::optional<WeightedSum> findWeightedSum(const ir::Graph &g, Node &softmax) {
+  Value *a = softmax.result();
+  for (Node *user : g.users(a)) {
+    if (user->op != OpKind::Unsqueeze) continue;
+    std::optional<WeightedSum> sum;
+    if (hasAxis(*user, 2)) sum = sumWithColumn(g, user->result(), a->type);
+    if (hasAxis(*user, 1)) sum = sumWithRow(g, user->result(), a->type);
+    if (sum && isDefinedBefore(g, sum->h, &softmax)) return sum;
+  }
+  return std::nullopt;
+}
+
+/// The additive scores' last step, s = u . v per position, in its spellings.
+struct ScoreVector {
+  Value *u = nullptr, *v = nullptr;
+  bool reshapeV = false;
+};
+std::optional<ScoreVector> matchScoreVector(const ir::Graph &g, Value *s) {
+  if (Node *mm = definedBy(s, OpKind::MatMul); mm && mm->operand(1)->type.rank() == 1)
+    return ScoreVector{mm->operand(0), mm->operand(1), false};
+  if (Node *sum = definedBy(s, OpKind::Sum); sum && hasAxis(*sum, 2) && !sum->attrs.Keepdim) {
+    Node *mul = definedBy(sum->operand(0), OpKind::Mul);
+    ScoreVector r;
+    if (mul && matchEitherOrder(*mul, [&](Value *u, Value *v) {
+          if (v->type.rank() != 1 || u->type != mul->result()->type) return false;
+          r = {u, v, false};
+          return true;
+        }))
+      return r;
+  }
+  Node *squeeze = definedBy(s, OpKind::Squeeze);
+  if (!squeeze || !hasAxis(*squeeze, 2) || !hasOneUse(g, squeeze->operand(0))) return std::nullopt;
+  Value *product = squeeze->operand(0);
+  if (Node *linear = definedBy(product, OpKind::Linear)) // V [1, A]; its bias shifts every score
+    return ScoreVector{linear->operand(0), linear->operand(1), true};
+  if (Node *mm = definedBy(product, OpKind::MatMul); mm && mm->operand(1)->type.rank() == 2)
+    return ScoreVector{mm->operand(0), mm->operand(1), true}; // V [A, 1]
+  return std::nullopt;
+}
+
+/// P = W h + b: linear(h, W [, b]), h @ M, add(either, b).
+std::string matchProjection(Value *p, AttentionMatch &m, Value *&k) {
+  Value *bias = nullptr;
+  if (Node *add = definedBy(p, OpKind::Add)) {
+    matchEitherOrder(*add, [&](Value *x, Value *b) {
+      Node *def = x->kind == Value::Kind::NodeResult ? x->def : nullptr;
+      bool product = def && (def->op == OpKind::MatMul ||
+                             (def->op == OpKind::Linear && def->operands.size() == 2));
+      if (!product || b->type != ir::Type{DType::F32, {x->type.shape.back()}}) return false;
+      p = x, bias = b;
+      return true;
+    });
+  }
+  if (Node *linear = definedBy(p, OpKind::Linear)) {
+    k = linear->operand(0), m.W = linear->operand(1), m.transposeW = false;
+    if (linear->operands.size() == 3) bias = linear->operand(2);
+  } else if (Node *mm = definedBy(p, OpKind::MatMul); mm && mm->operand(1)->type.rank() == 2) {
+    k = mm->operand(0);
+    Node *t = definedBy(mm->operand(1), OpKind::Transpose);
+    m.transposeW = !(t && isTransposeOf(*t, 0, 1));
+    m.W = m.transposeW ? mm->operand(1) : t->operand(0);
+  } else {
+    return "tanh's operand " + describe(p) + " is not W h_t + b (a linear, or @ with a matrix)";
+  }
+  m.b = bias;
+  return "";
+}
+
+/// Additive: s = v . tanh(W h_t + b). Empty on success, else why not.
+std::string matchAdditive(const ir::Graph &g, Value *s, AttentionMatch &m) {
+  auto sv = matchScoreVector(g, s);
+  if (!sv) return describe(s) + " is not u @ v with v a vector";
+  const ir::Type &u = sv->u->type;
+  if (u.rank() != 3 || u.dtype != DType::F32) return "u = " + describe(sv->u) + " is not [B, T, A]";
+  if (!sv->reshapeV && sv->v->type != ir::Type{DType::F32, {u.shape[2]}})
+    return "v = " + describe(sv->v) + " is " + sv->v->type.str() + ", not f32[" + u.shape[2].str() +
+           "]";
+  Node *tanh = definedBy(sv->u, OpKind::Tanh);
+  if (!tanh) return "no tanh: u = " + describe(sv->u) + " is not tanh(W h_t + b)";
+  AttentionMatch found = m;
+  Value *k = nullptr;
+  if (std::string why = matchProjection(tanh->operand(0), found, k); !why.empty()) return why;
+  if (k != m.h)
+    return "the scores are computed from " + describe(k) + " but the weighted sum is over " +
+           describe(m.h);
+  if (!found.b && !u.shape[2].isConstant())
+    return "the projection has no bias and its size " + u.shape[2].str() + " is not constant";
+  found.kind = OpKind::AdditiveAttention;
+  found.v = sv->v, found.reshapeV = sv->reshapeV;
+  m = found;
+  return "";
+}
+
+/// s_t = k_t . q per batch row, in its spellings: k [B, T, E], q [B, E].
+bool matchRowDot(const ir::Graph &g, Value *s, Value *&k, Value *&q) {
+  if (Node *squeeze = definedBy(s, OpKind::Squeeze)) {
+    Node *mm = definedBy(squeeze->operand(0), OpKind::MatMul);
+    if (!mm || !hasOneUse(g, mm->result())) return false;
+    Node *uq = definedBy(mm->operand(hasAxis(*squeeze, 2) ? 1 : 0), OpKind::Unsqueeze);
+    if (hasAxis(*squeeze, 2) && uq && hasAxis(*uq, 2)) // k @ unsqueeze(q, 2)
+      return k = mm->operand(0), q = uq->operand(0), true;
+    Node *t = definedBy(mm->operand(1), OpKind::Transpose);
+    if (hasAxis(*squeeze, 1) && uq && hasAxis(*uq, 1) && t && isTransposeOf(*t, 1, 2))
+      return k = t->operand(0), q = uq->operand(0), true; // unsqueeze(q, 1) @ transpose(k, 1, 2)
+    return false;
+  }
+  Node *sum = definedBy(s, OpKind::Sum);
+  if (!sum || !hasAxis(*sum, 2) || sum->attrs.Keepdim) return false;
+  Node *mul = definedBy(sum->operand(0), OpKind::Mul);
+  return mul && matchEitherOrder(*mul, [&](Value *x, Value *y) {
+           Node *uq = definedBy(y, OpKind::Unsqueeze);
+           if (!uq || !hasAxis(*uq, 1) || x->type != mul->result()->type) return false;
+           return k = x, q = uq->operand(0), true;
+         });
+}
+
+/// Dot: s = q . h_t, or Luong general s = q . (G h_t). Empty on success.
+std::string matchDot(const ir::Graph &g, Value *s, AttentionMatch &m) {
+  Value *k = nullptr, *q = nullptr;
+  if (!matchRowDot(g, s, k, q)) return describe(s) + " is not a dot product q . k_t per batch row";
+  const ir::Type &st = s->type;
+  if (k->type.rank() != 3 || q->type != ir::Type{DType::F32, {st.shape[0], k->type.shape[2]}})
+    return "the query " + describe(q) + " is not [B, E] for keys " + k->type.str();
+  AttentionMatch found = m;
+  found.kind = OpKind::DotAttention, found.q = q;
+  if (k == m.h) {
+    m = found;
+    return "";
+  }
+  if (Node *linear = definedBy(k, OpKind::Linear); linear && linear->operand(0) == m.h) {
+    found.G = linear->operand(1); // its bias adds q . b, the same for every t
+  } else if (Node *mm = definedBy(k, OpKind::MatMul);
+             mm && mm->operand(0) == m.h && mm->operand(1)->type.rank() == 2) {
+    Node *t = definedBy(mm->operand(1), OpKind::Transpose);
+    found.transposeG = !(t && isTransposeOf(*t, 0, 1));
+    found.G = found.transposeG ? mm->operand(1) : t->operand(0);
+  } else {
+    return "the keys " + describe(k) + " are neither the summed " + describe(m.h) +
+           " nor a linear map of it";
+  }
+  m = found;
+  return "";
+}
+
+/// Drops constants added to every score; the pre-softmax scores must have no
+/// other use (they would have to be computed anyway).
+Result<Value *> stripShifts(const ir::Graph &g, Value *s) {
+  for (;;) {
+    if (!hasOneUse(g, s))
+      return mismatch("scores: " + describe(s) +
+                      " has another use, so the pre-softmax scores must be computed anyway");
+    Node *add = definedBy(s, OpKind::Add);
+    Value *inner = nullptr;
+    if (add)
+      matchEitherOrder(*add, [&](Value *x, Value *c) {
+        if (!isSingleElement(c->type) || x->type != s->type) return false;
+        return inner = x, true;
+      });
+    if (!inner) return s;
+    s = inner;
+  }
+}
+
+} // namespace
+
+Result<AttentionMatch> matchAttention(const ir::Graph &graph, ir::Node &softmax) {
+  AttentionMatch m;
+  m.softmax = &softmax;
+  Value *s = softmax.operand(0);
+  const ir::Type &st = s->type;
+  if (st.rank() != 2)
+    return mismatch("softmax: the scores are " + st.str() +
+                    ", not [B, T] (canonicalize turns [B, T, 1] scores into [B, T])");
+  if (!hasAxis(softmax, 1))
+    return mismatch("softmax: over axis 0 of " + st.str() +
+                    ", the batch axis; attention normalises over time, axis 1");
+  if (softmax.operands.size() == 2) {
+    m.mask = softmax.operand(1);
+    if (m.mask->type != ir::Type{DType::Bool, st.shape})
+      return mismatch("mask: " + describe(m.mask) + " is " + m.mask->type.str() +
+                      "; the fused ops take a mask of the scores' shape, bool" +
+                      ir::dimsToString(st.shape));
+  }
+  auto sum = findWeightedSum(graph, softmax);
+  if (!sum)
+    return mismatch("weighted sum: no use of the weights is a sum over time of a_t h_t for an h of "
+                    "shape [B, T, D] (sum(unsqueeze(a, 2) * h, axis=1), unsqueeze(a, 1) @ h, or "
+                    "transpose(h, 1, 2) @ unsqueeze(a, 2))");
+  m.h = sum->h, m.context = sum->context;
+  auto scores = stripShifts(graph, s);
+  if (!scores) return scores.status();
+  std::string additive = matchAdditive(graph, *scores, m);
+  if (additive.empty()) return m;
+  std::string dot = matchDot(graph, *scores, m);
+  if (dot.empty()) return m;
+  return mismatch("scores: neither additive v . tanh(W h_t + b) (" + additive +
+                  ") nor dot q . h_t (" + dot + ")");
+}
+
+} // namespace attn::passes

@@ -1,0 +1,180 @@
+// canonicalize: one spelling per computation, so that later passes (the
+// fusions above all) match a single normal form. Rules, applied until none
+// fires:
+//
+//   linear normal form
+//     matmul(%x, transpose(@W, 0, 1))        ->  linear(%x, @W)
+//     add(linear(%x, @W), @b)   (b: [N])     ->  linear(%x, @W, @b)
+//   [B, T] scores, not [B, T, 1]
+//     %a = softmax(%s : [B, T, 1], axis=1)   ->  %a2 = softmax(squeeze(%s, 2), axis=1)
+//                                                %a  = unsqueeze(%a2, 2)
+//     squeeze(linear(%u, @V : [1, A]), 2)    ->  matmul(%u, reshape(@V, [A]))
+//     squeeze(matmul(%u, @V : [A, 1]), 2)    ->  matmul(%u, reshape(@V, [A]))
+//     (a bias c : [1] of that linear stays as add(..., c))
+//   shape no-ops
+//     squeeze(unsqueeze(%x, k), k)           ->  %x
+//     unsqueeze(squeeze(%x, k), k)           ->  %x     (x's axis k is 1)
+//     squeeze of an axis that is not 1, reshape to the same shape,
+//     transpose(%x, k, k), the identity permute  ->  %x
+//
+// The rewritten nodes are left unused and erased after each sweep.
+#include "ir/Builder.h"
+#include "passes/Pass.h"
+#include "passes/Pattern.h"
+
+namespace attn::passes::Canonicalize {
+
+namespace {
+
+using ir::Node;
+using ir::OpKind;
+using ir::Value;
+
+/// Creates a node before `before`; the rules only build well-typed nodes.
+Value *build(ir::Graph &graph, Node &before, OpKind op, std::vector<Value *> operands,
+             ir::Attrs attrs = {}) {
+  auto v = ir::Builder(graph, &before)
+               .createValue(op, std::move(operands), std::move(attrs), before.loc);
+  assert(v && "a canonicalization built an ill-typed node");
+  return *v;
+}
+
+ir::Attrs axisAttr(int64_t axis) {
+  ir::Attrs a;
+  a.Axis = axis;
+  return a;
+}
+
+bool foldTransposeIntoMatmul(ir::Graph &graph, Node &n) {
+  if (n.op != OpKind::MatMul) return false;
+  Value *x = n.operand(0);
+  Node *t = definedBy(n.operand(1), OpKind::Transpose);
+  if (!t || !isTransposeOf(*t, 0, 1) || t->operand(0)->type.rank() != 2) return false;
+  if (x->type.dtype != DType::F32 || x->type.rank() < 1) return false;
+  replaceValue(graph, n.result(), build(graph, n, OpKind::Linear, {x, t->operand(0)}));
+  return true;
+}
+
+bool foldBiasIntoLinear(ir::Graph &graph, Node &n) {
+  if (n.op != OpKind::Add) return false;
+  return matchEitherOrder(n, [&](Value *product, Value *bias) {
+    Node *linear = definedBy(product, OpKind::Linear);
+    if (!linear || linear->operands.size() != 2 || !hasOneUse(graph, product)) return false;
+    const ir::Type &w = linear->operand(1)->type;
+    if (bias->type != ir::Type{DType::F32, {w.shape[0]}}) return false;
+    replaceValue(graph, n.result(),
+                 build(graph, n, OpKind::Linear, {linear->operand(0), linear->operand(1), bias}));
+    return true;
+  });
+}
+
+bool removeSqueezeUnsqueezePair(ir::Graph &graph, Node &n) {
+  if (n.op != OpKind::Squeeze && n.op != OpKind::Unsqueeze) return false;
+  OpKind inverse = n.op == OpKind::Squeeze ? OpKind::Unsqueeze : OpKind::Squeeze;
+  Node *inner = definedBy(n.operand(0), inverse);
+  if (!inner || !n.attrs.Axis || inner->attrs.Axis != n.attrs.Axis) return false;
+  Value *x = inner->operand(0);
+  if (x->type != n.result()->type) return false; // squeeze left an axis that was not 1
+  replaceValue(graph, n.result(), x);
+  return true;
+}
+
+bool isIdentityPermutation(const std::vector<int64_t> &perm) {
+  for (size_t i = 0; i < perm.size(); ++i)
+    if (perm[i] != int64_t(i)) return false;
+  return true;
+}
+
+bool removeNoOpShapeOp(ir::Graph &graph, Node &n) {
+  bool noOp = false;
+  switch (n.op) {
+  case OpKind::Squeeze:
+  case OpKind::Reshape: noOp = n.result()->type == n.operand(0)->type; break;
+  case OpKind::Transpose: noOp = n.attrs.Axis == n.attrs.Axis2; break;
+  case OpKind::Permute: noOp = isIdentityPermutation(n.attrs.Perm); break;
+  default: return false;
+  }
+  if (noOp) replaceValue(graph, n.result(), n.operand(0));
+  return noOp;
+}
+
+/// softmax over scores with a trailing unit axis: the same softmax on the
+/// scores without it (and the mask without it), the axis put back after.
+bool softmaxWithoutUnitAxis(ir::Graph &graph, Node &n) {
+  if (n.op != OpKind::Softmax) return false;
+  Value *scores = n.operand(0);
+  int64_t last = scores->type.rank() - 1;
+  if (last < 1 || scores->type.shape[last] != ir::Dim(1) || n.attrs.Axis == last) return false;
+  std::vector<Value *> operands = {build(graph, n, OpKind::Squeeze, {scores}, axisAttr(last))};
+  if (n.operands.size() == 2) {
+    Value *mask = n.operand(1);
+    int64_t maskLast = mask->type.rank() - 1;
+    operands.push_back(maskLast < 0 ? mask
+                                    : build(graph, n, OpKind::Squeeze, {mask}, axisAttr(maskLast)));
+  }
+  Value *weights = build(graph, n, OpKind::Softmax, operands, axisAttr(*n.attrs.Axis));
+  weights->name = n.result()->name;
+  replaceValue(graph, n.result(), build(graph, n, OpKind::Unsqueeze, {weights}, axisAttr(last)));
+  return true;
+}
+
+/// squeeze(linear(u, V [1, A] [, c]), last) or squeeze(matmul(u, V [A, 1]), last):
+/// a matrix-vector product with the vector reshape(V, [A]).
+bool unitProjectionToMatVec(ir::Graph &graph, Node &n) {
+  if (n.op != OpKind::Squeeze) return false;
+  Value *product = n.operand(0);
+  int64_t last = product->type.rank() - 1;
+  if (last < 1 || !hasAxis(n, last) || product->type.shape[last] != ir::Dim(1)) return false;
+  if (!hasOneUse(graph, product)) return false;
+  Value *u = nullptr, *matrix = nullptr, *bias = nullptr;
+  ir::Dim length;
+  if (Node *linear = definedBy(product, OpKind::Linear)) { // V: [1, A]
+    u = linear->operand(0), matrix = linear->operand(1), length = matrix->type.shape[1];
+    if (linear->operands.size() == 3) bias = linear->operand(2);
+  } else if (Node *mm = definedBy(product, OpKind::MatMul);
+             mm && mm->operand(1)->type.rank() == 2 && mm->operand(0)->type.rank() >= 2) {
+    u = mm->operand(0), matrix = mm->operand(1), length = matrix->type.shape[0]; // V: [A, 1]
+  } else {
+    return false;
+  }
+  ir::Attrs shape;
+  shape.Shape = {length};
+  Value *vector = build(graph, n, OpKind::Reshape, {matrix}, shape);
+  Value *scores = build(graph, n, OpKind::MatMul, {u, vector});
+  if (bias) scores = build(graph, n, OpKind::Add, {scores, bias}); // [..] + [1]: same shape
+  assert(scores->type == n.result()->type && "u is at least 2-D, so the shapes agree");
+  replaceValue(graph, n.result(), scores);
+  return true;
+}
+
+using Rule = bool (*)(ir::Graph &, Node &);
+constexpr Rule kRules[] = {
+    foldTransposeIntoMatmul, foldBiasIntoLinear,     removeSqueezeUnsqueezePair,
+    removeNoOpShapeOp,       softmaxWithoutUnitAxis, unitProjectionToMatVec,
+};
+
+} // namespace
+
+bool run(ir::Graph &graph, PassContext &) {
+  bool changed = false;
+  for (int sweep = 0; sweep < 16; ++sweep) {
+    std::set<const Node *> rewritten;
+    // By index: rules insert nodes before the one they rewrite.
+    for (size_t i = 0; i < graph.nodes().size(); ++i) {
+      Node *n = graph.nodes()[i].get();
+      if (!isLive(graph, *n)) continue;
+      for (Rule rule : kRules)
+        if (rule(graph, *n)) {
+          rewritten.insert(n);
+          break;
+        }
+    }
+    if (rewritten.empty()) break;
+    // Erased now, so that the rewritten nodes' uses do not count next sweep.
+    eraseDeadNodes(graph, std::move(rewritten));
+    changed = true;
+  }
+  return changed;
+}
+
+} // namespace attn::passes::Canonicalize

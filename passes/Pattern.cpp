@@ -1,0 +1,99 @@
+// The pattern helper's queries and edits (Pattern.h).
+#include "passes/Pattern.h"
+
+namespace attn::passes {
+
+ir::Node *definedBy(const ir::Value *v, ir::OpKind op) {
+  if (!v || v->kind != ir::Value::Kind::NodeResult || v->def->op != op) return nullptr;
+  return v->def;
+}
+
+bool hasOneUse(const ir::Graph &graph, const ir::Value *v) { return graph.useCount(v) == 1; }
+
+bool isLive(const ir::Graph &graph, const ir::Node &node) {
+  for (const ir::Value *r : node.results)
+    if (graph.useCount(r) > 0) return true;
+  return false;
+}
+
+bool isDefinedBefore(const ir::Graph &graph, const ir::Value *v, const ir::Node *node) {
+  if (v->kind != ir::Value::Kind::NodeResult) return true;
+  for (const auto &n : graph.nodes()) {
+    if (n.get() == v->def) return true;
+    if (n.get() == node) return false;
+  }
+  return false;
+}
+
+bool hasAxis(const ir::Node &node, int64_t axis) { return node.attrs.Axis == axis; }
+
+bool isTransposeOf(const ir::Node &node, int64_t first, int64_t second) {
+  if (node.op != ir::OpKind::Transpose || !node.attrs.Axis) return false;
+  int64_t a = *node.attrs.Axis, b = node.attrs.Axis2;
+  return (a == first && b == second) || (a == second && b == first);
+}
+
+bool isSingleElement(const ir::Type &type) {
+  for (const ir::Dim &d : type.shape)
+    if (d != ir::Dim(1)) return false;
+  return true;
+}
+
+std::string describe(const ir::Value *v) {
+  switch (v->kind) {
+  case ir::Value::Kind::Argument: return "argument %" + v->name;
+  case ir::Value::Kind::Weight: return "weight @" + v->name;
+  case ir::Value::Kind::NodeResult: break;
+  }
+  std::string what = std::string(ir::mnemonic(v->def->op));
+  if (!v->name.empty()) return "%" + v->name + " (" + what + ")";
+  if (v->def->loc.isValid())
+    what += " at " + std::to_string(v->def->loc.line) + ":" + std::to_string(v->def->loc.column);
+  return what;
+}
+
+void replaceValue(ir::Graph &graph, ir::Value *from, ir::Value *to) {
+  if (from == to) return;
+  if (to->kind == ir::Value::Kind::NodeResult && to->name.empty()) to->name = from->name;
+  graph.replaceAllUses(from, to);
+}
+
+bool eraseDeadNodes(ir::Graph &graph) {
+  std::set<const ir::Node *> all;
+  for (const auto &n : graph.nodes())
+    all.insert(n.get());
+  return eraseDeadNodes(graph, std::move(all));
+}
+
+bool eraseDeadNodes(ir::Graph &graph, std::set<const ir::Node *> candidates) {
+  bool changed = false;
+  // Backwards: a node's users come after it, so one sweep removes whole chains.
+  for (size_t i = graph.nodes().size(); i-- > 0;) {
+    ir::Node *node = graph.nodes()[i].get();
+    if (!candidates.count(node) || isLive(graph, *node)) continue;
+    for (const ir::Value *v : node->operands)
+      if (v->kind == ir::Value::Kind::NodeResult) candidates.insert(v->def);
+    candidates.erase(node);
+    graph.eraseNode(node);
+    changed = true;
+  }
+  return changed;
+}
+
+ir::Node *MatchAttempt::expect(const ir::Value *v, ir::OpKind op, std::string_view part) {
+  if (ir::Node *n = definedBy(v, op)) return n;
+  fail(part, describe(v) + " is not " + std::string(ir::mnemonic(op)) + "(...)");
+  return nullptr;
+}
+
+bool MatchAttempt::require(bool condition, std::string_view part, const std::string &why) {
+  if (!condition) fail(part, why);
+  return condition;
+}
+
+bool MatchAttempt::fail(std::string_view part, const std::string &why) {
+  if (reason_.empty()) reason_ = std::string(part) + ": " + why;
+  return false;
+}
+
+} // namespace attn::passes

@@ -1,0 +1,115 @@
+// Differential cases: lstm, gru, rnn (layers, directions, layouts, lengths,
+// initial states, odd hidden sizes) and the fused attention ops.
+#include "DifferentialCases.h"
+
+#include "ir/ShapeInference.h"
+
+namespace attn::llvmcg::testing {
+
+namespace {
+
+using K = OpKind;
+const Dim B = kB, T = kT;
+
+struct Layer {
+  OpKind op;
+  int64_t hidden, layers;
+  bool bidirectional, batchFirst, bias, initialState, lengths;
+  std::string nonlinearity = "tanh";
+};
+
+/// A recurrent node over x (f32[B, T, F] or [T, B, F]) with random weights.
+std::vector<ir::Value *> recurrent(ModelBuilder &m, const std::string &name, const Layer &l, ir::Value *x,
+                                   ir::Value *lengths, uint32_t seed) {
+  Random random(seed);
+  ir::Attrs a;
+  a.Hidden = l.hidden, a.Layers = l.layers, a.Bidirectional = l.bidirectional, a.BatchFirst = l.batchFirst;
+  a.HasBias = l.bias, a.HasInitialState = l.initialState, a.HasLengths = l.lengths, a.Nonlinearity = l.nonlinearity;
+  int64_t dirs = l.bidirectional ? 2 : 1, G = ir::recurrentGateCount(l.op), F = *x->type.shape[2].constant();
+  std::vector<ir::Value *> operands = {x};
+  Dim batch = l.batchFirst ? x->type.shape[0] : x->type.shape[1];
+  if (l.initialState) {
+    operands.push_back(m.argument(name + ".h0", DType::F32, {Dim(l.layers * dirs), batch, Dim(l.hidden)}));
+    if (l.op == K::LSTM) operands.push_back(m.argument(name + ".c0", DType::F32, {Dim(l.layers * dirs), batch, Dim(l.hidden)}));
+  }
+  if (l.lengths) operands.push_back(lengths);
+  for (int64_t layer = 0; layer < l.layers; ++layer)
+    for (int64_t d = 0; d < dirs; ++d) {
+      std::string w = name + ".l" + std::to_string(layer) + (d ? "r" : "");
+      int64_t in = layer == 0 ? F : dirs * l.hidden;
+      operands.push_back(m.weight(w + ".w_ih", random.tensor(DType::F32, {G * l.hidden, in}, -0.6, 0.6)));
+      operands.push_back(m.weight(w + ".w_hh", random.tensor(DType::F32, {G * l.hidden, l.hidden}, -0.6, 0.6)));
+      if (l.bias) {
+        operands.push_back(m.weight(w + ".b_ih", random.tensor(DType::F32, {G * l.hidden}, -0.5, 0.5)));
+        operands.push_back(m.weight(w + ".b_hh", random.tensor(DType::F32, {G * l.hidden}, -0.5, 0.5)));
+      }
+    }
+  return m.node(l.op, operands, a);
+}
+
+void addResults(ModelBuilder &m, const std::string &name, const std::vector<ir::Value *> &results) {
+  for (size_t i = 0; i < results.size(); ++i) m.result(name + "." + std::to_string(i), results[i]);
+}
+
+/// Inputs for the recurrent case: x in both layouts, lengths, initial states.
+Inputs recurrentInputs(uint32_t seed, int64_t batch, int64_t time, std::vector<double> lengths) {
+  Inputs in = randomInputs(seed, {{"x", DType::F32, {batch, time, 3}, -2, 2}, {"xt", DType::F32, {time, batch, 3}, -2, 2},
+                                  {"lstm2.h0", DType::F32, {4, batch, 5}}, {"lstm2.c0", DType::F32, {4, batch, 5}},
+                                  {"gru.h0", DType::F32, {4, batch, 3}}});
+  in.add("lengths", i64({batch}, lengths));
+  return in;
+}
+
+OpCase recurrentLayers() {
+  Inputs badLengths = recurrentInputs(43, 2, 3, {2, 4});
+  return {"recurrent",
+          [](ModelBuilder &m) {
+            ir::Value *x = m.argument("x", DType::F32, {B, T, Dim(3)});
+            ir::Value *xt = m.argument("xt", DType::F32, {T, B, Dim(3)});
+            ir::Value *lengths = m.argument("lengths", DType::I64, {B});
+            addResults(m, "lstm2", recurrent(m, "lstm2", {K::LSTM, 5, 2, true, true, true, true, true}, x, lengths, 1));
+            addResults(m, "lstm1", recurrent(m, "lstm1", {K::LSTM, 17, 1, false, false, false, false, false}, xt, lengths, 2));
+            addResults(m, "gru", recurrent(m, "gru", {K::GRU, 3, 2, true, true, true, true, true}, x, lengths, 3));
+            addResults(m, "gru_tm", recurrent(m, "gru_tm", {K::GRU, 4, 1, true, false, true, false, true}, xt, lengths, 4));
+            addResults(m, "rnn", recurrent(m, "rnn", {K::RNN, 6, 1, false, true, true, false, false}, x, lengths, 5));
+            addResults(m, "rnn_relu", recurrent(m, "rnn_relu", {K::RNN, 2, 2, true, false, false, false, true, "relu"}, xt, lengths, 6));
+          },
+          {recurrentInputs(40, 3, 5, {5, 2, 3}), recurrentInputs(41, 1, 1, {1}), std::move(badLengths),
+           recurrentInputs(42, 2, 0, {1, 1})}};
+}
+
+OpCase attention() {
+  Inputs masked = randomInputs(51, {{"h", DType::F32, {4, 6, 7}, -2, 2}, {"q", DType::F32, {4, 7}, -2, 2},
+                                    {"mask", DType::Bool, {4, 6}, 0, 2}});
+  for (int t = 0; t < 6; ++t) masked.tensors[2].second.as<uint8_t>()[t] = 0; // row 0 fully masked
+  return {"attention",
+          [](ModelBuilder &m) {
+            Random random(50);
+            ir::Value *h = m.argument("h", DType::F32, {B, T, Dim(7)});
+            ir::Value *q = m.argument("q", DType::F32, {B, Dim(7)});
+            ir::Value *mask = m.argument("mask", DType::Bool, {B, T});
+            std::vector<ir::Value *> weights = {m.weight("W", random.tensor(DType::F32, {5, 7})),
+                                                m.weight("b", random.tensor(DType::F32, {5})),
+                                                m.weight("v", random.tensor(DType::F32, {5}))};
+            auto additive = [&](ir::Value *maskOrNull) {
+              std::vector<ir::Value *> operands = {h, weights[0], weights[1], weights[2]};
+              if (maskOrNull) operands.push_back(maskOrNull);
+              return m.node(K::AdditiveAttention, operands);
+            };
+            addResults(m, "additive", additive(nullptr));
+            addResults(m, "additive_masked", additive(mask));
+            addResults(m, "dot", m.node(K::DotAttention, {h, q}));
+            addResults(m, "dot_masked", m.node(K::DotAttention, {h, q, mask}));
+            // Only the context used: alpha need not be written.
+            m.result("context_only", m.node(K::DotAttention, {h, q, mask})[0]);
+          },
+          {std::move(masked), randomInputs(52, {{"h", DType::F32, {1, 1, 7}}, {"q", DType::F32, {1, 7}}, {"mask", DType::Bool, {1, 1}, 1, 2}}),
+           randomInputs(53, {{"h", DType::F32, {2, 0, 7}}, {"q", DType::F32, {2, 7}}, {"mask", DType::Bool, {2, 0}}}),
+           randomInputs(54, {{"h", DType::F32, {2, 150, 7}, -3, 3}, {"q", DType::F32, {2, 7}, -3, 3}, {"mask", DType::Bool, {2, 150}, 0, 2}})}};
+}
+
+} // namespace
+
+std::vector<OpCase> sequenceCases() { return {recurrentLayers(), attention()}; }
+
+} // namespace attn::llvmcg::testing

@@ -1,0 +1,82 @@
+// attnc compile for the graph emit kinds: bind the weights if given, run the
+// pass pipeline, explain the fusion decisions, write the IR or its Graphviz.
+#include "tools/attnc/CompileCommand.h"
+
+#include "codegen/interp/ConstantEvaluation.h"
+#include "ir/Printer.h"
+#include "tools/attnc/DotWriter.h"
+#include "tools/attnc/RunCommand.h"
+
+#include <llvm/Support/SourceMgr.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <iostream>
+
+namespace attn::tool {
+
+namespace {
+
+void remark(LoadedModel &model, ir::SourceLoc loc, const std::string &message) {
+  llvm::SMLoc at;
+  if (loc.isValid())
+    at = model.sourceMgr.FindLocForLineAndColumn(model.sourceMgr.getMainFileID(), loc.line,
+                                                 loc.column);
+  model.sourceMgr.PrintMessage(llvm::errs(), at, llvm::SourceMgr::DK_Remark, message);
+}
+
+/// One remark per softmax: fused into what, or which part of the pattern
+/// did not match and why.
+void explainFusion(LoadedModel &model, const passes::PassContext &context) {
+  for (const passes::FusionRemark &r : context.remarks)
+    remark(model, r.loc,
+           "in fn " + r.function + ": softmax " +
+               (r.fused ? r.message : "not fused: " + r.message));
+  for (const auto &graph : model.module->functions) {
+    bool seen = false;
+    for (const passes::FusionRemark &r : context.remarks)
+      seen |= r.function == graph->name;
+    if (seen) continue;
+    for (const auto &node : graph->nodes())
+      if (node->op == ir::OpKind::Softmax)
+        remark(model, node->loc,
+               "in fn " + graph->name +
+                   ": softmax not fused: fuse-attention did not run "
+                   "(--no-fusion, --disable-pass or --passes)");
+  }
+}
+
+} // namespace
+
+bool optimizeModel(LoadedModel &model, const WeightMap *weights,
+                   const passes::PipelineOptions &pipeline, bool explainFusion) {
+  passes::PassContext context(*model.module);
+  context.weights = weights;
+  context.evaluate = interp::evaluateConstantNode;
+  Status s = passes::runPipeline(context, pipeline, std::cerr);
+  std::cerr.flush();
+  if (!s) {
+    reportError(s.message());
+    return false;
+  }
+  if (explainFusion) tool::explainFusion(model, context);
+  return true;
+}
+
+int compileCommand(LoadedModel &model, const CompileOptions &options) {
+  if (options.emit != GraphEmit::IR) {
+    std::shared_ptr<const WeightStore> store;
+    WeightMap map;
+    if (!options.weightsPath.empty()) {
+      store = loadWeights(*model.module, options.weightsPath);
+      if (!store) return kUserError;
+      map = WeightMap::fromStore(store);
+    }
+    if (!optimizeModel(model, store ? &map : nullptr, options.pipeline, options.explainFusion))
+      return kUserError;
+  }
+  std::string text = options.emit == GraphEmit::Dot ? moduleToDot(*model.module)
+                                                    : ir::moduleToString(*model.module);
+  return writeOutput(options.outputPath, text) ? kSuccess : kUserError;
+}
+
+} // namespace attn::tool
