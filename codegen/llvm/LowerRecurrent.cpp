@@ -4,8 +4,9 @@
 // Per layer and direction:
 //   1. the input projection of every time step at once, one matrix product
 //      gi = X W_ih^T + b_ih over the T*B rows (Gemm.cpp), in parallel;
-//   2. the recurrence, in parallel over batch rows: for each of the row's
-//      first lengths[b] steps (forward t = 0.., reverse t = len-1..),
+//   2. the recurrence, in parallel over groups of 4 batch rows stepped
+//      together (W_hh is read once per step for the group): for each of a
+//      row's first lengths[b] steps (forward t = 0.., reverse t = len-1..),
 //      gh = W_hh h + b_hh, then the cell
 //        LSTM (i, f, g, o): c' = sig(f) c + sig(i) tanh(g), h' = sig(o) tanh(c')
 //        GRU  (r, z, n):    n = tanh(gi_n + sig(r) gh_n), h' = (1 - sig(z)) n + sig(z) h
@@ -87,6 +88,67 @@ struct Step {
   int direction;
 };
 
+/// The initial states and lengths operands (each may be null).
+struct RecurrentInputs {
+  const ir::Value *h0, *c0, *lengths;
+};
+
+/// Batch rows stepped together: each step reads W_hh once for all of them.
+constexpr int64_t kRowsPerStep = 4;
+
+/// The recurrence, in parallel over groups of kRowsPerStep batch rows. The
+/// group steps until its longest row ends; a row past its own length keeps
+/// its state (its gh is computed and dropped). Each row's numbers do not
+/// depend on its group (Gemm.cpp computes every row alike).
+void emitRecurrence(NodeLowering &L, const RecurrentShape &s, const Step &step, int giSlot,
+                    const PackedRef &wHh, const PackedRef &bHh, const RecurrentInputs &in) {
+  int64_t GH = s.G * s.H;
+  FunctionEmitter &t = L.task("recurrence");
+  llvm::IRBuilder<> &b = t.b;
+  llvm::Value *T = t.dim(s.T), *B = t.dim(s.B), *gi = t.framePointer(giSlot);
+  llvm::Value *out = step.outputSlot < 0 ? t.ptr(L.result(0)) : t.framePointer(step.outputSlot);
+  llvm::Value *hN = t.ptr(L.result(1)), *cN = s.op == ir::OpKind::LSTM ? t.ptr(L.result(2)) : nullptr;
+  llvm::Value *whh = t.packed(wHh), *bhh = s.bias ? t.packed(bHh) : nullptr;
+  llvm::Value *gh = t.stackArray(t.f32Type(), kRowsPerStep * GH + t.m.target.lanes());
+  auto lengthOf = [&](llvm::Value *row) {
+    return in.lengths ? b.CreateSExt(t.loadElement(in.lengths->type.dtype, t.ptr(in.lengths), row), t.i64Type()) : T;
+  };
+  auto f32At = [&](llvm::Value *base, llvm::Value *offset) { return t.gep(t.f32Type(), base, offset); };
+  t.forRange(t.arg(1), t.arg(2), [&](llvm::Value *group) {
+    llvm::Value *first = b.CreateMul(group, t.i64(kRowsPerStep));
+    llvm::Value *rows = b.CreateSub(B, first);
+    rows = b.CreateSelect(b.CreateICmpSLT(rows, t.i64(kRowsPerStep)), rows, t.i64(kRowsPerStep));
+    llvm::Value *state = b.CreateMul(b.CreateAdd(b.CreateMul(t.i64(step.index), B), first), t.i64(s.H));
+    llvm::Value *h = f32At(hN, state), *c = cN ? f32At(cN, state) : nullptr;
+    llvm::Value *bytes = b.CreateMul(rows, t.i64(s.H * 4));
+    if (in.h0) t.copyBytes(h, f32At(t.ptr(in.h0), state), bytes);
+    else t.zeroBytes(h, bytes);
+    if (c && in.c0) t.copyBytes(c, f32At(t.ptr(in.c0), state), bytes);
+    else if (c) t.zeroBytes(c, bytes);
+    llvm::Value *steps = t.forRangeCarry(t.i64(0), rows, {t.i64(0)}, [&](llvm::Value *j, const Values &m) {
+      llvm::Value *n = lengthOf(b.CreateAdd(first, j));
+      return Values{b.CreateSelect(b.CreateICmpSGT(n, m[0]), n, m[0])};
+    })[0];
+    t.forRange(t.i64(0), steps, [&](llvm::Value *k) {
+      emitPackedGemm(t, GemmShape{s.H, GH, s.H, GH, ir::OpKind::Constant}, h, whh, bhh, gh, t.i64(0), rows);
+      t.forRange(t.i64(0), rows, [&](llvm::Value *j) {
+        llvm::Value *row = b.CreateAdd(first, j), *length = lengthOf(row);
+        t.ifThen(b.CreateICmpSLT(k, length), [&] {
+          llvm::Value *time = step.direction == 0 ? k : b.CreateSub(b.CreateSub(length, t.i64(1)), k);
+          llvm::Value *r = s.batchFirst ? b.CreateAdd(b.CreateMul(row, T), time) : b.CreateAdd(b.CreateMul(time, B), row);
+          llvm::Value *giRow = f32At(gi, b.CreateMul(r, t.i64(GH)));
+          llvm::Value *outRow = f32At(out, b.CreateAdd(b.CreateMul(r, t.i64(s.dirs * s.H)), t.i64(step.direction * s.H)));
+          llvm::Value *hRow = f32At(h, b.CreateMul(j, t.i64(s.H))), *ghRow = f32At(gh, b.CreateMul(j, t.i64(GH)));
+          llvm::Value *cRow = c ? f32At(c, b.CreateMul(j, t.i64(s.H))) : nullptr;
+          t.forRange(t.i64(0), t.i64(s.H), [&](llvm::Value *col) { emitCell(t, s, giRow, ghRow, hRow, cRow, outRow, col); });
+        });
+      });
+    });
+  });
+  FunctionEmitter &e = L.entry();
+  L.runParallel(t, e.b.CreateSDiv(e.b.CreateAdd(e.dim(s.B), e.i64(kRowsPerStep - 1)), e.i64(kRowsPerStep)), 1);
+}
+
 void emitDirection(NodeLowering &L, const RecurrentShape &s, const Direction &d, const Step &step, int giSlot,
                    const ir::Value *h0, const ir::Value *c0, const ir::Value *lengths) {
   int64_t GH = s.G * s.H;
@@ -100,34 +162,7 @@ void emitDirection(NodeLowering &L, const RecurrentShape &s, const Direction &d,
                  s.bias ? p.packed(bIh) : nullptr, p.framePointer(giSlot), p.arg(1), p.arg(2));
   L.runParallel(p, L.entry().dim(s.T * s.B), std::max<int64_t>(1, 32768 / (step.inputSize * GH)));
 
-  // 2. The recurrence, one batch row per item.
-  FunctionEmitter &t = L.task("recurrence");
-  llvm::IRBuilder<> &b = t.b;
-  llvm::Value *T = t.dim(s.T), *B = t.dim(s.B);
-  llvm::Value *gi = t.framePointer(giSlot);
-  llvm::Value *out = step.outputSlot < 0 ? t.ptr(L.result(0)) : t.framePointer(step.outputSlot);
-  llvm::Value *hN = t.ptr(L.result(1)), *cN = s.op == ir::OpKind::LSTM ? t.ptr(L.result(2)) : nullptr;
-  llvm::Value *whh = t.packed(wHh), *bhh = s.bias ? t.packed(bHh) : nullptr;
-  llvm::Value *gh = t.stackArray(t.f32Type(), roundUp(GH, t.m.target.lanes()));
-  t.forRange(t.arg(1), t.arg(2), [&](llvm::Value *row) {
-    llvm::Value *state = b.CreateMul(b.CreateAdd(b.CreateMul(t.i64(step.index), B), row), t.i64(s.H));
-    llvm::Value *h = t.gep(t.f32Type(), hN, state), *c = cN ? t.gep(t.f32Type(), cN, state) : nullptr;
-    llvm::Value *bytes = t.i64(s.H * 4);
-    if (h0) t.copyBytes(h, t.gep(t.f32Type(), t.ptr(h0), state), bytes);
-    else t.zeroBytes(h, bytes);
-    if (c && c0) t.copyBytes(c, t.gep(t.f32Type(), t.ptr(c0), state), bytes);
-    else if (c) t.zeroBytes(c, bytes);
-    llvm::Value *length = lengths ? b.CreateSExt(t.loadElement(lengths->type.dtype, t.ptr(lengths), row), t.i64Type()) : T;
-    t.forRange(t.i64(0), length, [&](llvm::Value *k) {
-      llvm::Value *time = step.direction == 0 ? k : b.CreateSub(b.CreateSub(length, t.i64(1)), k);
-      llvm::Value *r = s.batchFirst ? b.CreateAdd(b.CreateMul(row, T), time) : b.CreateAdd(b.CreateMul(time, B), row);
-      emitPackedGemm(t, GemmShape{s.H, GH, s.H, GH, ir::OpKind::Constant}, h, whh, bhh, gh, t.i64(0), t.i64(1));
-      llvm::Value *giRow = t.gep(t.f32Type(), gi, b.CreateMul(r, t.i64(GH)));
-      llvm::Value *outRow = t.gep(t.f32Type(), out, b.CreateAdd(b.CreateMul(r, t.i64(s.dirs * s.H)), t.i64(step.direction * s.H)));
-      t.forRange(t.i64(0), t.i64(s.H), [&](llvm::Value *j) { emitCell(t, s, giRow, gh, h, c, outRow, j); });
-    });
-  });
-  L.runParallel(t, L.entry().dim(s.B), 1);
+  emitRecurrence(L, s, step, giSlot, wHh, bHh, RecurrentInputs{h0, c0, lengths});
 }
 
 } // namespace

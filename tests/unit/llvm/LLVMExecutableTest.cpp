@@ -1,0 +1,150 @@
+// The llvm backend as an Executable, against the interpreter's behaviour:
+// signatures, input, weight and dim-binding errors (the same messages),
+// zero-sized dims, runInto writing in place, weight lifetime.
+#include "LLVMTestSupport.h"
+
+namespace attn::llvmcg::testing {
+namespace {
+
+const Dim B = Dim::symbol("B"), T = Dim::symbol("T");
+
+/// f(tokens: i64[B, T], mask: bool[B, T], pair: f32[2*T]) -> (tokens, n: i64)
+void bindingModel(ModelBuilder &m) {
+  ir::Value *tokens = m.argument("tokens", DType::I64, {B, T});
+  m.argument("mask", DType::Bool, {B, T});
+  m.argument("pair", DType::F32, {Dim(2) * T});
+  m.result("tokens", tokens);
+  ir::Attrs a;
+  a.Symbol = "T";
+  m.result("n", m.value(OpKind::DimValue, {}, a));
+}
+
+TEST(LLVMExecutable, DescribesItsFunctionsAsTheInterpreter) {
+  ModelBuilder m;
+  bindingModel(m);
+  auto llvm = compileWithLLVM(m);
+  auto interp = m.compile();
+  ASSERT_TRUE(llvm && interp);
+  EXPECT_EQ(llvm->backendName(), "llvm");
+  ASSERT_EQ(llvm->functions().size(), 1u);
+  const FunctionSignature &a = llvm->functions()[0], &b = interp->functions()[0];
+  ASSERT_EQ(a.arguments.size(), b.arguments.size());
+  for (size_t i = 0; i < a.arguments.size(); ++i) EXPECT_EQ(a.arguments[i].typeString(), b.arguments[i].typeString());
+  EXPECT_EQ(a.results[1].typeString(), "i64");
+}
+
+TEST(LLVMExecutable, InputErrorsAreTheInterpreters) {
+  ModelBuilder m;
+  bindingModel(m);
+  auto llvm = compileWithLLVM(m);
+  auto interp = m.compile();
+  ASSERT_TRUE(llvm && interp);
+  auto inputs = [](Shape tokens, Shape mask, Shape pair, DType tokenType = DType::I64) {
+    Inputs in;
+    in.add("tokens", Tensor(tokenType, std::move(tokens)));
+    in.add("mask", Tensor(DType::Bool, std::move(mask)));
+    in.add("pair", Tensor(DType::F32, std::move(pair)));
+    return in;
+  };
+  std::vector<Inputs> cases = {inputs({2, 7}, {2, 7}, {14}), inputs({2, 7}, {2, 5}, {14}),
+                               inputs({2, 7}, {2, 7}, {13}), inputs({2, 7}, {2, 7}, {14}, DType::F32),
+                               inputs({14}, {2, 7}, {14})};
+  Inputs unknown = inputs({2, 7}, {2, 7}, {14});
+  unknown.tensors[0].first = "tokenz";
+  cases.push_back(std::move(unknown));
+  Inputs missing = inputs({2, 7}, {2, 7}, {14});
+  missing.tensors.pop_back();
+  cases.push_back(std::move(missing));
+  for (const Inputs &c : cases) expectSameResults(*interp, *llvm, c);
+  auto r = llvm->run("forward", cases[0].views());
+  ASSERT_FALSE(r.isOk());
+  EXPECT_EQ(r.message(), "no function 'forward' in model 'test' (its functions: f)");
+}
+
+TEST(LLVMExecutable, WeightAndDimErrorsAreTheInterpreters) {
+  ModelBuilder m;
+  ir::Value *x = m.argument("x", DType::F32, {B, Dim(3)});
+  ir::Value *w = m.module().addWeight("fc.weight", ir::Type{DType::F32, {Dim(2), Dim(3)}});
+  ir::Value *b = m.module().addWeight("fc.bias", ir::Type{DType::F32, {Dim(2)}});
+  m.result("y", m.value(OpKind::Linear, {x, w, b}));
+  Tensor wrongShape(DType::F32, {3, 2}), wrongDtype(DType::I64, {2});
+  WeightMap weights;
+  weights.tensors = {{"fc.weight", wrongShape.view()}, {"fc.bias", wrongDtype.view()}};
+  auto llvm = compileLLVM(m.sharedModule(), weights);
+  auto interp = m.tryCompile(weights);
+  ASSERT_FALSE(llvm.isOk());
+  EXPECT_EQ(llvm.message(), interp.message());
+
+  ModelBuilder unbindable;
+  ir::Value *y = unbindable.argument("x", DType::F32, {Dim(2) * T});
+  unbindable.result("y", unbindable.value(OpKind::Tanh, {y}));
+  auto bad = compileLLVM(unbindable.sharedModule(), unbindable.weightMap());
+  ASSERT_FALSE(bad.isOk());
+  EXPECT_EQ(bad.message(), unbindable.tryCompile().message());
+}
+
+TEST(LLVMExecutable, RunIntoWritesTheCallersBuffers) {
+  ModelBuilder m;
+  ir::Value *x = m.argument("x", DType::F32, {T});
+  m.result("double", m.value(OpKind::Add, {x, x}));
+  m.result("same", x);
+  auto exe = compileWithLLVM(m);
+  ASSERT_TRUE(exe);
+  Tensor xs = f32({3}, {1, 2, 3}), twice(DType::F32, {3}), same(DType::F32, {3}), wrong(DType::F32, {4});
+  Status s = exe->runInto("f", {{"x", xs.view()}}, {{"same", same.view()}, {"double", twice.view()}});
+  ASSERT_TRUE(s.isOk()) << s.message();
+  EXPECT_EQ(valuesOf(twice), (std::vector<double>{2, 4, 6}));
+  EXPECT_EQ(valuesOf(same), (std::vector<double>{1, 2, 3}));
+  s = exe->runInto("f", {{"x", xs.view()}}, {{"same", same.view()}, {"double", wrong.view()}});
+  EXPECT_EQ(s.message(), "output 'double' is f32[3], its buffer is f32[4]");
+  s = exe->runInto("f", {{"x", xs.view()}}, {{"same", same.view()}});
+  EXPECT_EQ(s.message(), "output 'double' needs exactly one buffer, got 0");
+  s = exe->runInto("f", {{"x", xs.view()}}, {{"same", same.view()}, {"double", twice.view()}, {"extra", same.view()}});
+  EXPECT_EQ(s.message(), "an output buffer names no result of function 'f'");
+}
+
+TEST(LLVMExecutable, ZeroSizedBatchRuns) {
+  ModelBuilder m;
+  ir::Value *x = m.argument("x", DType::F32, {B, T, Dim(3)});
+  ir::Value *y = m.value(OpKind::Linear, {x, m.weight("w", f32({2, 3}, {1, 2, 3, 4, 5, 6}))});
+  m.result("p", m.value(OpKind::Softmax, {y}, axisAttrs(2)));
+  m.result("s", m.value(OpKind::Sum, {y}, axisAttrs(1)));
+  auto exe = compileWithLLVM(m);
+  ASSERT_TRUE(exe);
+  Tensor empty(DType::F32, {0, 5, 3});
+  auto r = exe->run("f", {{"x", empty.view()}});
+  ASSERT_TRUE(r.isOk()) << r.message();
+  EXPECT_EQ((*r)[0].shape(), (Shape{0, 5, 2}));
+  EXPECT_EQ((*r)[1].shape(), (Shape{0, 2}));
+}
+
+TEST(LLVMExecutable, WeightsOutliveTheCallersHandles) {
+  std::unique_ptr<Executable> exe;
+  {
+    ModelBuilder m;
+    ir::Value *x = m.argument("x", DType::F32, {Dim(2)});
+    ir::Value *w = m.module().addWeight("w", ir::Type{DType::F32, {Dim(2)}});
+    m.result("y", m.value(OpKind::Mul, {x, w}));
+    std::vector<std::pair<std::string, Tensor>> tensors;
+    tensors.emplace_back("w", f32({2}, {3, 4}));
+    auto store = std::make_shared<const WeightStore>(WeightStore::fromTensors(std::move(tensors)));
+    auto compiled = compileLLVM(m.sharedModule(), WeightMap::fromStore(std::move(store)));
+    ASSERT_TRUE(compiled.isOk()) << compiled.message();
+    exe = std::move(*compiled);
+  }
+  Tensor xs = f32({2}, {1, 2});
+  auto r = exe->run("f", {{"x", xs.view()}});
+  ASSERT_TRUE(r.isOk()) << r.message();
+  EXPECT_EQ(valuesOf((*r)[0]), (std::vector<double>{3, 8}));
+}
+
+TEST(LLVMExecutable, ABadTargetIsAnError) {
+  ModelBuilder m;
+  m.result("x", m.argument("x", DType::F32, {T}));
+  auto r = compileLLVM(m.sharedModule(), m.weightMap(), {"no-such-cpu", "", 1});
+  ASSERT_FALSE(r.isOk());
+  EXPECT_NE(r.message().find("unknown CPU 'no-such-cpu'"), std::string::npos) << r.message();
+}
+
+} // namespace
+} // namespace attn::llvmcg::testing
