@@ -62,18 +62,24 @@ bool optimizeModel(LoadedModel &model, const WeightMap *weights,
   return true;
 }
 
-int compileCommand(LoadedModel &model, const CompileOptions &options) {
-  if (options.emit != GraphEmit::IR) {
-    std::shared_ptr<const WeightStore> store;
-    WeightMap map;
-    if (!options.weightsPath.empty()) {
-      store = loadWeights(*model.module, options.weightsPath);
-      if (!store) return kUserError;
-      map = WeightMap::fromStore(store);
-    }
-    if (!optimizeModel(model, store ? &map : nullptr, options.pipeline, options.explainFusion))
-      return kUserError;
+bool optimizeWithOptionalWeights(LoadedModel &model, const std::string &weightsPath,
+                                 const passes::PipelineOptions &pipeline, bool explainFusion,
+                                 std::shared_ptr<const WeightStore> &store, WeightMap &weights) {
+  if (!weightsPath.empty()) {
+    store = loadWeights(*model.module, weightsPath);
+    if (!store) return false;
+    weights = WeightMap::fromStore(store);
   }
+  return optimizeModel(model, store ? &weights : nullptr, pipeline, explainFusion);
+}
+
+int compileCommand(LoadedModel &model, const CompileOptions &options) {
+  std::shared_ptr<const WeightStore> store;
+  WeightMap weights;
+  if (options.emit != GraphEmit::IR &&
+      !optimizeWithOptionalWeights(model, options.weightsPath, options.pipeline,
+                                   options.explainFusion, store, weights))
+    return kUserError;
   std::string text = options.emit == GraphEmit::Dot ? moduleToDot(*model.module)
                                                     : ir::moduleToString(*model.module);
   return writeOutput(options.outputPath, text) ? kSuccess : kUserError;

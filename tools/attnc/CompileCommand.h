@@ -7,6 +7,7 @@
 #include "passes/PassManager.h"
 #include "tools/attnc/Driver.h"
 
+#include <memory>
 #include <string>
 
 namespace attn::tool {
@@ -27,6 +28,13 @@ struct CompileOptions {
 /// false on failure.
 bool optimizeModel(LoadedModel &model, const WeightMap *weights,
                    const passes::PipelineOptions &pipeline, bool explainFusion);
+
+/// Loads the weights file when `weightsPath` is not empty (into `store` and
+/// `weights`), then runs optimizeModel with them. Prints the error and returns
+/// false on failure.
+bool optimizeWithOptionalWeights(LoadedModel &model, const std::string &weightsPath,
+                                 const passes::PipelineOptions &pipeline, bool explainFusion,
+                                 std::shared_ptr<const WeightStore> &store, WeightMap &weights);
 
 int compileCommand(LoadedModel &model, const CompileOptions &options);
 

@@ -12,12 +12,8 @@ namespace attn::tool {
 int emitCodeCommand(LoadedModel &model, const EmitCodeOptions &options) {
   std::shared_ptr<const WeightStore> store;
   WeightMap weights;
-  if (!options.weightsPath.empty()) {
-    store = loadWeights(*model.module, options.weightsPath);
-    if (!store) return kUserError;
-    weights = WeightMap::fromStore(store);
-  }
-  if (!optimizeModel(model, store ? &weights : nullptr, options.pipeline, options.explainFusion))
+  if (!optimizeWithOptionalWeights(model, options.weightsPath, options.pipeline,
+                                   options.explainFusion, store, weights))
     return kUserError;
   llvmcg::EmitKind kind = options.emit == CodeEmit::LLVM  ? llvmcg::EmitKind::LLVMIR
                           : options.emit == CodeEmit::Asm ? llvmcg::EmitKind::Assembly
