@@ -3,8 +3,12 @@
 // bound to its weights, run on its inputs, and compared with PyTorch's
 // outputs within 1e-5 + 1e-4 * |ref| (integers and bools exactly). The
 // compiled backends are also compared with the interpreter, the reference.
+// Each case runs as parsed and after the default pass pipeline (fusion and
+// constant folding over the weights), so fused ops meet PyTorch too.
 #include "../frontend/FrontendTestSupport.h"
 #include "codegen/Backend.h"
+#include "codegen/interp/ConstantEvaluation.h"
+#include "passes/PassManager.h"
 #include "runtime/Safetensors.h"
 
 #include <gtest/gtest.h>
@@ -74,13 +78,25 @@ const attn::codegen::Backend kBackends[] = {attn::codegen::Backend::Interp,
 struct GoldenParam {
   GoldenCase golden;
   attn::codegen::Backend backend;
+  bool optimized; // after the default pass pipeline
 };
 
 std::vector<GoldenParam> goldenParams() {
   std::vector<GoldenParam> params;
-  for (attn::codegen::Backend backend : kBackends)
-    for (const GoldenCase &c : loadManifest()) params.push_back({c, backend});
+  for (bool optimized : {false, true})
+    for (attn::codegen::Backend backend : kBackends)
+      for (const GoldenCase &c : loadManifest()) params.push_back({c, backend, optimized});
   return params;
+}
+
+/// The default pipeline with the weights' data, as `attnc run` does.
+attn::Status optimize(attn::ir::Module &module, std::shared_ptr<const attn::WeightStore> weights) {
+  attn::WeightMap map = attn::WeightMap::fromStore(std::move(weights));
+  attn::passes::PassContext context(module);
+  context.weights = &map;
+  context.evaluate = attn::interp::evaluateConstantNode;
+  std::ostringstream log;
+  return attn::passes::runPipeline(context, {}, log);
 }
 
 /// Elementwise agreement with `ref` within the tolerance; at most 5 reports.
@@ -99,7 +115,7 @@ void expectClose(const std::string &what, const attn::TensorView &got, const att
 }
 
 void PrintTo(const GoldenParam &p, std::ostream *os) {
-  *os << attn::codegen::backendName(p.backend) << "/" << p.golden.name;
+  *os << attn::codegen::backendName(p.backend) << (p.optimized ? "_opt/" : "/") << p.golden.name;
 }
 
 class Golden : public ::testing::TestWithParam<GoldenParam> {};
@@ -124,6 +140,10 @@ TEST_P(Golden, MatchesPyTorch) {
   } else {
     ASSERT_TRUE(specs.empty());
     weights = std::make_shared<const attn::WeightStore>(attn::WeightStore::fromTensors({}));
+  }
+  if (GetParam().optimized) {
+    attn::Status s = optimize(*compiled.module, weights);
+    ASSERT_TRUE(s.isOk()) << s.message();
   }
   std::shared_ptr<const attn::ir::Module> module = std::move(compiled.module);
   auto exe = attn::codegen::compile(module, weights, backend);
@@ -156,6 +176,6 @@ TEST_P(Golden, MatchesPyTorch) {
 
 INSTANTIATE_TEST_SUITE_P(PyTorch, Golden, ::testing::ValuesIn(goldenParams()),
                          [](const ::testing::TestParamInfo<GoldenParam> &info) {
-                           return std::string(attn::codegen::backendName(info.param.backend)) + "_" +
-                                  info.param.golden.name;
+                           return std::string(attn::codegen::backendName(info.param.backend)) +
+                                  (info.param.optimized ? "_opt_" : "_") + info.param.golden.name;
                          });
