@@ -94,15 +94,7 @@ Results lowerWhere(Sema &s, const Expr &call, const Args &a) {
   if (!x) return std::nullopt;
   auto y = s.lowerExpr(*a[2]);
   if (!y) return std::nullopt;
-  // Promote the two branches as a binary operator would.
-  DType dtype = x->isLiteral() && y->isLiteral()
-                    ? (x->literal->isFloat || y->literal->isFloat ? DType::F32 : DType::I64)
-                : x->isLiteral() ? y->value->type.dtype
-                : y->isLiteral() ? x->value->type.dtype
-                : x->value->type.dtype == y->value->type.dtype ? x->value->type.dtype
-                                                                : DType::F32;
-  if ((x->isLiteral() && x->literal->isFloat) || (y->isLiteral() && y->literal->isFloat))
-    dtype = DType::F32;
+  DType dtype = promoteOperands(*x, *y); // as a binary operator would
   return one(s.emit(ir::OpKind::Where, {*cond, s.materialize(*x, dtype), s.materialize(*y, dtype)},
                     {}, call.loc),
              call);

@@ -73,6 +73,10 @@ struct Operand {
   bool isLiteral() const { return literal.has_value(); }
 };
 
+/// The common dtype of two operands of a binary operation or of `where`'s
+/// branches (PyTorch's promotion; see SemaExpr.cpp).
+DType promoteOperands(const Operand &a, const Operand &b);
+
 /// A positional/keyword signature, as in Python.
 struct ParamSpec {
   const char *name;

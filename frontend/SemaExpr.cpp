@@ -10,28 +10,6 @@ namespace {
 
 DType literalDType(const ConstValue &c) { return c.isFloat ? DType::F32 : DType::I64; }
 
-/// The common dtype of a binary operation (PyTorch's promotion: a float wins;
-/// a zero-dim integer tensor does not widen an integer tensor of rank >= 1).
-DType promote(const Operand &a, const Operand &b) {
-  if (a.isLiteral() && b.isLiteral())
-    return a.literal->isFloat || b.literal->isFloat ? DType::F32 : DType::I64;
-  if (a.isLiteral() || b.isLiteral()) {
-    const Operand &lit = a.isLiteral() ? a : b, &t = a.isLiteral() ? b : a;
-    DType dt = t.value->type.dtype;
-    if (lit.literal->isFloat && !isFloat(dt)) return DType::F32;
-    if (dt == DType::Bool) return DType::I64;
-    return dt;
-  }
-  DType x = a.value->type.dtype, y = b.value->type.dtype;
-  if (x == y) return x;
-  if (x == DType::F32 || y == DType::F32) return DType::F32;
-  if (x == DType::Bool) return y;
-  if (y == DType::Bool) return x;
-  if (a.value->type.isScalar() && !b.value->type.isScalar()) return y;
-  if (b.value->type.isScalar() && !a.value->type.isScalar()) return x;
-  return DType::I64;
-}
-
 std::optional<ConstValue> foldLiterals(ir::OpKind op, ConstValue a, ConstValue b) {
   ConstValue r;
   if (op == ir::OpKind::Div || a.isFloat || b.isFloat) {
@@ -63,6 +41,28 @@ ir::OpKind binaryOpKind(char op) {
 }
 
 } // namespace
+
+/// The common dtype of a binary operation (PyTorch's promotion: a float wins;
+/// a zero-dim integer tensor does not widen an integer tensor of rank >= 1).
+DType promoteOperands(const Operand &a, const Operand &b) {
+  if (a.isLiteral() && b.isLiteral())
+    return a.literal->isFloat || b.literal->isFloat ? DType::F32 : DType::I64;
+  if (a.isLiteral() || b.isLiteral()) {
+    const Operand &lit = a.isLiteral() ? a : b, &t = a.isLiteral() ? b : a;
+    DType dt = t.value->type.dtype;
+    if (lit.literal->isFloat && !isFloat(dt)) return DType::F32;
+    if (dt == DType::Bool) return DType::I64;
+    return dt;
+  }
+  DType x = a.value->type.dtype, y = b.value->type.dtype;
+  if (x == y) return x;
+  if (x == DType::F32 || y == DType::F32) return DType::F32;
+  if (x == DType::Bool) return y;
+  if (y == DType::Bool) return x;
+  if (a.value->type.isScalar() && !b.value->type.isScalar()) return y;
+  if (b.value->type.isScalar() && !a.value->type.isScalar()) return x;
+  return DType::I64;
+}
 
 ir::Value *Sema::emit(ir::OpKind op, std::vector<ir::Value *> operands, ir::Attrs attrs,
                       llvm::SMLoc loc) {
@@ -118,7 +118,7 @@ std::optional<Operand> Sema::binary(ir::OpKind op, Operand lhs, Operand rhs, llv
     error(loc, "'@' needs tensor operands, not a number");
     return std::nullopt;
   }
-  DType dtype = op == ir::OpKind::Div ? DType::F32 : promote(lhs, rhs);
+  DType dtype = op == ir::OpKind::Div ? DType::F32 : promoteOperands(lhs, rhs);
   ir::Value *a = materialize(lhs, dtype), *b = materialize(rhs, dtype);
   if (!a || !b) return std::nullopt;
   ir::Value *r = emit(op, {a, b}, {}, loc);

@@ -144,3 +144,10 @@ TEST(Sema, ErrorsStopAtTheFirst) {
   EXPECT_NE(c.diagnostics.find("test.attn:5:7: error: unknown name 'nope1'"), std::string::npos)
       << c.diagnostics;
 }
+
+TEST(Sema, WhereBranchesPromoteLikeBinaryOperators) {
+  auto c = compileText(fnOf("m: bool[B], x: i32[B], y: i64[B]) -> (z: i64[B])", "  return where(m, x, y)"));
+  ASSERT_TRUE(c.module) << c.diagnostics;
+  auto f = compileText(fnOf("m: bool[B], x: i64[B]) -> (z: f32[B])", "  return where(m, x, 0.5)"));
+  ASSERT_TRUE(f.module) << f.diagnostics;
+}
