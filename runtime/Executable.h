@@ -60,6 +60,13 @@ struct WeightMap {
   }
 };
 
+/// One phase of compiling a module ("emit", "optimize", "jit") and its
+/// wall-clock time.
+struct CompilePhase {
+  std::string name;
+  double milliseconds = 0;
+};
+
 /// A compiled module. Immutable once built: `run` and `runInto` may be called
 /// from many threads at once; each call uses its own scratch memory.
 class Executable {
@@ -70,6 +77,9 @@ public:
   virtual std::string_view backendName() const = 0;
   /// Every entry point, in the module's order.
   virtual const std::vector<FunctionSignature> &functions() const = 0;
+  /// How long the backend took to compile the module, phase by phase (none
+  /// where it has no phases worth telling apart).
+  virtual std::vector<CompilePhase> compilePhases() const { return {}; }
 
   /// The function called `name`, or null.
   const FunctionSignature *findFunction(std::string_view name) const {

@@ -11,5 +11,11 @@ case "$flavour" in
   asan) dir="$root/build-asan"; flags=(-DCMAKE_BUILD_TYPE=Debug -DATTN_SANITIZE=address,undefined) ;;
   *) echo "usage: scripts/build.sh [release|asan]" >&2; exit 2 ;;
 esac
+# ccache keyed on paths relative to the checkout, so a fresh clone elsewhere
+# (as CI makes) still hits the cache.
+if command -v ccache >/dev/null; then
+  export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true
+  flags+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+fi
 cmake -S "$root" -B "$dir" -G Ninja -DATTN_WERROR=ON "${flags[@]}" >/dev/null
 cmake --build "$dir"

@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # Installs every Debian package attnc needs to build and test. Idempotent:
 # quiet and quick when everything is already present.
+#   --bench  also install what bench/*.py needs: PyTorch, numpy, matplotlib and
+#            OpenBLAS (see bench/README.md)
 set -euo pipefail
 
 packages=(
-  cmake ninja-build g++ python3
+  cmake ninja-build g++ python3 ccache
   llvm-19-dev llvm-19-tools
   libdnnl-dev ocl-icd-opencl-dev
   libfmt-dev libgtest-dev libbenchmark-dev
   zlib1g-dev libzstd-dev libxml2-dev libedit-dev libncurses-dev libffi-dev
 )
+
+for arg in "$@"; do
+  case "$arg" in
+    --bench) packages+=(python3-torch python3-numpy python3-matplotlib libopenblas0-openmp) ;;
+    *) echo "usage: $0 [--bench]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -9,6 +9,9 @@ export OMP_WAIT_POLICY=passive OMP_NUM_THREADS=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 "$root/scripts/build.sh" release
+# The CPU and the ISA levels the JIT suites run at, for the log.
+echo "test: CPU $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
+"$root/build/tests/attn_unit_tests" --gtest_brief=1 --gtest_filter='IsaLevels.NamesTheHost*' | grep '^\[ isa \]\|^  '
 ctest --test-dir "$root/build" --output-on-failure -j2
 if [ "${1:-}" != "--quick" ]; then
   "$root/scripts/build.sh" asan

@@ -38,14 +38,23 @@ Result<JitModule> jitCompile(const ir::Module &module, const codegen::WeightView
                              const LLVMOptions &options) {
   auto target = resolveTarget(options);
   if (!target) return target.status();
+  if (std::vector<std::string> missing = missingHostFeatures(options); !missing.empty()) {
+    std::string list;
+    for (const std::string &f : missing) list += (list.empty() ? "" : ", ") + f;
+    return Status::error("cannot run code for CPU '" + options.cpu + "' on this host: it lacks " + list);
+  }
   auto context = std::make_unique<llvm::LLVMContext>();
   auto generated = std::make_unique<llvm::Module>("attn." + module.name, *context);
   JitModule result;
+  auto start = std::chrono::steady_clock::now();
   if (Status s = emitModule(*generated, target->info, module, WeightMode::Addresses, &weights,
                             &result.packedWeights);
       !s)
     return s;
+  result.phases.push_back({"emit", millisecondsSince(start)});
+  start = std::chrono::steady_clock::now();
   if (Status s = optimizeModule(*generated, *target->machine); !s) return s;
+  result.phases.push_back({"optimize", millisecondsSince(start)});
 
   llvm::orc::JITTargetMachineBuilder machineBuilder(target->machine->getTargetTriple());
   machineBuilder.setCPU(target->info.cpu);

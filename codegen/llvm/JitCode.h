@@ -5,6 +5,7 @@
 #include "codegen/common/ModuleChecks.h"
 #include "codegen/llvm/LLVMBackend.h"
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,7 +24,16 @@ public:
 struct JitModule {
   std::unique_ptr<JitCode> code;
   std::vector<Tensor> packedWeights;
+  /// "emit" (LLVM IR from the graph), "optimize" (the O3 pipeline); the
+  /// caller adds "jit" (instruction selection and linking, which ORC runs
+  /// when the entry points are first looked up).
+  std::vector<CompilePhase> phases;
 };
+
+/// Milliseconds since `start`.
+inline double millisecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
 
 /// Generates, optimises and loads every function of `module` (checked by the
 /// caller), the weights' addresses compiled in.

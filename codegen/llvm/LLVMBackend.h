@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace attn::llvmcg {
 
@@ -45,6 +46,16 @@ Result<std::string> emitCode(const ir::Module &module, const WeightMap *weights,
 
 /// Whether LLVM knows the CPU and the features of `options` (ok for the host).
 Status checkTarget(const LLVMOptions &options);
+
+/// The ISA features code compiled for `options` may use that this host's CPU
+/// lacks ("avx512f", ...): none for the host itself. Running such code would
+/// stop the process on an illegal instruction, so the JIT refuses it.
+std::vector<std::string> missingHostFeatures(const LLVMOptions &options);
+
+/// The x86-64 micro-architecture levels this host can execute, oldest first
+/// ("x86-64", "x86-64-v2", "x86-64-v3", "x86-64-v4"); none on other
+/// architectures. Each is a CPU name for LLVMOptions::cpu.
+std::vector<std::string> hostIsaLevels();
 
 /// "sapphirerapids (512-bit vectors, fma)": what code is compiled for.
 std::string describeTarget(const LLVMOptions &options = {});

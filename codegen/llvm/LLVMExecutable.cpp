@@ -75,6 +75,7 @@ public:
 
   std::string_view backendName() const override { return "llvm"; }
   const std::vector<FunctionSignature> &functions() const override { return functions_; }
+  std::vector<CompilePhase> compilePhases() const override { return code_.phases; }
 
   Result<std::vector<Tensor>> run(std::string_view function,
                                   const NamedTensorViews &inputs) const override {
@@ -199,6 +200,7 @@ Result<std::unique_ptr<Executable>> compileLLVM(std::shared_ptr<const ir::Module
   if (Status s = codegen::checkModule(*module); !s) return s;
   auto views = codegen::bindWeights(*module, weights);
   if (!views) return views.status();
+  auto start = std::chrono::steady_clock::now();
   auto code = jitCompile(*module, *views, options);
   if (!code) return code.status();
   std::vector<CompiledFunction> compiled;
@@ -213,6 +215,9 @@ Result<std::unique_ptr<Executable>> compileLLVM(std::shared_ptr<const ir::Module
     f.checks = std::make_unique<DimChecks>(*graph);
     compiled.push_back(std::move(f));
   }
+  double before = 0;
+  for (const CompilePhase &phase : code->phases) before += phase.milliseconds;
+  code->phases.push_back({"jit", millisecondsSince(start) - before});
   unsigned threads = options.threads ? options.threads : ThreadPool::hardwareThreads();
   return std::unique_ptr<Executable>(std::make_unique<LLVMExecutable>(
       std::move(module), std::move(weights), std::move(*code), std::move(compiled), threads));

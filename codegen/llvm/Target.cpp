@@ -14,6 +14,7 @@
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/TargetParser/Host.h>
+#include <llvm/TargetParser/X86TargetParser.h>
 #include <llvm/Transforms/Utils/Cloning.h>
 
 #include <mutex>
@@ -73,7 +74,43 @@ Status checkCpuAndFeatures(const llvm::Target &t, const TargetInfo &info) {
   return Status::ok();
 }
 
+/// The ISA features code for `options` may use: the CPU's own (x86 only:
+/// LLVM's target parser knows them apart from tuning flags) and every
+/// "+name" of `options.features`.
+std::vector<std::string> requiredFeatures(const LLVMOptions &options) {
+  std::vector<std::string> required;
+  if (llvm::Triple(llvm::sys::getProcessTriple()).isX86()) {
+    llvm::SmallVector<llvm::StringRef, 64> cpuFeatures;
+    llvm::X86::getFeaturesForCPU(options.cpu, cpuFeatures, /*NeedPlus=*/false);
+    for (llvm::StringRef f : cpuFeatures) required.push_back(f.str());
+  }
+  llvm::SmallVector<llvm::StringRef, 8> extra;
+  llvm::StringRef(options.features).split(extra, ',', -1, false);
+  for (llvm::StringRef f : extra)
+    if (f.consume_front("+")) required.push_back(f.str());
+  return required;
+}
+
 } // namespace
+
+std::vector<std::string> missingHostFeatures(const LLVMOptions &options) {
+  if (options.cpu.empty()) return {};
+  llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+  std::vector<std::string> missing;
+  for (const std::string &f : requiredFeatures(options)) {
+    auto it = host.find(f); // a feature the host does not report (x87) is not held against it
+    if (it != host.end() && !it->second) missing.push_back(f);
+  }
+  return missing;
+}
+
+std::vector<std::string> hostIsaLevels() {
+  std::vector<std::string> levels;
+  if (!llvm::Triple(llvm::sys::getProcessTriple()).isX86()) return levels;
+  for (const char *level : {"x86-64", "x86-64-v2", "x86-64-v3", "x86-64-v4"})
+    if (missingHostFeatures({level, "", 0}).empty()) levels.push_back(level);
+  return levels;
+}
 
 Result<Target> resolveTarget(const LLVMOptions &options) {
   initializeNativeTarget();

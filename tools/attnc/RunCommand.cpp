@@ -38,25 +38,20 @@ std::string summarizeTensor(const std::string &name, const TensorView &view, siz
   return s + "]";
 }
 
-namespace {
-
-/// The function to run: --fn, or the model's only one.
-const FunctionSignature *chooseFunction(const Executable &exe, const std::string &name) {
+const ir::Graph *chooseFunction(const ir::Module &module, const std::string &name) {
+  std::string names;
+  for (const auto &g : module.functions) {
+    if (g->name == name) return g.get();
+    names += (names.empty() ? "" : ", ") + g->name;
+  }
   if (!name.empty()) {
-    if (const FunctionSignature *f = exe.findFunction(name)) return f;
-    std::string names;
-    for (const auto &f : exe.functions()) names += (names.empty() ? "" : ", ") + f.name;
     reportError("the model has no function '" + name + "' (it has: " + names + ")");
     return nullptr;
   }
-  if (exe.functions().size() == 1) return &exe.functions().front();
-  std::string names;
-  for (const auto &f : exe.functions()) names += (names.empty() ? "" : ", ") + f.name;
+  if (module.functions.size() == 1) return module.functions.front().get();
   reportError("the model has several functions (" + names + "); choose one with --fn");
   return nullptr;
 }
-
-} // namespace
 
 int runCommand(LoadedModel &model, const RunOptions &options) {
   auto weights = loadWeights(*model.module, options.weightsPath);
@@ -69,8 +64,9 @@ int runCommand(LoadedModel &model, const RunOptions &options) {
     reportError(exe.message());
     return kUserError;
   }
-  const FunctionSignature *fn = chooseFunction(**exe, options.function);
-  if (!fn) return kUserError;
+  const ir::Graph *graph = chooseFunction(*module, options.function);
+  if (!graph) return kUserError;
+  const FunctionSignature *fn = (*exe)->findFunction(graph->name);
   auto inputs = SafetensorsFile::open(options.inputsPath);
   if (!inputs) {
     reportError(inputs.message());

@@ -26,6 +26,10 @@ struct RunOptions {
 
 int runCommand(LoadedModel &model, const RunOptions &options);
 
+/// The function called `name`, or with an empty name the module's only one;
+/// prints the error (naming the functions there are) and returns null.
+const ir::Graph *chooseFunction(const ir::Module &module, const std::string &name);
+
 /// "logits: f32[2, 2] = [0.1, -0.3, 0.25, 0.9]" (up to `limit` values).
 std::string summarizeTensor(const std::string &name, const TensorView &view, size_t limit = 32);
 

@@ -4,6 +4,7 @@
 // command-line usage.
 #include "ir/Printer.h"
 #include "runtime/Safetensors.h"
+#include "tools/attnc/BenchCommand.h"
 #include "tools/attnc/CompileCommand.h"
 #include "tools/attnc/Driver.h"
 #include "tools/attnc/EmitCode.h"
@@ -76,8 +77,27 @@ cl::opt<std::string> backendName("backend",
 cl::opt<unsigned> threadCount("threads",
                               cl::desc("Threads per run, the caller's included (llvm; default: "
                                        "every hardware thread)"),
-                              cl::value_desc("N"), cl::init(0), cl::sub(runCmd), cl::sub(benchCmd),
-                              cl::cat(attncCategory));
+                              cl::value_desc("N"), cl::init(0), cl::sub(runCmd), cl::cat(attncCategory));
+
+// attnc bench (docs/benchmarks.md).
+cl::opt<std::string> benchInputsPath("inputs", cl::desc("Inputs (safetensors) instead of generated ones"),
+                                     cl::value_desc("file"), cl::sub(benchCmd), cl::cat(attncCategory));
+cl::list<std::string> benchShapes("shape",
+                                  cl::desc("Dims of generated inputs, e.g. B=32,T=128 (repeat for more shapes)"),
+                                  cl::value_desc("NAME=N,..."), cl::sub(benchCmd), cl::cat(attncCategory));
+cl::opt<std::string> benchVariants("variants", cl::desc("fused, unfused or both (default: fused)"),
+                                   cl::value_desc("a,b"), cl::init("fused"), cl::sub(benchCmd),
+                                   cl::cat(attncCategory));
+cl::opt<std::string> benchThreads("threads",
+                                  cl::desc("Thread counts to time the llvm backend with (default: 1)"),
+                                  cl::value_desc("N,M"), cl::init("1"), cl::sub(benchCmd),
+                                  cl::cat(attncCategory));
+cl::opt<unsigned> benchRepetitions("repetitions", cl::desc("Timed runs per variant (default: as many as --min-time allows)"),
+                                   cl::value_desc("N"), cl::init(0), cl::sub(benchCmd), cl::cat(attncCategory));
+cl::opt<double> benchMinTime("min-time", cl::desc("Seconds of timed runs per variant (default 1)"),
+                             cl::value_desc("S"), cl::init(1.0), cl::sub(benchCmd), cl::cat(attncCategory));
+cl::opt<std::string> benchJson("json", cl::desc("Write every figure and the machine as JSON"),
+                               cl::value_desc("file"), cl::sub(benchCmd), cl::cat(attncCategory));
 cl::opt<std::string> targetCpu("mcpu", cl::desc("The CPU to compile for (llvm; default: the host's)"),
                                cl::value_desc("name"), cl::sub(compileCmd), cl::sub(runCmd),
                                cl::sub(benchCmd), cl::cat(attncCategory));
@@ -133,11 +153,6 @@ void printVersion(raw_ostream &os) {
   const dnnl_version_t *dnnl = dnnl_version();
   os << "attnc 0.1.0\n  LLVM " << LLVM_VERSION_STRING << "\n  oneDNN " << dnnl->major << "."
      << dnnl->minor << "." << dnnl->patch << "\n";
-}
-
-int notImplemented(const std::string &what) {
-  reportError(what + " is not implemented yet");
-  return kUserError;
 }
 
 int runCheck() {
@@ -223,6 +238,41 @@ int runInitWeights() {
   return kSuccess;
 }
 
+int runBench() {
+  auto usage = [](const std::string &message) {
+    errs() << "attnc: error: " << message << "\n";
+    return kUsageError;
+  };
+  BenchOptions options;
+  options.modelPath = modelPath;
+  options.defines.assign(defines.begin(), defines.end());
+  options.weightsPath = weightsPath;
+  options.inputsPath = benchInputsPath;
+  options.function = functionName;
+  options.repetitions = benchRepetitions;
+  options.minTime = benchMinTime;
+  options.jsonPath = benchJson;
+  options.pipeline = pipelineOptions();
+  std::string error;
+  if (!parseBenchVariants(backendName.getNumOccurrences() ? backendName : std::string("llvm"), benchVariants,
+                          options.variants, error) ||
+      !parseThreadList(benchThreads, options.threads, error))
+    return usage(error);
+  for (const std::string &text : benchShapes) {
+    options.shapes.emplace_back();
+    if (!parseShape(text, options.shapes.back(), error)) return usage(error);
+  }
+  if (options.shapes.empty() == options.inputsPath.empty())
+    return usage("give the inputs' dims with --shape (e.g. --shape B=32,T=128) or an --inputs file, not both");
+  if (!(options.minTime > 0) || options.minTime > 3600) return usage("--min-time takes seconds in (0, 3600]");
+  if (!backendOptions(options.target)) return kUsageError;
+  if (attn::Status s = attn::passes::validateOptions(options.pipeline); !s) {
+    reportError(s.message());
+    return kUsageError;
+  }
+  return benchCommand(options);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -237,7 +287,7 @@ int main(int argc, char **argv) {
   if (compileCmd) return runCompile();
   if (runCmd) return runRun();
   if (initWeightsCmd) return runInitWeights();
-  if (benchCmd) return notImplemented("attnc bench");
+  if (benchCmd) return runBench();
   errs() << "attnc: error: missing subcommand (check, compile, run, init-weights, bench); see "
             "'attnc --help'\n";
   return kUsageError;

@@ -2,10 +2,12 @@
 // (made by tests/golden/make_goldens.py) is compiled with its -D overrides,
 // bound to its weights, run on its inputs, and compared with PyTorch's
 // outputs within 1e-5 + 1e-4 * |ref| (integers and bools exactly). The
-// compiled backends are also compared with the interpreter, the reference.
+// compiled backends are also compared with the interpreter, the reference;
+// llvm runs for the host and for each ISA level the host can execute.
 // Each case runs as parsed and after the default pass pipeline (fusion and
 // constant folding over the weights), so fused ops meet PyTorch too.
 #include "../frontend/FrontendTestSupport.h"
+#include "../llvm/TestTargets.h"
 #include "codegen/Backend.h"
 #include "codegen/interp/ConstantEvaluation.h"
 #include "passes/PassManager.h"
@@ -71,21 +73,26 @@ double valueAt(const attn::TensorView &v, int64_t i) {
   return 0;
 }
 
-/// The backends every golden case runs on.
-const attn::codegen::Backend kBackends[] = {attn::codegen::Backend::Interp,
-                                            attn::codegen::Backend::LLVM};
-
 struct GoldenParam {
   GoldenCase golden;
   attn::codegen::Backend backend;
   bool optimized; // after the default pass pipeline
+  std::string target; // "" for the interpreter and the host, else an ISA level
+  attn::codegen::CompileOptions options;
 };
 
+/// Every case on the interpreter and on llvm for every target of
+/// testTargets() (the host and each ISA level it can execute).
 std::vector<GoldenParam> goldenParams() {
+  using attn::codegen::Backend;
   std::vector<GoldenParam> params;
   for (bool optimized : {false, true})
-    for (attn::codegen::Backend backend : kBackends)
-      for (const GoldenCase &c : loadManifest()) params.push_back({c, backend, optimized});
+    for (const GoldenCase &c : loadManifest()) {
+      params.push_back({c, Backend::Interp, optimized, "", {}});
+      for (const auto &target : attn::llvmcg::testing::testTargets())
+        params.push_back({c, Backend::LLVM, optimized, target.name == "host" ? "" : target.name,
+                          {0, target.options.cpu, target.options.features}});
+    }
   return params;
 }
 
@@ -115,7 +122,8 @@ void expectClose(const std::string &what, const attn::TensorView &got, const att
 }
 
 void PrintTo(const GoldenParam &p, std::ostream *os) {
-  *os << attn::codegen::backendName(p.backend) << (p.optimized ? "_opt/" : "/") << p.golden.name;
+  *os << attn::codegen::backendName(p.backend) << (p.target.empty() ? "" : "_") << p.target
+      << (p.optimized ? "_opt/" : "/") << p.golden.name;
 }
 
 class Golden : public ::testing::TestWithParam<GoldenParam> {};
@@ -146,7 +154,7 @@ TEST_P(Golden, MatchesPyTorch) {
     ASSERT_TRUE(s.isOk()) << s.message();
   }
   std::shared_ptr<const attn::ir::Module> module = std::move(compiled.module);
-  auto exe = attn::codegen::compile(module, weights, backend);
+  auto exe = attn::codegen::compile(module, weights, backend, GetParam().options);
   ASSERT_TRUE(exe.isOk()) << exe.message();
   auto inputs = attn::SafetensorsFile::open(gc.dir + "/inputs.safetensors");
   ASSERT_TRUE(inputs.isOk()) << inputs.message();
@@ -177,5 +185,6 @@ TEST_P(Golden, MatchesPyTorch) {
 INSTANTIATE_TEST_SUITE_P(PyTorch, Golden, ::testing::ValuesIn(goldenParams()),
                          [](const ::testing::TestParamInfo<GoldenParam> &info) {
                            return std::string(attn::codegen::backendName(info.param.backend)) +
+                                  (info.param.target.empty() ? "" : "_") + info.param.target +
                                   (info.param.optimized ? "_opt_" : "_") + info.param.golden.name;
                          });

@@ -1,9 +1,11 @@
 // Every fusion test on the llvm backend: each case of tests/lit/fusion/ and
 // each bundled example, through the default pipeline (so the fused ops
 // additive_attention, dot_attention, linear_act and fused_elementwise are
-// what llvm compiles), run on llvm and on the interpreter with the same
-// seeded weights and inputs (fully masked rows included), on several (B, T).
+// what llvm compiles), run on llvm (for every target of testTargets()) and on
+// the interpreter with the same seeded weights and inputs (fully masked rows
+// included), on several (B, T).
 #include "../passes/PassTestSupport.h"
+#include "TestTargets.h"
 
 #include <filesystem>
 
@@ -23,17 +25,21 @@ std::vector<std::string> fusionTexts() {
   return paths;
 }
 
-class LLVMFusion : public ::testing::TestWithParam<std::string> {};
+using llvmcg::testing::TargetCase;
+
+class LLVMFusion : public ::testing::TestWithParam<std::tuple<TargetCase, std::string>> {};
 
 TEST_P(LLVMFusion, LLVMMatchesInterpreterAfterThePipeline) {
-  auto compiled = compileText(readTextFile(GetParam()));
+  const auto &[target, path] = GetParam();
+  auto compiled = compileText(readTextFile(path));
   ASSERT_TRUE(compiled.module) << compiled.diagnostics;
   auto weights = seededWeights(*compiled.module, 7);
   Status s = optimize(*compiled.module, defaultPipeline(), weights);
   ASSERT_TRUE(s.isOk()) << s.message();
   std::shared_ptr<const ir::Module> module = std::move(compiled.module);
   auto interp = codegen::compile(module, weights, codegen::Backend::Interp);
-  auto llvm = codegen::compile(module, weights, codegen::Backend::LLVM);
+  auto llvm = codegen::compile(module, weights, codegen::Backend::LLVM,
+                               {0, target.options.cpu, target.options.features});
   ASSERT_TRUE(interp.isOk()) << interp.message();
   ASSERT_TRUE(llvm.isOk()) << llvm.message() << "\n" << ir::moduleToString(*module);
   for (const DimValues &dims : kShapes)
@@ -52,9 +58,13 @@ TEST_P(LLVMFusion, LLVMMatchesInterpreterAfterThePipeline) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Fusion, LLVMFusion, ::testing::ValuesIn(fusionTexts()), [](const auto &info) {
-  return std::filesystem::path(info.param).stem().string();
-});
+INSTANTIATE_TEST_SUITE_P(Fusion, LLVMFusion,
+                         ::testing::Combine(::testing::ValuesIn(llvmcg::testing::testTargets()),
+                                            ::testing::ValuesIn(fusionTexts())),
+                         [](const auto &info) {
+                           return std::get<0>(info.param).name + "_" +
+                                  std::filesystem::path(std::get<1>(info.param)).stem().string();
+                         });
 
 } // namespace
 } // namespace attn::testing

@@ -1,12 +1,12 @@
-// Helpers for the llvm backend's tests: the targets they compile for (the
-// host and a generic CPU without AVX), deterministic random tensors, and the
+// Helpers for the llvm backend's tests: the targets they compile for
+// (TestTargets.h), deterministic random tensors, and the
 // comparison of a backend's results with the interpreter's (architecture.md's
 // tolerance for f32, exact for integers and bools, the same error message
 // when the interpreter fails).
 #pragma once
 
 #include "../interp/InterpTestSupport.h"
-#include "codegen/llvm/LLVMBackend.h"
+#include "TestTargets.h"
 
 #include <cmath>
 #include <cstring>
@@ -16,22 +16,6 @@
 namespace attn::llvmcg::testing {
 
 using namespace attn::interp::testing;
-
-/// A target to compile for: the host, or the architecture's baseline CPU.
-struct TargetCase {
-  std::string name;
-  LLVMOptions options;
-};
-
-inline std::vector<TargetCase> testTargets() {
-#if defined(__x86_64__)
-  return {{"host", {}}, {"generic", {"x86-64", "", 0}}};
-#elif defined(__aarch64__)
-  return {{"host", {}}, {"generic", {"generic", "", 0}}};
-#else
-  return {{"host", {}}};
-#endif
-}
 
 /// Deterministic pseudo-random numbers (a linear congruential generator).
 class Random {

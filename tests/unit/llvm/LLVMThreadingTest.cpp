@@ -1,8 +1,9 @@
 // Threads and the llvm backend: results are bitwise identical whatever the
 // thread count of a run and whichever rows share its batch, and one
 // Executable run from 8 threads at once gives every call exactly its
-// single-threaded result. The model is large enough that every parallel
-// loop really splits (B*T positions, B rows, T-chunks of the attention).
+// single-threaded result, on every target of testTargets(). The model is
+// large enough that every parallel loop really splits (B*T positions, B rows,
+// T-chunks of the attention).
 #include "LLVMTestSupport.h"
 
 #include <thread>
@@ -83,13 +84,15 @@ bool sameRow(const Tensor &batched, const Tensor &single, int64_t row, int axis)
   return true;
 }
 
-TEST(LLVMThreading, ResultsDoNotDependOnTheThreadCount) {
+class LLVMThreading : public ::testing::TestWithParam<TargetCase> {};
+
+TEST_P(LLVMThreading, ResultsDoNotDependOnTheThreadCount) {
   ModelBuilder m;
   classifier(m);
   Inputs in = batch(1, 64, 150);
   std::vector<Tensor> reference;
   for (unsigned threads : {1u, 2u, 3u, 8u}) {
-    auto exe = compileWithLLVM(m, {"", "", threads});
+    auto exe = compileWithLLVM(m, withThreads(GetParam(), threads));
     ASSERT_TRUE(exe);
     auto r = exe->run("f", in.views());
     ASSERT_TRUE(r.isOk()) << r.message();
@@ -101,10 +104,10 @@ TEST(LLVMThreading, ResultsDoNotDependOnTheThreadCount) {
   }
 }
 
-TEST(LLVMThreading, ARowsResultDoesNotDependOnTheOtherRows) {
+TEST_P(LLVMThreading, ARowsResultDoesNotDependOnTheOtherRows) {
   ModelBuilder m;
   classifier(m);
-  auto exe = compileWithLLVM(m, {"", "", 4});
+  auto exe = compileWithLLVM(m, withThreads(GetParam(), 4));
   ASSERT_TRUE(exe);
   Inputs in = batch(2, 13, 70); // 13 rows: row blocks of 4 plus a remainder
   auto all = exe->run("f", in.views());
@@ -118,10 +121,10 @@ TEST(LLVMThreading, ARowsResultDoesNotDependOnTheOtherRows) {
   }
 }
 
-TEST(LLVMThreading, EightThreadsMatchTheSingleThreadedResults) {
+TEST_P(LLVMThreading, EightThreadsMatchTheSingleThreadedResults) {
   ModelBuilder m;
   classifier(m);
-  auto exe = compileWithLLVM(m, {"", "", 3});
+  auto exe = compileWithLLVM(m, withThreads(GetParam(), 3));
   ASSERT_TRUE(exe);
   std::vector<Inputs> calls;
   std::vector<std::vector<Tensor>> expected;
@@ -146,6 +149,9 @@ TEST(LLVMThreading, EightThreadsMatchTheSingleThreadedResults) {
   for (std::thread &t : threads) t.join();
   for (int thread = 0; thread < 8; ++thread) EXPECT_EQ(mismatches[size_t(thread)], 0) << "thread " << thread;
 }
+
+INSTANTIATE_TEST_SUITE_P(Targets, LLVMThreading, ::testing::ValuesIn(testTargets()),
+                         [](const auto &info) { return info.param.name; });
 
 } // namespace
 } // namespace attn::llvmcg::testing
