@@ -14,6 +14,14 @@ std::optional<int64_t> dimOf(const Value *v, size_t axis, const DimBindings &dim
 
 } // namespace
 
+/// Whether `op` only moves elements around: its result holds values of its input.
+bool movesData(OpKind op) {
+  for (OpKind mover : {OpKind::Transpose, OpKind::Permute, OpKind::Reshape, OpKind::Squeeze, OpKind::Unsqueeze,
+                       OpKind::Concat, OpKind::Slice})
+    if (op == mover) return true;
+  return false;
+}
+
 std::optional<IntegerDomain> integerDomain(const Graph &graph, const Value *arg, const DimBindings &dims) {
   IntegerDomain domain{0, 1};
   bool constrained = false;
@@ -22,21 +30,26 @@ std::optional<IntegerDomain> integerDomain(const Graph &graph, const Value *arg,
                          : IntegerDomain{low, high};
     constrained = true;
   };
-  for (const Node *user : graph.users(arg)) {
-    if (user->op == OpKind::Embedding && user->operand(0) == arg) {
-      auto rows = dimOf(user->operand(1), 0, dims);
-      if (!rows) return std::nullopt;
-      narrow(0, *rows - 1);
-    } else if (user->op == OpKind::SequenceMask) {
-      auto length = user->attrs.Length.evaluate(dims);
-      if (!length) return std::nullopt;
-      narrow(0, *length);
-    } else if (hasTrait(user->op, T_RECURRENT) && user->attrs.HasLengths && user->operand(0) != arg) {
-      auto time = dimOf(user->operand(0), user->attrs.BatchFirst ? 1 : 0, dims);
-      if (!time) return std::nullopt;
-      narrow(1, *time);
+  // The uses of `arg` and of every value that only moves its elements.
+  std::vector<const Value *> values = {arg};
+  for (size_t i = 0; i < values.size(); ++i)
+    for (const Node *user : graph.users(values[i])) {
+      if (movesData(user->op)) {
+        values.push_back(user->result());
+      } else if (user->op == OpKind::Embedding && user->operand(0) == values[i]) {
+        auto rows = dimOf(user->operand(1), 0, dims);
+        if (!rows) return std::nullopt;
+        narrow(0, *rows - 1);
+      } else if (user->op == OpKind::SequenceMask) {
+        auto length = user->attrs.Length.evaluate(dims);
+        if (!length) return std::nullopt;
+        narrow(0, *length);
+      } else if (hasTrait(user->op, T_RECURRENT) && user->attrs.HasLengths && user->operand(0) != values[i]) {
+        auto time = dimOf(user->operand(0), user->attrs.BatchFirst ? 1 : 0, dims);
+        if (!time) return std::nullopt;
+        narrow(1, *time);
+      }
     }
-  }
   return domain;
 }
 

@@ -16,8 +16,9 @@ struct IntegerDomain {
   int64_t low = 0, high = 0;
 };
 
-/// What the graph's uses of integer argument `arg` allow: an embedding's ids
-/// lie in [0, rows - 1]; a recurrent layer's lengths in [1, T]; a
+/// What the graph's uses of integer argument `arg` allow (its own and those
+/// of shape ops over it: an unsqueezed token is still a token): an
+/// embedding's ids lie in [0, rows - 1]; a recurrent layer's lengths in [1, T]; a
 /// sequence_mask's in [0, length]; where several uses constrain it, the
 /// intersection; with none, [0, 1]. Nullopt when a dim is unbound.
 std::optional<IntegerDomain> integerDomain(const Graph &graph, const Value *arg, const DimBindings &dims);

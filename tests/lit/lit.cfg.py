@@ -2,6 +2,7 @@
 # tests/lit is a test; RUN lines use attnc, FileCheck, not and %examples.
 import os
 import platform
+import sys
 import lit.formats
 
 config.name = "attnc"
@@ -17,6 +18,7 @@ config.environment["PATH"] = os.pathsep.join(
 for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "OMP_NUM_THREADS", "OMP_WAIT_POLICY"):
     if var in os.environ:
         config.environment[var] = os.environ[var]
+config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(("%examples", os.path.join(config.attn_source_dir, "examples")))
 config.substitutions.append(("%golden", os.path.join(config.attn_source_dir, "tests", "golden")))
 # Tests of x86 code generation (--mcpu names) need an x86-64 host.

@@ -10,6 +10,7 @@
 #include "../frontend/FrontendTestSupport.h"
 #include "codegen/Backend.h"
 #include "codegen/interp/ConstantEvaluation.h"
+#include "ir/SampleInputs.h"
 #include "passes/PassManager.h"
 
 #include <gtest/gtest.h>
@@ -60,20 +61,20 @@ inline std::shared_ptr<const WeightStore> seededWeights(const ir::Module &module
   return std::make_shared<const WeightStore>(WeightStore::fromTensors(std::move(tensors)));
 }
 
-/// Fills integer argument `arg` (shape `shape`) as its users expect.
+/// Fills integer argument `arg` (shape `shape`) within what its users allow
+/// (ir::integerDomain); lengths take their extremes in rows 0 and 1, so a
+/// sequence_mask without an LSTM has a fully masked row.
 inline void fillIntegers(const ir::Graph &g, const ir::Value *arg, const DimValues &dims, Tensor &t,
                          Random &random) {
-  int64_t high = 3, T = dims.count("T") ? dims.at("T") : 4;
-  bool lengths = false, recurrent = false;
-  for (const ir::Node *user : g.users(arg)) {
-    if (user->op == ir::OpKind::Embedding) high = *user->operand(1)->type.shape[0].constant() - 1;
-    if (user->op == ir::OpKind::SequenceMask) lengths = true;
-    if (ir::hasTrait(user->op, ir::T_RECURRENT)) lengths = recurrent = true;
-  }
+  bool lengths = false;
+  for (const ir::Node *user : g.users(arg))
+    lengths = lengths || user->op == ir::OpKind::SequenceMask || ir::hasTrait(user->op, ir::T_RECURRENT);
+  std::optional<ir::IntegerDomain> domain = ir::integerDomain(g, arg, dims);
+  ASSERT_TRUE(domain.has_value()) << "argument " << arg->name;
   for (int64_t i = 0; i < t.numElements(); ++i) {
-    int64_t v = lengths ? random.integer(recurrent ? 1 : 0, T) : random.integer(0, high);
-    if (lengths && i == 0) v = recurrent ? 1 : 0; // fully masked where no LSTM forbids it
-    if (lengths && i == 1) v = T;
+    int64_t v = random.integer(domain->low, domain->high);
+    if (lengths && i == 0) v = domain->low;
+    if (lengths && i == 1) v = domain->high;
     if (t.dtype() == DType::I64)
       t.as<int64_t>()[i] = v;
     else
