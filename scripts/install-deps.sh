@@ -9,7 +9,7 @@ packages=(
   cmake ninja-build g++ python3 ccache
   llvm-19-dev llvm-19-tools
   libdnnl-dev ocl-icd-opencl-dev
-  libfmt-dev libgtest-dev libbenchmark-dev
+  libfmt-dev libgtest-dev libbenchmark-dev libxsmm-dev pkg-config
   zlib1g-dev libzstd-dev libxml2-dev libedit-dev libncurses-dev libffi-dev
 )
 

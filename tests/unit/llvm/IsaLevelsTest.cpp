@@ -27,7 +27,9 @@ TEST(IsaLevels, NamesTheHostAndTheLevelsItCanExecute) {
   EXPECT_EQ(hasLevel("x86-64-v4"), __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                                        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
                                        __builtin_cpu_supports("avx512cd"));
-  EXPECT_EQ(testTargets().size(), 1 + hostIsaLevels().size() - (hasLevel("x86-64-v2") ? 1 : 0));
+  if (std::string(ATTN_TEST_TARGETS).empty()) { // else the build keeps fewer (TestTargets.h)
+    EXPECT_EQ(testTargets().size(), 1 + hostIsaLevels().size() - (hasLevel("x86-64-v2") ? 1 : 0));
+  }
 }
 
 /// Each of these is missing on one kind of project machine: sse4a on Intel,

@@ -1,0 +1,156 @@
+// What the Google Benchmark programs share: a model file compiled the way
+// `attnc run` compiles it (frontend with -D overrides, the default pass
+// pipeline with or without fusion, over init-weights' weights, then a
+// backend), generated inputs for a shape, the GFLOP/s counter from the IR's
+// FLOP count, and the machine in the benchmark context. See
+// docs/benchmarks.md for the programs and how to run them.
+#pragma once
+
+#include "codegen/Backend.h"
+#include "codegen/interp/ConstantEvaluation.h"
+#include "codegen/llvm/LLVMBackend.h"
+#include "frontend/Sema.h"
+#include "ir/Cost.h"
+#include "ir/InitialWeights.h"
+#include "ir/SampleInputs.h"
+#include "passes/PassManager.h"
+#include "runtime/Machine.h"
+
+#include <benchmark/benchmark.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace attn::bench {
+
+/// A model compiled for one variant, its function's inputs and FLOPs.
+struct CompiledModel {
+  std::unique_ptr<Executable> exe;
+  std::shared_ptr<const ir::Module> module;
+  std::string fn;
+  std::vector<std::pair<std::string, Tensor>> inputs;
+  NamedTensorViews views;
+  double flops = 0;
+};
+
+enum class Variant { Interp, LLVMUnfused, LLVMFused };
+
+inline const char *variantName(Variant v) {
+  return v == Variant::Interp ? "interp" : v == Variant::LLVMUnfused ? "llvm_unfused" : "llvm_fused";
+}
+
+inline std::string sourcePath(const std::string &relative) { return std::string(ATTN_SOURCE_DIR) + "/" + relative; }
+
+/// Compiles `path` with `defines` for `variant` (one thread per run unless
+/// told otherwise) and makes inputs for `fn` under `dims`. Errors abort the
+/// benchmark program with a message: they are bugs in the benchmark.
+inline CompiledModel compileModel(const std::string &path, const std::vector<std::pair<std::string, std::string>> &defines,
+                                  const std::string &fn, Variant variant, const ir::DimBindings &dims,
+                                  unsigned threads = 1) {
+  auto fail = [&](const std::string &message) {
+    std::fprintf(stderr, "bench: %s: %s\n", path.c_str(), message.c_str());
+    std::exit(1);
+  };
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer) fail("cannot read the model");
+  llvm::SourceMgr sm;
+  sm.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+  std::string diagnostics;
+  llvm::raw_string_ostream os(diagnostics);
+  frontend::Diagnostics diags(sm, os);
+  frontend::FrontendOptions options;
+  options.defines = defines;
+  std::unique_ptr<ir::Module> module = frontend::compileModel(sm, diags, options);
+  if (!module) fail(os.str());
+  auto weights = std::make_shared<const WeightStore>(WeightStore::fromTensors(ir::initialWeights(*module, 0)));
+  WeightMap weightMap = WeightMap::fromStore(weights);
+  passes::PassContext context(*module);
+  context.weights = &weightMap;
+  context.evaluate = interp::evaluateConstantNode;
+  passes::PipelineOptions pipeline;
+  pipeline.fusion = variant == Variant::LLVMFused;
+  std::ostringstream log;
+  if (Status s = passes::runPipeline(context, pipeline, log); !s) fail(s.message());
+  CompiledModel m;
+  m.module = std::move(module);
+  codegen::CompileOptions compileOptions;
+  compileOptions.threads = threads;
+  auto exe = codegen::compile(m.module, weights,
+                              variant == Variant::Interp ? codegen::Backend::Interp : codegen::Backend::LLVM,
+                              compileOptions);
+  if (!exe) fail(exe.message());
+  m.exe = std::move(*exe);
+  m.fn = fn;
+  for (const auto &g : m.module->functions)
+    if (g->name == fn) {
+      auto inputs = ir::sampleInputs(*g, dims, 0);
+      auto flops = ir::graphFlops(*g, dims);
+      if (!inputs || !flops) fail("the dims do not bind every dim of " + fn);
+      m.inputs = std::move(*inputs);
+      m.flops = *flops;
+    }
+  if (m.inputs.empty()) fail("no function " + fn);
+  for (const auto &[name, t] : m.inputs) m.views.emplace_back(name, t.view());
+  return m;
+}
+
+/// The GFLOP/s counter (plot.py reads it by this name) for `flops` per iteration.
+inline void setFlops(benchmark::State &state, double flops) {
+  state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9 * double(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+/// Times `run` of a compiled model.
+inline void runModel(benchmark::State &state, const CompiledModel &m) {
+  for (auto _ : state) {
+    auto results = m.exe->run(m.fn, m.views);
+    if (!results) {
+      state.SkipWithError(results.message().c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(results->data());
+  }
+  setFlops(state, m.flops);
+}
+
+/// The machine and the code's ISA level in the benchmark's context, so every
+/// JSON output says where it was measured.
+inline void describeContext() {
+  MachineInfo machine = describeMachine();
+  std::string features;
+  for (const std::string &f : machine.features) features += (features.empty() ? "" : " ") + f;
+  std::vector<std::string> levels = llvmcg::hostIsaLevels();
+  benchmark::AddCustomContext("cpu", machine.cpu);
+  benchmark::AddCustomContext("cpu_features", features);
+  benchmark::AddCustomContext("isa", levels.empty() ? "host" : levels.back());
+  benchmark::AddCustomContext("llvm_target", llvmcg::describeTarget());
+  for (const std::string &w : measurementWarnings()) std::fprintf(stderr, "bench: warning: %s\n", w.c_str());
+}
+
+/// The programs' main: `--smoke` runs every benchmark for one iteration
+/// (CI's check that they still build and run), the rest goes to Google
+/// Benchmark. `registerAll(smoke)` registers the benchmarks.
+inline int benchMain(int argc, char **argv, void (*registerAll)(bool smoke)) {
+  bool smoke = false;
+  std::vector<char *> args;
+  for (int i = 0; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--smoke") == 0) smoke = true;
+    else args.push_back(argv[i]);
+  }
+  int count = int(args.size());
+  benchmark::Initialize(&count, args.data());
+  if (benchmark::ReportUnrecognizedArguments(count, args.data())) return 2;
+  describeContext();
+  registerAll(smoke);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
+
+} // namespace attn::bench

@@ -1,0 +1,75 @@
+// The attention blocks in every variant (docs/benchmarks.md): the additive
+// block (examples/additive_block.attn, A = D) and the dot block
+// (bench/models/dot_block.attn) on the interpreter, on llvm without fusion
+// and with it, next to oneDNN's matmul for the same GEMM (h W^T for
+// additive, the batched q . h_t for dot) plain and, for additive, with its
+// bias + tanh post-op: the roofline references.
+//   attention/<additive|dot>/<variant>/B:<b>/T:<t>/D:<d>
+// over B in {1, 32}, T in {16, 128, 1024}, D in {24, 128, 512}; one thread.
+#include "BenchSupport.h"
+#include "DnnlMatmul.h"
+
+#include <map>
+
+namespace attn::bench {
+namespace {
+
+const int64_t kBatches[] = {1, 32}, kTimes[] = {16, 128, 1024}, kWidths[] = {24, 128, 512};
+
+struct Shape {
+  bool additive;
+  int64_t B, T, D;
+};
+
+/// Compiled once per (variant, shape): Google Benchmark calls a benchmark
+/// function several times while it sizes the iteration count.
+const CompiledModel &compiled(Variant variant, const Shape &s) {
+  static std::map<std::tuple<int, bool, int64_t, int64_t, int64_t>, CompiledModel> cache;
+  auto key = std::make_tuple(int(variant), s.additive, s.B, s.T, s.D);
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  std::string D = std::to_string(s.D);
+  CompiledModel m =
+      s.additive
+          ? compileModel(sourcePath("examples/additive_block.attn"), {{"hidden", D}, {"attn_dim", D}}, "forward",
+                         variant, {{"B", s.B}, {"T", s.T}})
+          : compileModel(sourcePath("bench/models/dot_block.attn"), {{"hidden", D}}, "forward", variant,
+                         {{"B", s.B}, {"T", s.T}});
+  return cache.emplace(key, std::move(m)).first->second;
+}
+
+void registerAll(bool smoke) {
+  for (bool additive : {true, false})
+    for (int64_t B : kBatches)
+      for (int64_t T : kTimes)
+        for (int64_t D : kWidths) {
+          Shape s{additive, B, T, D};
+          std::string suffix = "/B:" + std::to_string(B) + "/T:" + std::to_string(T) + "/D:" + std::to_string(D);
+          std::string block = additive ? "attention/additive/" : "attention/dot/";
+          std::vector<benchmark::internal::Benchmark *> added;
+          for (Variant v : {Variant::Interp, Variant::LLVMUnfused, Variant::LLVMFused})
+            added.push_back(benchmark::RegisterBenchmark((block + variantName(v) + suffix).c_str(),
+                                                         [v, s](benchmark::State &state) {
+                                                           runModel(state, compiled(v, s));
+                                                         }));
+          for (bool tanh : additive ? std::vector<bool>{false, true} : std::vector<bool>{false})
+            added.push_back(benchmark::RegisterBenchmark(
+                (block + (tanh ? "dnnl_matmul_tanh" : "dnnl_matmul") + suffix).c_str(),
+                [s, tanh](benchmark::State &state) {
+                  // additive: [B*T, D] x [D, A = D]; dot: B products [T, D] x [D, 1].
+                  DnnlMatmul matmul = s.additive ? DnnlMatmul(1, s.B * s.T, s.D, s.D, tanh, tanh)
+                                                 : DnnlMatmul(s.B, s.T, s.D, 1, false, false);
+                  for (auto _ : state) matmul.run();
+                  setFlops(state, 2.0 * double(s.B * s.T * s.D) * double(s.additive ? s.D : 1));
+                }));
+          for (auto *b : added) {
+            b->Unit(benchmark::kMicrosecond)->UseRealTime();
+            if (smoke) b->Iterations(1);
+          }
+        }
+}
+
+} // namespace
+} // namespace attn::bench
+
+int main(int argc, char **argv) { return attn::bench::benchMain(argc, argv, attn::bench::registerAll); }
