@@ -131,6 +131,11 @@ inline void describeContext() {
   benchmark::AddCustomContext("isa", levels.empty() ? "host" : levels.back());
   benchmark::AddCustomContext("llvm_target", llvmcg::describeTarget());
   for (const std::string &w : measurementWarnings()) std::fprintf(stderr, "bench: warning: %s\n", w.c_str());
+  // libgomp reads these when it loads, before main: they can only be checked.
+  const char *wait = std::getenv("OMP_WAIT_POLICY"), *threads = std::getenv("OMP_NUM_THREADS");
+  if (!wait || std::string(wait) != "passive" || !threads)
+    std::fprintf(stderr, "bench: warning: set OMP_NUM_THREADS and OMP_WAIT_POLICY=passive: oneDNN's idle "
+                         "OpenMP threads otherwise spin next to the measured code\n");
 }
 
 /// The programs' main: `--smoke` runs every benchmark for one iteration
