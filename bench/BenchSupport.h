@@ -119,6 +119,12 @@ inline void runModel(benchmark::State &state, const CompiledModel &m) {
   setFlops(state, m.flops);
 }
 
+/// The programs' common settings: real time in `unit`; one iteration under --smoke.
+inline void configure(benchmark::internal::Benchmark *b, bool smoke, benchmark::TimeUnit unit = benchmark::kMicrosecond) {
+  b->Unit(unit)->UseRealTime();
+  if (smoke) b->Iterations(1);
+}
+
 /// The machine and the code's ISA level in the benchmark's context, so every
 /// JSON output says where it was measured.
 inline void describeContext() {

@@ -62,10 +62,7 @@ void registerAll(bool smoke) {
                   for (auto _ : state) matmul.run();
                   setFlops(state, 2.0 * double(s.B * s.T * s.D) * double(s.additive ? s.D : 1));
                 }));
-          for (auto *b : added) {
-            b->Unit(benchmark::kMicrosecond)->UseRealTime();
-            if (smoke) b->Iterations(1);
-          }
+          for (auto *b : added) configure(b, smoke);
         }
 }
 

@@ -71,10 +71,7 @@ void registerAll(bool smoke) {
                                        }),
           benchmark::RegisterBenchmark(("linear/libxsmm" + suffix).c_str(),
                                        [M, K](benchmark::State &s) { xsmmLinear(s, M, K); })};
-      for (auto *b : added) {
-        b->Unit(benchmark::kMicrosecond)->UseRealTime();
-        if (smoke) b->Iterations(1);
-      }
+      for (auto *b : added) configure(b, smoke);
     }
 }
 

@@ -48,15 +48,13 @@ void registerAll(bool smoke) {
                 }
                 runModel(state, it->second);
               });
-              b->Unit(benchmark::kMicrosecond)->UseRealTime();
-              if (smoke) b->Iterations(1);
+              configure(b, smoke);
             }
     std::string path = examplePath(e.name), fn = e.functions.front();
     auto *b = benchmark::RegisterBenchmark((std::string("compile/") + e.name).c_str(), [=](benchmark::State &state) {
       for (auto _ : state) benchmark::DoNotOptimize(compileModel(path, {}, fn, Variant::LLVMFused, {{"B", 1}, {"T", 1}}));
     });
-    b->Unit(benchmark::kMillisecond)->UseRealTime();
-    if (smoke) b->Iterations(1);
+    configure(b, smoke, benchmark::kMillisecond);
   }
 }
 

@@ -450,6 +450,12 @@ const TensorView *SafetensorsFile::find(std::string_view name) const {
   return it == impl_->index.end() ? nullptr : &impl_->views[it->second];
 }
 
+NamedTensorViews SafetensorsFile::views() const {
+  NamedTensorViews views;
+  for (const std::string &name : names()) views.emplace_back(name, *find(name));
+  return views;
+}
+
 Result<SafetensorsFile> SafetensorsFile::open(const std::string &path) {
   auto impl = std::make_unique<Impl>();
   impl->path = path;

@@ -61,6 +61,8 @@ public:
   const std::vector<std::string> &names() const;
   /// The tensor called `name`, or null.
   const TensorView *find(std::string_view name) const;
+  /// Every tensor with its name, in names() order (views into the file).
+  NamedTensorViews views() const;
   const SafetensorsMetadata &metadata() const;
   /// The path (or buffer name) given when opening.
   const std::string &path() const;

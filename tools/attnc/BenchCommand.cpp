@@ -340,15 +340,13 @@ int benchCommand(const BenchOptions &options) {
 
   // One (dims, inputs) pair per shape: the inputs file's, or generated.
   std::vector<std::pair<ir::DimBindings, std::vector<std::pair<std::string, Tensor>>>> shapes;
-  std::optional<SafetensorsFile> inputsFile;
   if (!options.inputsPath.empty()) {
     auto file = SafetensorsFile::open(options.inputsPath);
     if (!file) {
       reportError(file.message());
       return kUserError;
     }
-    NamedTensorViews views;
-    for (const std::string &name : file->names()) views.emplace_back(name, *file->find(name));
+    NamedTensorViews views = file->views();
     auto bound = codegen::bindInputs(*graph, views);
     if (!bound) {
       reportError(options.inputsPath + ": " + bound.message());

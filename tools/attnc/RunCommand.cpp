@@ -72,8 +72,7 @@ int runCommand(LoadedModel &model, const RunOptions &options) {
     reportError(inputs.message());
     return kUserError;
   }
-  NamedTensorViews views;
-  for (const std::string &name : inputs->names()) views.emplace_back(name, *inputs->find(name));
+  NamedTensorViews views = inputs->views();
   auto results = (*exe)->run(fn->name, views);
   if (!results) {
     reportError(options.inputsPath + ": " + results.message());

@@ -160,8 +160,7 @@ TEST_P(Golden, MatchesPyTorch) {
   ASSERT_TRUE(inputs.isOk()) << inputs.message();
   auto expected = attn::SafetensorsFile::open(gc.dir + "/outputs.safetensors");
   ASSERT_TRUE(expected.isOk()) << expected.message();
-  attn::NamedTensorViews views;
-  for (const std::string &n : inputs->names()) views.emplace_back(n, *inputs->find(n));
+  attn::NamedTensorViews views = inputs->views();
   auto results = (*exe)->run(gc.fn, views);
   ASSERT_TRUE(results.isOk()) << results.message();
   const attn::FunctionSignature *sig = (*exe)->findFunction(gc.fn);
