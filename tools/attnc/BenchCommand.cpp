@@ -239,15 +239,14 @@ void printTable(const std::vector<Measurement> &ms) {
   }
 }
 
-/// Compiles and times one configuration on `inputs` (for the shape `dims`).
-Status measure(const BenchOptions &options, const std::string &fn, const NamedTensorViews &inputs,
-               const ir::DimBindings &dims, Measurement &m) {
+/// Compiles and times one configuration on `inputs` (for the shape `dims`),
+/// with `weights` (read once: the store is immutable and the model the same).
+Status measure(const BenchOptions &options, const std::shared_ptr<const WeightStore> &weights,
+               const std::string &fn, const NamedTensorViews &inputs, const ir::DimBindings &dims, Measurement &m) {
   auto start = Clock::now();
   auto model = loadModel(options.modelPath, options.defines);
   if (!model) return Status::error(""); // diagnostics printed
   m.compile.push_back({"frontend", millisecondsSince(start)});
-  auto weights = benchWeights(*model->module, options.weightsPath);
-  if (!weights) return Status::error("");
   WeightMap weightMap = WeightMap::fromStore(weights);
   passes::PipelineOptions pipeline = options.pipeline;
   pipeline.fusion = pipeline.fusion && m.variant.fused;
@@ -335,6 +334,8 @@ int benchCommand(const BenchOptions &options) {
   const ir::Graph *graph = chooseFunction(*model->module, options.function);
   if (!graph) return kUserError;
   const std::string fn = graph->name;
+  auto weights = benchWeights(*model->module, options.weightsPath);
+  if (!weights) return kUserError;
   // Named as bench/pytorch_baseline.py names it, by the file's stem.
   std::string modelName = llvm::sys::path::stem(options.modelPath).str();
 
@@ -393,7 +394,7 @@ int benchCommand(const BenchOptions &options) {
       for (unsigned threads : threadCounts) {
         Measurement m{v, threads, {}, {}, -1, {}};
         progress.show(index++, shapeText(dims) + ": " + variantName(v) + ", " + std::to_string(threads) + " thread(s)");
-        if (Status s = measure(options, fn, inputs, dims, m); !s) {
+        if (Status s = measure(options, weights, fn, inputs, dims, m); !s) {
           if (!s.message().empty()) reportError(s.message());
           return kUserError;
         }
