@@ -131,10 +131,9 @@ inline void describeContext() {
   MachineInfo machine = describeMachine();
   std::string features;
   for (const std::string &f : machine.features) features += (features.empty() ? "" : " ") + f;
-  std::vector<std::string> levels = llvmcg::hostIsaLevels();
   benchmark::AddCustomContext("cpu", machine.cpu);
   benchmark::AddCustomContext("cpu_features", features);
-  benchmark::AddCustomContext("isa", levels.empty() ? "host" : levels.back());
+  benchmark::AddCustomContext("isa", llvmcg::hostIsaLevel());
   benchmark::AddCustomContext("llvm_target", llvmcg::describeTarget());
   for (const std::string &w : measurementWarnings()) std::fprintf(stderr, "bench: warning: %s\n", w.c_str());
   // libgomp reads these when it loads, before main: they can only be checked.

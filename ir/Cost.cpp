@@ -17,14 +17,10 @@ std::optional<double> elements(const Value *v, const DimBindings &dims) {
   return n;
 }
 
-std::optional<int64_t> dimOf(const Value *v, size_t axis, const DimBindings &dims) {
-  return axis < v->type.shape.size() ? v->type.shape[axis].evaluate(dims) : std::nullopt;
-}
-
 /// x W^T (+ b): 2 per multiply-add, 1 per bias element.
 std::optional<double> linearFlops(const Node &node, const DimBindings &dims) {
   auto out = elements(node.result(), dims);
-  auto K = dimOf(node.operand(1), 1, dims);
+  auto K = dimSize(node.operand(1), 1, dims);
   if (!out || !K) return std::nullopt;
   return 2 * *out * double(*K) + (node.operands.size() > 2 ? *out : 0);
 }
@@ -33,7 +29,7 @@ std::optional<double> linearFlops(const Node &node, const DimBindings &dims) {
 std::optional<double> recurrentFlops(const Node &node, const DimBindings &dims) {
   const Attrs &a = node.attrs;
   const Value *x = node.operand(0);
-  auto batch = dimOf(x, 0, dims), time = dimOf(x, 1, dims);
+  auto batch = dimSize(x, 0, dims), time = dimSize(x, 1, dims);
   if (!batch || !time) return std::nullopt;
   size_t first = 1 + (a.HasInitialState ? (node.op == OpKind::LSTM ? 2 : 1) : 0) + (a.HasLengths ? 1 : 0);
   size_t perGroup = a.HasBias ? 4 : 2;
@@ -51,17 +47,21 @@ std::optional<double> recurrentFlops(const Node &node, const DimBindings &dims) 
 /// softmax over T, the weighted sum; for dot, the score product instead.
 std::optional<double> attentionFlops(const Node &node, const DimBindings &dims) {
   const Value *h = node.operand(0);
-  auto batch = dimOf(h, 0, dims), time = dimOf(h, 1, dims), D = dimOf(h, 2, dims);
+  auto batch = dimSize(h, 0, dims), time = dimSize(h, 1, dims), D = dimSize(h, 2, dims);
   if (!batch || !time || !D) return std::nullopt;
   double positions = double(*batch) * double(*time);
   double tail = 5 * positions + 2 * positions * double(*D);
   if (node.op == OpKind::DotAttention) return 2 * positions * double(*D) + tail;
-  auto A = dimOf(node.operand(1), 0, dims);
+  auto A = dimSize(node.operand(1), 0, dims);
   if (!A) return std::nullopt;
   return positions * double(*A) * (2 * double(*D) + 1 + 1 + 2) + tail;
 }
 
 } // namespace
+
+std::optional<int64_t> dimSize(const Value *v, size_t axis, const DimBindings &dims) {
+  return axis < v->type.shape.size() ? v->type.shape[axis].evaluate(dims) : std::nullopt;
+}
 
 std::optional<double> nodeFlops(const Node &node, const DimBindings &dims) {
   switch (node.op) {
@@ -109,7 +109,7 @@ std::optional<double> nodeFlops(const Node &node, const DimBindings &dims) {
     // The reduced axis is the first operand's last (a vector's only) one.
     auto out = elements(node.result(), dims);
     const Value *a = node.operand(0);
-    auto K = dimOf(a, a->type.shape.size() - 1, dims);
+    auto K = dimSize(a, a->type.shape.size() - 1, dims);
     if (!out || !K) return std::nullopt;
     return 2 * *out * double(*K);
   }

@@ -13,6 +13,10 @@ namespace attn::ir {
 
 using DimBindings = std::map<std::string, int64_t>;
 
+/// The size of `v`'s axis `axis` under `dims`; nullopt when the axis does
+/// not exist or a symbol is unbound.
+std::optional<int64_t> dimSize(const Value *v, size_t axis, const DimBindings &dims);
+
 /// The floating-point operations of one run of `node` (docs/ir.md, "Cost"):
 /// 2 per multiply-add of a matrix product (matmul, linear, the gate products
 /// of a recurrent layer), 1 per element of an elementwise op, bias add or

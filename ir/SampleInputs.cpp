@@ -8,12 +8,6 @@ namespace attn::ir {
 
 namespace {
 
-std::optional<int64_t> dimOf(const Value *v, size_t axis, const DimBindings &dims) {
-  return axis < v->type.shape.size() ? v->type.shape[axis].evaluate(dims) : std::nullopt;
-}
-
-} // namespace
-
 /// Whether `op` only moves elements around: its result holds values of its input.
 bool movesData(OpKind op) {
   for (OpKind mover : {OpKind::Transpose, OpKind::Permute, OpKind::Reshape, OpKind::Squeeze, OpKind::Unsqueeze,
@@ -21,6 +15,8 @@ bool movesData(OpKind op) {
     if (op == mover) return true;
   return false;
 }
+
+} // namespace
 
 std::optional<IntegerDomain> integerDomain(const Graph &graph, const Value *arg, const DimBindings &dims) {
   IntegerDomain domain{0, 1};
@@ -37,7 +33,7 @@ std::optional<IntegerDomain> integerDomain(const Graph &graph, const Value *arg,
       if (movesData(user->op)) {
         values.push_back(user->result());
       } else if (user->op == OpKind::Embedding && user->operand(0) == values[i]) {
-        auto rows = dimOf(user->operand(1), 0, dims);
+        auto rows = dimSize(user->operand(1), 0, dims);
         if (!rows) return std::nullopt;
         narrow(0, *rows - 1);
       } else if (user->op == OpKind::SequenceMask) {
@@ -45,7 +41,7 @@ std::optional<IntegerDomain> integerDomain(const Graph &graph, const Value *arg,
         if (!length) return std::nullopt;
         narrow(0, *length);
       } else if (hasTrait(user->op, T_RECURRENT) && user->attrs.HasLengths && user->operand(0) != values[i]) {
-        auto time = dimOf(user->operand(0), user->attrs.BatchFirst ? 1 : 0, dims);
+        auto time = dimSize(user->operand(0), user->attrs.BatchFirst ? 1 : 0, dims);
         if (!time) return std::nullopt;
         narrow(1, *time);
       }

@@ -57,6 +57,9 @@ std::vector<std::string> missingHostFeatures(const LLVMOptions &options);
 /// architectures. Each is a CPU name for LLVMOptions::cpu.
 std::vector<std::string> hostIsaLevels();
 
+/// The highest of hostIsaLevels() ("x86-64-v4"), or "host" where there are none.
+std::string hostIsaLevel();
+
 /// "sapphirerapids (512-bit vectors, fma)": what code is compiled for.
 std::string describeTarget(const LLVMOptions &options = {});
 

@@ -112,6 +112,11 @@ std::vector<std::string> hostIsaLevels() {
   return levels;
 }
 
+std::string hostIsaLevel() {
+  std::vector<std::string> levels = hostIsaLevels();
+  return levels.empty() ? "host" : levels.back();
+}
+
 Result<Target> resolveTarget(const LLVMOptions &options) {
   initializeNativeTarget();
   Target target;

@@ -157,8 +157,7 @@ bool checkShape(const ir::Graph &graph, const ir::DimBindings &shape) {
 /// highest level.
 std::string isaLevel(const codegen::CompileOptions &target) {
   if (!target.cpu.empty()) return target.cpu;
-  std::vector<std::string> levels = llvmcg::hostIsaLevels();
-  return levels.empty() ? "host" : levels.back();
+  return llvmcg::hostIsaLevel();
 }
 
 llvm::json::Object machineJson(const BenchOptions &options) {

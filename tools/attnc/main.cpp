@@ -254,7 +254,7 @@ int runBench() {
   options.jsonPath = benchJson;
   options.pipeline = pipelineOptions();
   std::string error;
-  if (!parseBenchVariants(backendName.getNumOccurrences() ? backendName : std::string("llvm"), benchVariants,
+  if (!parseBenchVariants(backendName, benchVariants,
                           options.variants, error) ||
       !parseThreadList(benchThreads, options.threads, error))
     return usage(error);
