@@ -303,6 +303,23 @@ void emitPackedGemm(FunctionEmitter &f, const GemmShape &shape, llvm::Value *x, 
                     llvm::Value *bias, llvm::Value *y, llvm::Value *rowBegin,
                     llvm::Value *rowEnd);
 
+/// The micro-kernel's register block for `out` columns on `target`: `rows`
+/// rows of x by `vectors` vectors of columns (Gemm.cpp).
+struct GemmBlocking {
+  unsigned rows = 1, vectors = 1;
+};
+GemmBlocking gemmBlocking(const TargetInfo &target, int64_t out);
+/// body(row, rows) over [begin, end) in blocks of `rows` rows, then of 4,
+/// then of 1 (the rows a block size leaves).
+void forRowBlocks(FunctionEmitter &f, llvm::Value *begin, llvm::Value *end, unsigned rows,
+                  const std::function<void(llvm::Value *, unsigned)> &body);
+/// The micro-kernel's K loop: for i in [k0, k1) in order, each x row r and
+/// each vector c (w packed with row stride wStride):
+///   acc[r * vectors + c] = fma(splat(x[xRows[r] + i]), w[i * wStride + column + c * lanes, ...], acc)
+Values gemmAccumulate(FunctionEmitter &f, llvm::Value *x, const Values &xRows, llvm::Value *w,
+                      int64_t wStride, llvm::Value *column, unsigned vectors, int64_t k0, int64_t k1,
+                      const Values &initial);
+
 /// Rounds n up to a multiple of k.
 inline int64_t roundUp(int64_t n, int64_t k) { return (n + k - 1) / k * k; }
 

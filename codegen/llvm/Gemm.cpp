@@ -1,19 +1,34 @@
-// The matrix kernel behind linear, linear_act and the recurrent layers:
+// The matrix kernel behind linear, linear_act, the recurrent layers' input
+// and hidden products and the fused additive attention:
 //   y[r, o] = act(bias[o] + sum_i x[r, i] W[o, i])
 // with W packed transposed and zero-padded, Wt[i, o] over roundUp(out, lanes)
 // columns, so that a row of y is a few vector registers.
 //
-// Register blocking: a micro-kernel keeps a block of up to 4 rows x C
-// vectors of columns in accumulators and walks i once: each step broadcasts
-// x[r, i] and loads C vectors of Wt[i, :]. Every element of y is computed by
-// the same sequence, bias first, then one fused multiply-add per i in order,
-// whichever block it falls in, so the result of a row never depends on which
-// other rows (or how many) are computed with it.
+// Register blocking (gemmBlocking): a micro-kernel keeps rows x vectors
+// accumulators, as many as the register file allows with room for the
+// vectors of Wt it loads and the x element it broadcasts: 32 registers with
+// AVX-512 (12x1, 12x2, 8x3, 6x4), 16 with AVX2 or SSE (12x1, 6x2, 4x3), so
+// that at least 12 independent FMA chains hide the FMA latency. Rows that do
+// not fill a block go through blocks of 4, then of 1.
+//
+// Cache blocking, when Wt is larger than kWeightBlockBytes: the columns are
+// cut into blocks of whole register panels (the Wt block stays in L2 while
+// every row block of the task passes over it) and K into near-equal blocks
+// of at most kKBlock; between K blocks the partial sums are stored in y and
+// loaded again, exactly (f32 in, f32 out).
+//
+// Every element of y is computed by the same sequence, bias first, then one
+// fused multiply-add per i in order, then the activation, whichever block it
+// falls in, so the result of a row never depends on which other rows (or how
+// many) are computed with it, nor on the thread count.
 #include "codegen/llvm/Codegen.h"
 
 namespace attn::llvmcg {
 
 namespace {
+
+constexpr int64_t kWeightBlockBytes = 256 * 1024; // half the smallest L2 we run on
+constexpr int64_t kKBlock = 384;
 
 struct Kernel {
   FunctionEmitter &f;
@@ -22,73 +37,130 @@ struct Kernel {
   unsigned lanes;
   int64_t paddedOut;
 
-  /// Rows [row, row + rows) x vectors [column, column + vectors*lanes); the
-  /// last vector stores only `lastLanes` lanes.
-  void block(llvm::Value *row, unsigned rows, llvm::Value *column, unsigned vectors, unsigned lastLanes) {
+  /// Rows [row, row + rows) x vectors [column, column + vectors*lanes) over
+  /// i in [k0, k1); the last vector holds only `lastLanes` lanes. The first
+  /// K block starts from the bias, the others from y; the last applies the
+  /// activation.
+  void block(llvm::Value *row, unsigned rows, llvm::Value *column, unsigned vectors, unsigned lastLanes,
+             int64_t k0, int64_t k1) {
     llvm::IRBuilder<> &b = f.b;
-    Values initial;
-    for (unsigned r = 0; r < rows; ++r)
-      for (unsigned c = 0; c < vectors; ++c)
-        initial.push_back(bias ? f.loadVector(bias, b.CreateAdd(column, f.i64(c * lanes)), lanes)
-                               : llvm::Constant::getNullValue(f.vectorType(lanes)));
-    Values rowBases;
-    for (unsigned r = 0; r < rows; ++r)
-      rowBases.push_back(b.CreateMul(b.CreateAdd(row, f.i64(r)), f.i64(shape.xStride)));
-    Values sums = f.forRangeCarry(f.i64(0), f.i64(shape.in), initial, [&](llvm::Value *i, const Values &acc) {
-      Values weights;
-      llvm::Value *wRow = b.CreateAdd(b.CreateMul(i, f.i64(paddedOut)), column);
-      for (unsigned c = 0; c < vectors; ++c)
-        weights.push_back(f.loadVector(w, b.CreateAdd(wRow, f.i64(c * lanes)), lanes));
-      Values next;
-      for (unsigned r = 0; r < rows; ++r) {
-        llvm::Value *xs = f.splat(f.loadF32(x, b.CreateAdd(rowBases[r], i)), lanes);
-        for (unsigned c = 0; c < vectors; ++c) next.push_back(f.fma(xs, weights[c], acc[r * vectors + c]));
-      }
-      return next;
-    });
+    bool first = k0 == 0, last = k1 == shape.in;
+    auto yAt = [&](unsigned r, unsigned c) {
+      return b.CreateAdd(b.CreateAdd(b.CreateMul(b.CreateAdd(row, f.i64(r)), f.i64(shape.yStride)), column),
+                         f.i64(c * lanes));
+    };
+    Values acc, xRows;
     for (unsigned r = 0; r < rows; ++r) {
-      llvm::Value *yRow = b.CreateAdd(b.CreateMul(b.CreateAdd(row, f.i64(r)), f.i64(shape.yStride)), column);
+      xRows.push_back(b.CreateMul(b.CreateAdd(row, f.i64(r)), f.i64(shape.xStride)));
       for (unsigned c = 0; c < vectors; ++c) {
-        llvm::Value *v = sums[r * vectors + c];
-        if (shape.activation != ir::OpKind::Constant)
-          v = emitScalarOp(f, shape.activation, {DType::F32}, {v}, DType::F32);
-        llvm::Value *at = b.CreateAdd(yRow, f.i64(c * lanes));
-        if (c + 1 == vectors && lastLanes < lanes) f.storeVectorPrefix(v, y, at, lastLanes);
-        else f.storeVector(v, y, at);
+        bool partial = c + 1 == vectors && lastLanes < lanes;
+        if (!first)
+          acc.push_back(partial ? f.loadVectorPrefix(y, yAt(r, c), lanes, lastLanes) : f.loadVector(y, yAt(r, c), lanes));
+        else
+          acc.push_back(bias ? f.loadVector(bias, b.CreateAdd(column, f.i64(c * lanes)), lanes)
+                             : llvm::Constant::getNullValue(f.vectorType(lanes)));
       }
     }
-  }
-
-  /// All columns of rows [row, row + rows): full blocks of `blockVectors`
-  /// vectors in a loop, then the rest (with the partial last vector) once.
-  void rowBlock(llvm::Value *row, unsigned rows, unsigned blockVectors) {
-    int64_t fullVectors = shape.out / lanes;
-    unsigned tail = unsigned(shape.out % lanes);
-    int64_t fullBlocks = fullVectors / blockVectors;
-    f.forRange(f.i64(0), f.i64(fullBlocks), [&](llvm::Value *blockIndex) {
-      block(row, rows, f.b.CreateMul(blockIndex, f.i64(blockVectors * lanes)), blockVectors, lanes);
-    });
-    unsigned rest = unsigned(fullVectors % blockVectors) + (tail ? 1 : 0);
-    if (rest) block(row, rows, f.i64(fullBlocks * blockVectors * lanes), rest, tail ? tail : lanes);
+    acc = gemmAccumulate(f, x, xRows, w, paddedOut, column, vectors, k0, k1, acc);
+    for (unsigned r = 0; r < rows; ++r)
+      for (unsigned c = 0; c < vectors; ++c) {
+        llvm::Value *v = acc[r * vectors + c];
+        if (last && shape.activation != ir::OpKind::Constant)
+          v = emitScalarOp(f, shape.activation, {DType::F32}, {v}, DType::F32);
+        if (c + 1 == vectors && lastLanes < lanes) f.storeVectorPrefix(v, y, yAt(r, c), lastLanes);
+        else f.storeVector(v, y, yAt(r, c));
+      }
   }
 };
 
 } // namespace
 
+GemmBlocking gemmBlocking(const TargetInfo &target, int64_t out) {
+  unsigned lanes = target.lanes();
+  bool wide = target.vectorBits >= 512; // AVX-512: 32 vector registers, else 16
+  int64_t vectors = (out + lanes - 1) / lanes;
+  unsigned maxVectors = wide ? 4 : 3, accumulators = wide ? 24 : 12;
+  unsigned c = unsigned(std::clamp<int64_t>(vectors, 1, maxVectors));
+  return GemmBlocking{std::min(12u, accumulators / c), c};
+}
+
+Values gemmAccumulate(FunctionEmitter &f, llvm::Value *x, const Values &xRows, llvm::Value *w, int64_t wStride,
+                      llvm::Value *column, unsigned vectors, int64_t k0, int64_t k1, const Values &initial) {
+  llvm::IRBuilder<> &b = f.b;
+  unsigned lanes = f.m.target.lanes();
+  return f.forRangeCarry(f.i64(k0), f.i64(k1), initial, [&](llvm::Value *i, const Values &acc) {
+    Values weights;
+    llvm::Value *wRow = b.CreateAdd(b.CreateMul(i, f.i64(wStride)), column);
+    for (unsigned c = 0; c < vectors; ++c) weights.push_back(f.loadVector(w, b.CreateAdd(wRow, f.i64(c * lanes)), lanes));
+    Values next;
+    for (llvm::Value *rowBase : xRows) {
+      llvm::Value *xs = f.splat(f.loadF32(x, b.CreateAdd(rowBase, i)), lanes);
+      for (unsigned c = 0; c < vectors; ++c) next.push_back(f.fma(xs, weights[c], acc[next.size()]));
+    }
+    return next;
+  });
+}
+
+void forRowBlocks(FunctionEmitter &f, llvm::Value *begin, llvm::Value *end, unsigned rows,
+                  const std::function<void(llvm::Value *, unsigned)> &body) {
+  std::vector<unsigned> sizes{rows};
+  if (rows > 4) sizes.push_back(4);
+  if (rows > 1) sizes.push_back(1);
+  llvm::IRBuilder<> &b = f.b;
+  llvm::Value *row = begin;
+  for (unsigned size : sizes) {
+    llvm::Value *blocks = b.CreateSDiv(b.CreateSub(end, row), f.i64(size));
+    llvm::Value *start = row;
+    f.forRange(f.i64(0), blocks, [&](llvm::Value *k) { body(b.CreateAdd(start, b.CreateMul(k, f.i64(size))), size); });
+    row = b.CreateAdd(start, b.CreateMul(blocks, f.i64(size)));
+  }
+}
+
 void emitPackedGemm(FunctionEmitter &f, const GemmShape &shape, llvm::Value *x, llvm::Value *w,
                     llvm::Value *bias, llvm::Value *y, llvm::Value *rowBegin, llvm::Value *rowEnd) {
+  llvm::IRBuilder<> &b = f.b;
   unsigned lanes = f.m.target.lanes();
   Kernel kernel{f, shape, x, w, bias, y, lanes, roundUp(shape.out, lanes)};
-  // 4 rows x 4 vectors is 16 accumulators: half the 32 registers of AVX-512;
-  // 4 x 2 with the 16 registers of AVX and SSE.
-  const unsigned rowsPerBlock = 4, vectorsPerBlock = f.m.target.vectorBits >= 512 ? 4 : 2;
-  llvm::IRBuilder<> &b = f.b;
-  llvm::Value *blocks = b.CreateSDiv(b.CreateSub(rowEnd, rowBegin), f.i64(rowsPerBlock));
-  f.forRange(f.i64(0), blocks, [&](llvm::Value *k) {
-    kernel.rowBlock(b.CreateAdd(rowBegin, b.CreateMul(k, f.i64(rowsPerBlock))), rowsPerBlock, vectorsPerBlock);
-  });
-  f.forRange(b.CreateAdd(rowBegin, b.CreateMul(blocks, f.i64(rowsPerBlock))), rowEnd,
-             [&](llvm::Value *row) { kernel.rowBlock(row, 1, vectorsPerBlock); });
+  GemmBlocking blocking = gemmBlocking(f.m.target, shape.out);
+  int64_t panel = blocking.vectors * lanes;              // columns of one register block
+  int64_t panels = shape.out / panel;                    // register blocks of full vectors
+  int64_t restColumns = shape.out - panels * panel;      // < panel
+  unsigned restVectors = unsigned((restColumns + lanes - 1) / lanes);
+  unsigned restLanes = restColumns % lanes ? unsigned(restColumns % lanes) : lanes;
+
+  // K blocks of near-equal size; column blocks of `blockPanels` panels.
+  int64_t weightBytes = shape.in * kernel.paddedOut * 4;
+  int64_t kBlocks = weightBytes > kWeightBlockBytes ? (shape.in + kKBlock - 1) / kKBlock : 1;
+  int64_t kSize = (shape.in + kBlocks - 1) / kBlocks;
+  int64_t blockPanels = std::max<int64_t>(1, kWeightBlockBytes / (kSize * panel * 4));
+  if (weightBytes <= kWeightBlockBytes) blockPanels = std::max<int64_t>(1, panels);
+
+  // Every row of the task through columns [column, column + count panels
+  // (+ the rest vectors)), one K block after the other.
+  auto sweep = [&](llvm::Value *column, int64_t count, bool withRest) {
+    for (int64_t k0 = 0; k0 < shape.in; k0 += kSize) {
+      int64_t k1 = std::min(shape.in, k0 + kSize);
+      auto rowBlock = [&](llvm::Value *row, unsigned rows) {
+        if (count == 1) kernel.block(row, rows, column, blocking.vectors, lanes, k0, k1);
+        else if (count > 1)
+          f.forRange(f.i64(0), f.i64(count), [&](llvm::Value *p) {
+            kernel.block(row, rows, b.CreateAdd(column, b.CreateMul(p, f.i64(panel))), blocking.vectors, lanes, k0, k1);
+          });
+        if (withRest) kernel.block(row, rows, b.CreateAdd(column, f.i64(count * panel)), restVectors, restLanes, k0, k1);
+      };
+      forRowBlocks(f, rowBegin, rowEnd, blocking.rows, rowBlock);
+    }
+  };
+  int64_t fullBlocks = panels / blockPanels, leftPanels = panels % blockPanels;
+  if (fullBlocks == 1 && !leftPanels && !restVectors) {
+    sweep(f.i64(0), blockPanels, false);
+    return;
+  }
+  if (fullBlocks > 0)
+    f.forRange(f.i64(0), f.i64(fullBlocks), [&](llvm::Value *n) {
+      sweep(b.CreateMul(n, f.i64(blockPanels * panel)), blockPanels, false);
+    });
+  if (leftPanels || restVectors) sweep(f.i64(fullBlocks * blockPanels * panel), leftPanels, restVectors > 0);
 }
 
 } // namespace attn::llvmcg

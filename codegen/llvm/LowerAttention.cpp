@@ -3,18 +3,28 @@
 //   dot_attention(h, q [, mask]):            e_t = q . h_t
 //   alpha = softmax_t(e) (masked positions 0), context = sum_t alpha_t h_t.
 //
-// One pass over h. T is cut into chunks of kChunk steps (the cut depends on
-// T alone, so a row's result never depends on B or on the thread count);
-// each (row, chunk) item folds its steps into a running (m, s, ctx) triple
-// with the online-softmax update (Milakov & Gimelshein 2018):
-//   on a score e above m:  s *= exp(m - e), ctx *= exp(m - e), m = e
-//   then with p = exp(e - m):  s += p, ctx += p h_t
-// The A-wide row W h_t + b is accumulated in vector registers, its tanh
-// dotted with v without being stored, and the scores are written only into
-// alpha, and only when alpha is used. A second pass per row merges the
-// chunks' triples in chunk order (M = max m_c, S = sum s_c exp(m_c - M),
-// context = sum ctx_c exp(m_c - M) / S) and turns the stored scores into
-// alpha = exp(e_t - M) / S. A row with no kept position gets zeros.
+// T is cut into chunks of kChunk steps (the cut depends on T alone, so a
+// row's result never depends on B or on the thread count). Each (row, chunk)
+// item is one tile of at most kChunk rows of h, worked the way FlashAttention
+// tiles its work (constant D, and constant A for additive):
+//   1. scores. Additive: the GEMM micro-kernel (Gemm.cpp) runs on the tile,
+//      H_tile W^T + b, one panel of A columns at a time; its accumulators go
+//      through tanh and are dotted with v in registers (u is never stored),
+//      each row's partial sums kept in an L1 buffer of one vector per row.
+//      Dot: q . h_t for a block of rows at once, q loaded once per block.
+//      The scores stay in a kChunk-float buffer (and go into alpha when alpha
+//      is used).
+//   2. the tile's softmax partials: m = max of the kept scores,
+//      p_t = exp(e_t - m), s = sum p_t, ctx = sum p_t h_t (over D in vector
+//      registers, t in order), the triple (m, s, ctx) stored per item.
+// With symbolic dims the items run step by step instead, folding each score
+// into (m, s, ctx) with the online-softmax update (Milakov & Gimelshein
+// 2018): on a score above m, s and ctx are scaled by exp(m - e) first.
+//
+// A second pass per row merges the chunks' triples in chunk order
+// (M = max m_c, S = sum s_c exp(m_c - M), context = sum ctx_c exp(m_c - M) / S)
+// and turns the stored scores into alpha = exp(e_t - M) / S. A row with no
+// kept position gets zeros.
 #include "codegen/llvm/Codegen.h"
 
 #include <limits>
@@ -24,40 +34,14 @@ namespace attn::llvmcg {
 namespace {
 
 constexpr int64_t kChunk = 64;
-constexpr unsigned kVectorsPerBlock = 8; // of A, kept in registers at once
 
 struct Attention {
   bool additive = false, writeAlpha = true;
   ir::Dim B, T, D;
   const ir::Value *mask = nullptr;
   PackedRef w, bias, v; // additive, packed when A and D are constants
-  int64_t A = 0;        // the constant A of the packed path, else 0
+  int64_t A = 0;        // the constant A of the tiled path, else 0
 };
-
-/// e = v . tanh(W h_t + b), W packed transposed: A in vectors, D walked once
-/// per block of kVectorsPerBlock vectors.
-llvm::Value *additiveScorePacked(FunctionEmitter &f, const Attention &a, llvm::Value *ht) {
-  unsigned lanes = f.m.target.lanes();
-  int64_t vectors = roundUp(a.A, lanes) / lanes, padded = vectors * lanes, D = *a.D.constant();
-  llvm::Value *w = f.packed(a.w), *bias = f.packed(a.bias), *v = f.packed(a.v);
-  llvm::Value *total = llvm::Constant::getNullValue(f.vectorType(lanes));
-  for (int64_t first = 0; first < vectors; first += kVectorsPerBlock) {
-    unsigned count = unsigned(std::min<int64_t>(kVectorsPerBlock, vectors - first));
-    Values initial;
-    for (unsigned j = 0; j < count; ++j) initial.push_back(f.loadVector(bias, f.i64((first + j) * lanes), lanes));
-    Values u = f.forRangeCarry(f.i64(0), f.i64(D), initial, [&](llvm::Value *d, const Values &acc) {
-      llvm::Value *hs = f.splat(f.loadF32(ht, d), lanes);
-      llvm::Value *row = f.b.CreateMul(d, f.i64(padded));
-      Values next;
-      for (unsigned j = 0; j < count; ++j)
-        next.push_back(f.fma(hs, f.loadVector(w, f.b.CreateAdd(row, f.i64((first + j) * lanes)), lanes), acc[j]));
-      return next;
-    });
-    for (unsigned j = 0; j < count; ++j) // padded lanes: v = 0, tanh(0 + 0) = 0
-      total = f.fma(f.loadVector(v, f.i64((first + j) * lanes), lanes), f.tanh(u[j]), total);
-  }
-  return f.horizontalSum(total);
-}
 
 /// Scalar loops for symbolic A or D.
 llvm::Value *additiveScoreGeneric(FunctionEmitter &f, const ir::Node &node, llvm::Value *ht, llvm::Value *D) {
@@ -72,22 +56,8 @@ llvm::Value *additiveScoreGeneric(FunctionEmitter &f, const ir::Node &node, llvm
   })[0];
 }
 
-/// e = q . h_t: vectors over D when it is a constant.
-llvm::Value *dotScore(FunctionEmitter &f, const Attention &a, llvm::Value *q, llvm::Value *ht, llvm::Value *D) {
-  unsigned lanes = f.m.target.lanes();
-  if (auto d = a.D.constant()) {
-    llvm::Value *sum = llvm::Constant::getNullValue(f.vectorType(lanes));
-    int64_t full = *d / lanes;
-    sum = f.forRangeCarry(f.i64(0), f.i64(full), {sum}, [&](llvm::Value *k, const Values &c) {
-      llvm::Value *at = f.b.CreateMul(k, f.i64(lanes));
-      return Values{f.fma(f.loadVector(q, at, lanes), f.loadVector(ht, at, lanes), c[0])};
-    })[0];
-    if (unsigned tail = unsigned(*d % lanes)) {
-      llvm::Value *at = f.i64(full * lanes);
-      sum = f.fma(f.loadVectorPrefix(q, at, lanes, tail), f.loadVectorPrefix(ht, at, lanes, tail), sum);
-    }
-    return f.horizontalSum(sum);
-  }
+/// e = q . h_t, scalar (symbolic D).
+llvm::Value *dotScore(FunctionEmitter &f, llvm::Value *q, llvm::Value *ht, llvm::Value *D) {
   return f.forRangeCarry(f.i64(0), D, {f.f32(0.0f)}, [&](llvm::Value *d, const Values &c) {
     return Values{reassociableAdd(f, c[0], f.b.CreateFMul(f.loadF32(q, d), f.loadF32(ht, d)))};
   })[0];
@@ -111,7 +81,165 @@ Values foldScore(FunctionEmitter &f, llvm::Value *e, const Values &ms, llvm::Val
   return {m, b.CreateFAdd(s, p)};
 }
 
-/// Phase 1: the (m, s, ctx) triple of each (row, chunk) item.
+/// Tiled scores, additive: scores[t - begin] = v . tanh(W h_t + b) for t in
+/// [begin, end), h_t at h + (base + t) * D. Per row, the vectors j of A are
+/// summed in order, total = fma(v_j, tanh(u_j), total), then the lanes.
+void additiveScoresTiled(FunctionEmitter &f, const Attention &a, llvm::Value *h, llvm::Value *base,
+                         llvm::Value *begin, llvm::Value *end, llvm::Value *scores, llvm::Value *partial) {
+  llvm::IRBuilder<> &b = f.b;
+  unsigned lanes = f.m.target.lanes();
+  int64_t D = *a.D.constant(), paddedA = roundUp(a.A, lanes), vectors = paddedA / lanes;
+  llvm::Value *w = f.packed(a.w), *bias = f.packed(a.bias), *v = f.packed(a.v);
+  GemmBlocking blocking = gemmBlocking(f.m.target, a.A);
+  f.zeroBytes(partial, b.CreateMul(b.CreateSub(end, begin), f.i64(lanes * 4)));
+  // Columns [column, column + count vectors) of every row of the tile. The
+  // padded columns have W = b = v = 0: tanh(0) * 0 adds nothing.
+  auto panel = [&](llvm::Value *column, unsigned count) {
+    forRowBlocks(f, begin, end, blocking.rows, [&](llvm::Value *t, unsigned rows) {
+      Values acc, xRows;
+      for (unsigned r = 0; r < rows; ++r) {
+        xRows.push_back(b.CreateMul(b.CreateAdd(base, b.CreateAdd(t, f.i64(r))), f.i64(D)));
+        for (unsigned c = 0; c < count; ++c)
+          acc.push_back(f.loadVector(bias, b.CreateAdd(column, f.i64(c * lanes)), lanes));
+      }
+      acc = gemmAccumulate(f, h, xRows, w, paddedA, column, count, 0, D, acc);
+      for (unsigned r = 0; r < rows; ++r) {
+        llvm::Value *at = b.CreateMul(b.CreateAdd(b.CreateSub(t, begin), f.i64(r)), f.i64(lanes));
+        llvm::Value *sum = f.loadVector(partial, at, lanes);
+        for (unsigned c = 0; c < count; ++c)
+          sum = f.fma(f.loadVector(v, b.CreateAdd(column, f.i64(c * lanes)), lanes), f.tanh(acc[r * count + c]), sum);
+        f.storeVector(sum, partial, at);
+      }
+    });
+  };
+  int64_t panels = vectors / blocking.vectors;
+  unsigned rest = unsigned(vectors % blocking.vectors);
+  if (panels == 1) panel(f.i64(0), blocking.vectors);
+  else if (panels > 1)
+    f.forRange(f.i64(0), f.i64(panels), [&](llvm::Value *p) {
+      panel(b.CreateMul(p, f.i64(blocking.vectors * lanes)), blocking.vectors);
+    });
+  if (rest) panel(f.i64(panels * blocking.vectors * lanes), rest);
+  f.forRange(f.i64(0), b.CreateSub(end, begin), [&](llvm::Value *t) {
+    f.storeF32(f.horizontalSum(f.loadVector(partial, b.CreateMul(t, f.i64(lanes)), lanes)), scores, t);
+  });
+}
+
+/// Tiled scores, dot: scores[t - begin] = q . h_t, a block of rows at once
+/// (q loaded once per block); per row: fma over the vectors of D in order,
+/// then the lanes.
+void dotScoresTiled(FunctionEmitter &f, const Attention &a, llvm::Value *q, llvm::Value *h, llvm::Value *base,
+                    llvm::Value *begin, llvm::Value *end, llvm::Value *scores) {
+  llvm::IRBuilder<> &b = f.b;
+  unsigned lanes = f.m.target.lanes();
+  int64_t D = *a.D.constant(), full = D / lanes;
+  unsigned tail = unsigned(D % lanes), rowsPerBlock = f.m.target.vectorBits >= 512 ? 8 : 4;
+  forRowBlocks(f, begin, end, rowsPerBlock, [&](llvm::Value *t, unsigned rows) {
+    Values rowBase, acc(rows, llvm::Constant::getNullValue(f.vectorType(lanes)));
+    for (unsigned r = 0; r < rows; ++r)
+      rowBase.push_back(f.gep(f.f32Type(), h, b.CreateMul(b.CreateAdd(base, b.CreateAdd(t, f.i64(r))), f.i64(D))));
+    auto step = [&](llvm::Value *at, const Values &sums, bool partial) {
+      llvm::Value *qv = partial ? f.loadVectorPrefix(q, at, lanes, tail) : f.loadVector(q, at, lanes);
+      Values next;
+      for (unsigned r = 0; r < rows; ++r)
+        next.push_back(f.fma(qv, partial ? f.loadVectorPrefix(rowBase[r], at, lanes, tail)
+                                         : f.loadVector(rowBase[r], at, lanes), sums[r]));
+      return next;
+    };
+    acc = f.forRangeCarry(f.i64(0), f.i64(full), acc, [&](llvm::Value *k, const Values &sums) {
+      return step(b.CreateMul(k, f.i64(lanes)), sums, false);
+    });
+    if (tail) acc = step(f.i64(full * lanes), acc, true);
+    for (unsigned r = 0; r < rows; ++r)
+      f.storeF32(f.horizontalSum(acc[r]), scores, b.CreateAdd(b.CreateSub(t, begin), f.i64(r)));
+  });
+}
+
+/// ctx[0, D) = sum over t in [begin, end) of p[t - begin] h_t (t in order),
+/// skipping positions the mask drops; D in blocks of vectors held in
+/// registers.
+void contextTiled(FunctionEmitter &f, const Attention &a, llvm::Value *h, llvm::Value *mask, llvm::Value *base,
+                  llvm::Value *begin, llvm::Value *end, llvm::Value *p, llvm::Value *ctx) {
+  llvm::IRBuilder<> &b = f.b;
+  unsigned lanes = f.m.target.lanes();
+  int64_t D = *a.D.constant(), vectors = (D + lanes - 1) / lanes;
+  unsigned tail = unsigned(D % lanes);
+  int64_t perBlock = f.m.target.vectorBits >= 512 ? 16 : 8;
+  for (int64_t first = 0; first < vectors; first += perBlock) {
+    unsigned count = unsigned(std::min(perBlock, vectors - first));
+    auto partial = [&](unsigned j) { return tail && first + j + 1 == vectors; };
+    Values acc(count, llvm::Constant::getNullValue(f.vectorType(lanes)));
+    acc = f.forRangeCarry(begin, end, acc, [&](llvm::Value *t, const Values &sums) {
+      llvm::Value *position = b.CreateAdd(base, t);
+      llvm::Value *ps = f.splat(f.loadF32(p, b.CreateSub(t, begin)), lanes);
+      llvm::Value *row = b.CreateMul(position, f.i64(D));
+      llvm::Value *kept = mask ? f.loadElement(DType::Bool, mask, position) : nullptr;
+      Values next;
+      for (unsigned j = 0; j < count; ++j) {
+        llvm::Value *at = b.CreateAdd(row, f.i64((first + j) * lanes));
+        llvm::Value *ht = partial(j) ? f.loadVectorPrefix(h, at, lanes, tail) : f.loadVector(h, at, lanes);
+        llvm::Value *sum = f.fma(ps, ht, sums[j]);
+        next.push_back(kept ? b.CreateSelect(kept, sum, sums[j]) : sum);
+      }
+      return next;
+    });
+    for (unsigned j = 0; j < count; ++j) {
+      llvm::Value *at = f.i64((first + j) * lanes);
+      if (partial(j)) f.storeVectorPrefix(acc[j], ctx, at, tail);
+      else f.storeVector(acc[j], ctx, at);
+    }
+  }
+}
+
+/// Phase 1, tiled: the (m, s, ctx) triple of each (row, chunk) item.
+void emitChunksTiled(NodeLowering &L, const Attention &a, int partials) {
+  FunctionEmitter &f = L.task("chunks");
+  llvm::IRBuilder<> &b = f.b;
+  unsigned lanes = f.m.target.lanes();
+  llvm::Value *h = f.ptr(L.operand(0)), *alpha = f.ptr(L.result(1));
+  llvm::Value *mask = a.mask ? f.ptr(a.mask) : nullptr, *q = a.additive ? nullptr : f.ptr(L.operand(1));
+  int64_t D = *a.D.constant();
+  llvm::Value *T = f.dim(a.T), *part = f.framePointer(partials);
+  llvm::Value *scores = f.stackArray(f.f32Type(), kChunk);
+  llvm::Value *partial = a.additive ? f.stackArray(f.f32Type(), kChunk * lanes) : nullptr;
+  llvm::Value *chunks = b.CreateSDiv(b.CreateAdd(T, f.i64(kChunk - 1)), f.i64(kChunk));
+  llvm::Value *minusInf = f.f32(-std::numeric_limits<float>::infinity());
+  f.forRange(f.arg(1), f.arg(2), [&](llvm::Value *item) {
+    llvm::Value *row = b.CreateSDiv(item, chunks), *chunk = b.CreateSRem(item, chunks);
+    llvm::Value *begin = b.CreateMul(chunk, f.i64(kChunk));
+    llvm::Value *end = b.CreateAdd(begin, f.i64(kChunk));
+    end = b.CreateSelect(b.CreateICmpSLT(end, T), end, T);
+    llvm::Value *base = b.CreateMul(row, T); // position of step t: base + t
+    if (a.additive) additiveScoresTiled(f, a, h, base, begin, end, scores, partial);
+    else dotScoresTiled(f, a, f.gep(f.f32Type(), q, b.CreateMul(row, f.i64(D))), h, base, begin, end, scores);
+    auto kept = [&](llvm::Value *t) {
+      return mask ? f.loadElement(DType::Bool, mask, b.CreateAdd(base, t)) : b.getTrue();
+    };
+    auto score = [&](llvm::Value *t) { return f.loadF32(scores, b.CreateSub(t, begin)); };
+    if (a.writeAlpha)
+      f.forRange(begin, end, [&](llvm::Value *t) { f.storeF32(score(t), alpha, b.CreateAdd(base, t)); });
+    llvm::Value *m = f.forRangeCarry(begin, end, {minusInf}, [&](llvm::Value *t, const Values &c) {
+      llvm::Value *e = score(t);
+      return Values{b.CreateSelect(b.CreateAnd(kept(t), b.CreateFCmpOGT(e, c[0])), e, c[0])};
+    })[0];
+    // p_t = exp(e_t - m) in place of the scores (0 where masked).
+    llvm::Value *s = f.forRangeCarry(begin, end, {f.f32(0.0f)}, [&](llvm::Value *t, const Values &c) {
+      llvm::Value *p = b.CreateSelect(kept(t), f.exp(b.CreateFSub(score(t), m)), f.f32(0.0f));
+      f.storeF32(p, scores, b.CreateSub(t, begin));
+      return Values{b.CreateFAdd(c[0], p)};
+    })[0];
+    llvm::Value *triple = f.gep(f.f32Type(), part, b.CreateMul(item, f.i64(D + 2)));
+    contextTiled(f, a, h, mask, base, begin, end, scores, f.gep(f.f32Type(), triple, f.i64(2)));
+    f.storeF32(m, triple, f.i64(0));
+    f.storeF32(s, triple, f.i64(1));
+  });
+  FunctionEmitter &e = L.entry();
+  llvm::Value *count = e.b.CreateMul(e.dim(a.B), e.b.CreateSDiv(e.b.CreateAdd(e.dim(a.T), e.i64(kChunk - 1)), e.i64(kChunk)));
+  L.runParallel(f, count, 1);
+}
+
+/// Phase 1, step by step (symbolic D, or A of additive): the (m, s, ctx)
+/// triple of each (row, chunk) item.
 void emitChunks(NodeLowering &L, const Attention &a, int partials) {
   FunctionEmitter &f = L.task("chunks");
   llvm::IRBuilder<> &b = f.b;
@@ -134,8 +262,7 @@ void emitChunks(NodeLowering &L, const Attention &a, int partials) {
       llvm::Value *kept = mask ? f.loadElement(DType::Bool, mask, position) : b.getTrue();
       llvm::Value *ht = f.gep(f.f32Type(), h, b.CreateMul(position, D));
       return f.ifThenValues(kept, c, [&] {
-        llvm::Value *e = !a.additive ? dotScore(f, a, qRow, ht, D)
-                         : a.A ? additiveScorePacked(f, a, ht) : additiveScoreGeneric(f, L.node, ht, D);
+        llvm::Value *e = a.additive ? additiveScoreGeneric(f, L.node, ht, D) : dotScore(f, qRow, ht, D);
         if (a.writeAlpha) f.storeF32(e, alpha, position);
         return foldScore(f, e, c, ctx, ht, D);
       });
@@ -209,7 +336,8 @@ Status lowerAttention(NodeLowering &L) {
     a.v = L.pack(L.operand(3), PackKind::Padded);
   }
   int partials = L.temporary(ByteSize{a.B * (a.D + ir::Dim(2)), 4, a.T, kChunk});
-  emitChunks(L, a, partials);
+  if (a.D.constant() && (!a.additive || a.A)) emitChunksTiled(L, a, partials);
+  else emitChunks(L, a, partials);
   emitMerge(L, a, partials);
   return Status::ok();
 }

@@ -1,6 +1,8 @@
 // The fused attention of the llvm backend against the interpreter over odd
-// sizes: D and T in {1, 2, 3, 5, 17, 31, 64, 100} (T = 100 spans two online-
-// softmax chunks), A in {3, 17, 40}, without a mask, with a random mask and
+// sizes: D in {1, 2, 3, 5, 17, 31, 33, 64, 100, 511}, T in {1, 2, 3, 5, 17,
+// 31, 64, 100} (T = 100 spans two chunks; 17 and 31 leave row blocks of 4
+// and 1 in the tiled kernel), A in {3, 17, 40, 70} (70: a rest of vectors
+// after the micro-kernel's panels), without a mask, with a random mask and
 // with fully masked rows, and scores (logits) reaching +-100, on every target
 // of testTargets(). Both backends are compared with a double-precision
 // evaluation: within the f32 tolerance, or else within a forward error bound
@@ -14,7 +16,8 @@ namespace {
 
 const Dim B = Dim::symbol("B"), T = Dim::symbol("T");
 const int64_t kSizes[] = {1, 2, 3, 5, 17, 31, 64, 100};
-const int64_t kAttentionSizes[] = {3, 17, 40};
+const int64_t kDepths[] = {1, 2, 3, 5, 17, 31, 33, 64, 100, 511};
+const int64_t kAttentionSizes[] = {3, 17, 40, 70};
 
 struct Weights {
   Tensor W, b, v;
@@ -228,8 +231,8 @@ class LLVMAttentionSweep : public ::testing::TestWithParam<TargetCase> {};
 TEST_P(LLVMAttentionSweep, OddSizesMasksAndLargeLogits) {
   int64_t index = 0;
   BoundUse use;
-  for (int64_t D : kSizes) {
-    int64_t A = kAttentionSizes[index++ % 3];
+  for (int64_t D : kDepths) {
+    int64_t A = kAttentionSizes[index++ % 4];
     Weights w = makeWeights(D, A);
     ModelBuilder m;
     buildAttention(m, w, D);

@@ -68,6 +68,27 @@ OpCase linears() {
                              {"computed", DType::F32, {6, 3}}, {"symbolic", DType::F32, {2, 3}}, {"sb", DType::F32, {2}}})}};
 }
 
+/// linear and linear_act with a weight larger than the GEMM's cache block
+/// (Gemm.cpp): K cut in two blocks (partial sums stored in y and reloaded,
+/// the activation applied after the last only), columns in several blocks
+/// of panels plus a partial vector, 21 rows (blocks of 12, 4 and 1). Inputs
+/// and weights are non-negative, so the sums are well-conditioned.
+OpCase blockedLinears() {
+  return {"linear_blocked",
+          [](ModelBuilder &m) {
+            Random random(35);
+            ir::Value *x = m.argument("x", DType::F32, {B, T, Dim(400)});
+            ir::Value *w = m.weight("w", random.tensor(DType::F32, {700, 400}, 0, 0.01));
+            ir::Value *b = m.weight("b", random.tensor(DType::F32, {700}, 0, 0.5));
+            m.result("linear", m.value(K::Linear, {x, w, b}));
+            ir::Attrs tanh;
+            tanh.Activation = K::Tanh;
+            m.result("linear_tanh", m.value(K::LinearAct, {x, w, b}, tanh));
+          },
+          {randomInputs(36, {{"x", DType::F32, {3, 7, 400}, 0, 1}}),
+           randomInputs(37, {{"x", DType::F32, {1, 2, 400}, 0, 1}})}};
+}
+
 OpCase embeddings() {
   Inputs bad = randomInputs(27, {{"ids", DType::I64, {2, 3}, 0, 10}, {"ids32", DType::I32, {4}, 0, 10}});
   bad.tensors[0].second.as<int64_t>()[4] = 10; // out of range at [1, 1]
@@ -137,6 +158,6 @@ OpCase fused() {
 
 } // namespace
 
-std::vector<OpCase> linearCases() { return {matmuls(), linears(), embeddings(), layerNorms(), fused()}; }
+std::vector<OpCase> linearCases() { return {matmuls(), linears(), blockedLinears(), embeddings(), layerNorms(), fused()}; }
 
 } // namespace attn::llvmcg::testing
