@@ -3,9 +3,11 @@
 // (bench/models/dot_block.attn) on the interpreter, on llvm without fusion
 // and with it, next to oneDNN's matmul for the same GEMM (h W^T for
 // additive, the batched q . h_t for dot) plain and, for additive, with its
-// bias + tanh post-op: the roofline references.
+// bias + tanh post-op: the roofline references; and, for the additive block
+// at B = 32, llvm fused on two threads (llvm_fused_2threads).
 //   attention/<additive|dot>/<variant>/B:<b>/T:<t>/D:<d>
-// over B in {1, 32}, T in {16, 128, 1024}, D in {24, 128, 512}; one thread.
+// over B in {1, 32}, T in {16, 128, 1024}, D in {24, 128, 512}; one thread
+// unless the variant says two.
 #include "BenchSupport.h"
 #include "DnnlMatmul.h"
 
@@ -23,18 +25,18 @@ struct Shape {
 
 /// Compiled once per (variant, shape): Google Benchmark calls a benchmark
 /// function several times while it sizes the iteration count.
-const CompiledModel &compiled(Variant variant, const Shape &s) {
-  static std::map<std::tuple<int, bool, int64_t, int64_t, int64_t>, CompiledModel> cache;
-  auto key = std::make_tuple(int(variant), s.additive, s.B, s.T, s.D);
+const CompiledModel &compiled(Variant variant, const Shape &s, unsigned threads = 1) {
+  static std::map<std::tuple<int, bool, int64_t, int64_t, int64_t, unsigned>, CompiledModel> cache;
+  auto key = std::make_tuple(int(variant), s.additive, s.B, s.T, s.D, threads);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second;
   std::string D = std::to_string(s.D);
   CompiledModel m =
       s.additive
           ? compileModel(sourcePath("examples/additive_block.attn"), {{"hidden", D}, {"attn_dim", D}}, "forward",
-                         variant, {{"B", s.B}, {"T", s.T}})
+                         variant, {{"B", s.B}, {"T", s.T}}, threads)
           : compileModel(sourcePath("bench/models/dot_block.attn"), {{"hidden", D}}, "forward", variant,
-                         {{"B", s.B}, {"T", s.T}});
+                         {{"B", s.B}, {"T", s.T}}, threads);
   return cache.emplace(key, std::move(m)).first->second;
 }
 
@@ -51,6 +53,11 @@ void registerAll(bool smoke) {
             added.push_back(benchmark::RegisterBenchmark((block + variantName(v) + suffix).c_str(),
                                                          [v, s](benchmark::State &state) {
                                                            runModel(state, compiled(v, s));
+                                                         }));
+          if (additive && B > 1)
+            added.push_back(benchmark::RegisterBenchmark((block + "llvm_fused_2threads" + suffix).c_str(),
+                                                         [s](benchmark::State &state) {
+                                                           runModel(state, compiled(Variant::LLVMFused, s, 2));
                                                          }));
           for (bool tanh : additive ? std::vector<bool>{false, true} : std::vector<bool>{false})
             added.push_back(benchmark::RegisterBenchmark(

@@ -3,7 +3,8 @@
 // and LIBXSMM's JIT small-GEMM kernels (the reference for small shapes:
 // C = bias, then C += x W^T over blocks of 64 rows):
 //   linear/<llvm|dnnl|libxsmm>/M:<m>/K:<k>
-// over M in {1, 32, 1024, 4096} and K in {12, 24, 48, 128, 512}; one thread.
+// over M in {1, 32, 1024, 4096} and K in {12, 24, 48, 128, 512}; one thread,
+// and llvm on two (linear/llvm_2threads) for M >= 1024.
 #include "BenchSupport.h"
 #include "DnnlMatmul.h"
 
@@ -19,14 +20,14 @@ constexpr int64_t kXsmmRows = 64;
 
 double linearFlops(int64_t M, int64_t K) { return 2.0 * double(M * K * K) + double(M * K); }
 
-void llvmLinear(benchmark::State &state, int64_t M, int64_t K) {
-  static std::map<std::pair<int64_t, int64_t>, CompiledModel> cache;
-  auto it = cache.find({M, K});
+void llvmLinear(benchmark::State &state, int64_t M, int64_t K, unsigned threads) {
+  static std::map<std::tuple<int64_t, int64_t, unsigned>, CompiledModel> cache;
+  auto it = cache.find({M, K, threads});
   if (it == cache.end())
     it = cache
-             .emplace(std::make_pair(M, K),
+             .emplace(std::make_tuple(M, K, threads),
                       compileModel(sourcePath("bench/models/linear.attn"), {{"features", std::to_string(K)}},
-                                   "forward", Variant::LLVMFused, {{"M", M}}))
+                                   "forward", Variant::LLVMFused, {{"M", M}}, threads))
              .first;
   runModel(state, it->second);
 }
@@ -60,9 +61,9 @@ void registerAll(bool smoke) {
   for (int64_t M : kRows)
     for (int64_t K : kWidths) {
       std::string suffix = "/M:" + std::to_string(M) + "/K:" + std::to_string(K);
-      benchmark::internal::Benchmark *added[] = {
+      std::vector<benchmark::internal::Benchmark *> added = {
           benchmark::RegisterBenchmark(("linear/llvm" + suffix).c_str(),
-                                       [M, K](benchmark::State &s) { llvmLinear(s, M, K); }),
+                                       [M, K](benchmark::State &s) { llvmLinear(s, M, K, 1); }),
           benchmark::RegisterBenchmark(("linear/dnnl" + suffix).c_str(),
                                        [M, K](benchmark::State &state) {
                                          DnnlMatmul matmul(1, M, K, K, true, false);
@@ -71,6 +72,9 @@ void registerAll(bool smoke) {
                                        }),
           benchmark::RegisterBenchmark(("linear/libxsmm" + suffix).c_str(),
                                        [M, K](benchmark::State &s) { xsmmLinear(s, M, K); })};
+      if (M >= 1024)
+        added.push_back(benchmark::RegisterBenchmark(("linear/llvm_2threads" + suffix).c_str(),
+                                                     [M, K](benchmark::State &s) { llvmLinear(s, M, K, 2); }));
       for (auto *b : added) configure(b, smoke);
     }
 }

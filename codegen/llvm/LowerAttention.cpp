@@ -191,6 +191,45 @@ void contextTiled(FunctionEmitter &f, const Attention &a, llvm::Value *h, llvm::
   }
 }
 
+/// The softmax partials of scores[0, n) (n <= kChunk; -inf where masked),
+/// in vectors: m = the largest score, scores[k] = p_k = exp(e_k - m) (0 where
+/// -inf), s = sum p_k (lane-wise over the vectors in order, then the lanes).
+/// Returns {m, s}; with nothing kept, m = -inf and s = 0.
+Values softmaxPartials(FunctionEmitter &f, llvm::Value *scores, llvm::Value *n) {
+  llvm::IRBuilder<> &b = f.b;
+  unsigned lanes = f.m.target.lanes();
+  llvm::Value *minusInf = f.splat(f.f32(-std::numeric_limits<float>::infinity()), lanes);
+  std::vector<llvm::Constant *> indices;
+  for (unsigned l = 0; l < lanes; ++l) indices.push_back(b.getInt64(l));
+  llvm::Value *laneIndex = llvm::ConstantVector::get(indices);
+  llvm::Value *vectors = b.CreateSDiv(b.CreateAdd(n, f.i64(lanes - 1)), f.i64(lanes));
+  auto scoreVector = [&](llvm::Value *k) { // lanes past n read as -inf
+    llvm::Value *at = b.CreateMul(k, f.i64(lanes));
+    llvm::Value *inside = b.CreateICmpSLT(b.CreateAdd(b.CreateVectorSplat(lanes, at), laneIndex),
+                                          b.CreateVectorSplat(lanes, n));
+    return std::make_pair(at, b.CreateSelect(inside, f.loadVector(scores, at, lanes), minusInf));
+  };
+  llvm::Value *top = f.forRangeCarry(f.i64(0), vectors, {minusInf}, [&](llvm::Value *k, const Values &c) {
+    llvm::Value *e = scoreVector(k).second;
+    return Values{b.CreateSelect(b.CreateFCmpOGT(e, c[0]), e, c[0])};
+  })[0];
+  for (unsigned width = lanes; width > 1; width /= 2) { // the largest lane: exact in any order
+    std::vector<int> low, high;
+    for (unsigned i = 0; i < width / 2; ++i) low.push_back(int(i)), high.push_back(int(i + width / 2));
+    llvm::Value *l = b.CreateShuffleVector(top, low), *h = b.CreateShuffleVector(top, high);
+    top = b.CreateSelect(b.CreateFCmpOGT(h, l), h, l);
+  }
+  llvm::Value *m = b.CreateExtractElement(top, uint64_t(0));
+  llvm::Value *mv = f.splat(m, lanes), *zero = llvm::Constant::getNullValue(f.vectorType(lanes));
+  llvm::Value *sum = f.forRangeCarry(f.i64(0), vectors, {zero}, [&](llvm::Value *k, const Values &c) {
+    auto [at, e] = scoreVector(k);
+    llvm::Value *p = b.CreateSelect(b.CreateFCmpOEQ(e, minusInf), zero, f.exp(b.CreateFSub(e, mv)));
+    f.storeVector(p, scores, at);
+    return Values{b.CreateFAdd(c[0], p)};
+  })[0];
+  return {m, f.horizontalSum(sum)};
+}
+
 /// Phase 1, tiled: the (m, s, ctx) triple of each (row, chunk) item.
 void emitChunksTiled(NodeLowering &L, const Attention &a, int partials) {
   FunctionEmitter &f = L.task("chunks");
@@ -212,22 +251,14 @@ void emitChunksTiled(NodeLowering &L, const Attention &a, int partials) {
     llvm::Value *base = b.CreateMul(row, T); // position of step t: base + t
     if (a.additive) additiveScoresTiled(f, a, h, base, begin, end, scores, partial);
     else dotScoresTiled(f, a, f.gep(f.f32Type(), q, b.CreateMul(row, f.i64(D))), h, base, begin, end, scores);
-    auto kept = [&](llvm::Value *t) {
-      return mask ? f.loadElement(DType::Bool, mask, b.CreateAdd(base, t)) : b.getTrue();
-    };
-    auto score = [&](llvm::Value *t) { return f.loadF32(scores, b.CreateSub(t, begin)); };
-    if (a.writeAlpha)
-      f.forRange(begin, end, [&](llvm::Value *t) { f.storeF32(score(t), alpha, b.CreateAdd(base, t)); });
-    llvm::Value *m = f.forRangeCarry(begin, end, {minusInf}, [&](llvm::Value *t, const Values &c) {
-      llvm::Value *e = score(t);
-      return Values{b.CreateSelect(b.CreateAnd(kept(t), b.CreateFCmpOGT(e, c[0])), e, c[0])};
-    })[0];
-    // p_t = exp(e_t - m) in place of the scores (0 where masked).
-    llvm::Value *s = f.forRangeCarry(begin, end, {f.f32(0.0f)}, [&](llvm::Value *t, const Values &c) {
-      llvm::Value *p = b.CreateSelect(kept(t), f.exp(b.CreateFSub(score(t), m)), f.f32(0.0f));
-      f.storeF32(p, scores, b.CreateSub(t, begin));
-      return Values{b.CreateFAdd(c[0], p)};
-    })[0];
+    // alpha gets the raw scores; in the buffer, masked scores become -inf.
+    f.forRange(f.i64(0), b.CreateSub(end, begin), [&](llvm::Value *k) {
+      llvm::Value *e = f.loadF32(scores, k), *position = b.CreateAdd(base, b.CreateAdd(begin, k));
+      if (a.writeAlpha) f.storeF32(e, alpha, position);
+      if (mask) f.storeF32(b.CreateSelect(f.loadElement(DType::Bool, mask, position), e, minusInf), scores, k);
+    });
+    Values ms = softmaxPartials(f, scores, b.CreateSub(end, begin));
+    llvm::Value *m = ms[0], *s = ms[1];
     llvm::Value *triple = f.gep(f.f32Type(), part, b.CreateMul(item, f.i64(D + 2)));
     contextTiled(f, a, h, mask, base, begin, end, scores, f.gep(f.f32Type(), triple, f.i64(2)));
     f.storeF32(m, triple, f.i64(0));
