@@ -1,12 +1,43 @@
 // The thread pool (see ThreadPool.h). A loop is split into chunks claimed
 // through an atomic counter; the caller claims chunks like any worker, then
 // waits for the chunks that workers claimed to finish.
+//
+// Waiting spins for up to kSpin before it sleeps, in the workers (for the
+// next loop) and in the caller (for the last chunks): a compiled function's
+// loops follow each other within microseconds, and waking a sleeping thread
+// costs tens of them (more in a virtual machine), which is more than a
+// whole loop of a small model.
 #include "runtime/ThreadPool.h"
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace attn {
+
+namespace {
+
+constexpr std::chrono::microseconds kSpin{100};
+
+/// Polls `ready` until it holds or kSpin has passed; whether it held.
+template <typename Ready> bool spinUntil(Ready ready) {
+  auto deadline = std::chrono::steady_clock::now() + kSpin;
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (ready()) return true;
+#if defined(__x86_64__) || defined(__i386__)
+      _mm_pause();
+#endif
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return ready();
+  }
+}
+
+} // namespace
 
 struct ThreadPool::Loop {
   const std::function<void(int64_t, int64_t)> *body = nullptr;
@@ -29,6 +60,7 @@ ThreadPool::~ThreadPool() {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
   }
+  posted_.fetch_add(1, std::memory_order_release); // ends the workers' spinning
   wake_.notify_all();
   for (std::thread &t : workers_) t.join();
 }
@@ -49,12 +81,15 @@ void ThreadPool::work(Loop &loop) {
 }
 
 void ThreadPool::workerMain() {
+  int64_t seen = posted_.load(std::memory_order_acquire);
   for (;;) {
     std::shared_ptr<Loop> loop;
+    spinUntil([&] { return posted_.load(std::memory_order_acquire) != seen; });
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (stopping_) return;
+      seen = posted_.load(std::memory_order_acquire);
       loop = queue_.front();
       // Every chunk claimed: nobody else needs to see this loop.
       if (loop->next.load(std::memory_order_relaxed) >= loop->chunks) queue_.pop_front();
@@ -83,6 +118,7 @@ void ThreadPool::parallelFor(int64_t count, int64_t grain,
     std::lock_guard<std::mutex> lock(mutex_);
     queue_.push_back(loop);
   }
+  posted_.fetch_add(1, std::memory_order_release);
   int64_t helpers = std::min<int64_t>(int64_t(workers_.size()), loop->chunks - 1);
   for (int64_t i = 0; i < helpers; ++i) wake_.notify_one();
   work(*loop);
@@ -91,6 +127,7 @@ void ThreadPool::parallelFor(int64_t count, int64_t grain,
     auto it = std::find(queue_.begin(), queue_.end(), loop);
     if (it != queue_.end()) queue_.erase(it);
   }
+  if (spinUntil([&] { return loop->done.load(std::memory_order_acquire) == loop->chunks; })) return;
   std::unique_lock<std::mutex> lock(loop->mutex);
   loop->finished.wait(lock, [&] { return loop->done.load(std::memory_order_acquire) == loop->chunks; });
 }

@@ -5,6 +5,7 @@
 // elsewhere, and nothing a loop computes depends on how its range was split.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -46,6 +47,7 @@ private:
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::shared_ptr<Loop>> queue_; // loops with ranges left to claim
+  std::atomic<int64_t> posted_{0};          // loops ever queued: what spinning workers watch
   bool stopping_ = false;
 };
 
