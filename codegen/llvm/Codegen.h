@@ -303,6 +303,11 @@ void emitPackedGemm(FunctionEmitter &f, const GemmShape &shape, llvm::Value *x, 
                     llvm::Value *bias, llvm::Value *y, llvm::Value *rowBegin,
                     llvm::Value *rowEnd);
 
+/// Rows of a GEMM per parallel chunk: at least 256K multiply-adds (a few
+/// microseconds), below which handing rows to another thread costs more
+/// than it saves.
+inline int64_t gemmRowGrain(int64_t in, int64_t out) { return std::max<int64_t>(1, (int64_t(1) << 18) / std::max<int64_t>(1, in * out)); }
+
 /// The micro-kernel's register block for `out` columns on `target`: `rows`
 /// rows of x by `vectors` vectors of columns (Gemm.cpp).
 struct GemmBlocking {

@@ -75,7 +75,7 @@ Status lowerLinear(NodeLowering &L) {
                  t.ptr(L.result()), t.arg(1), t.arg(2));
   const ir::DimList &xShape = x->type.shape;
   L.runParallel(t, L.entry().extent(xShape, 0, xShape.size() - 1),
-                std::max<int64_t>(1, 32768 / std::max<int64_t>(1, *in * *out)));
+                gemmRowGrain(*in, *out));
   return Status::ok();
 }
 

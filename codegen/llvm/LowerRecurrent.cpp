@@ -160,7 +160,7 @@ void emitDirection(NodeLowering &L, const RecurrentShape &s, const Direction &d,
   llvm::Value *x = step.input ? p.ptr(step.input) : p.framePointer(step.inputSlot);
   emitPackedGemm(p, GemmShape{step.inputSize, GH, step.inputSize, GH, ir::OpKind::Constant}, x, p.packed(wIh),
                  s.bias ? p.packed(bIh) : nullptr, p.framePointer(giSlot), p.arg(1), p.arg(2));
-  L.runParallel(p, L.entry().dim(s.T * s.B), std::max<int64_t>(1, 32768 / (step.inputSize * GH)));
+  L.runParallel(p, L.entry().dim(s.T * s.B), gemmRowGrain(step.inputSize, GH));
 
   emitRecurrence(L, s, step, giSlot, wHh, bHh, RecurrentInputs{h0, c0, lengths});
 }
