@@ -84,32 +84,43 @@ Values foldScore(FunctionEmitter &f, llvm::Value *e, const Values &ms, llvm::Val
 /// Tiled scores, additive: scores[t - begin] = v . tanh(W h_t + b) for t in
 /// [begin, end), h_t at h + (base + t) * D. Per row, the vectors j of A are
 /// summed in order, total = fma(v_j, tanh(u_j), total), then the lanes.
+/// Per panel of A columns, the micro-kernel's accumulators go to `u` (an L1
+/// buffer of kChunk rows by one panel), and a second loop over the tile's
+/// rows applies tanh and v with its constants in registers: applied to the
+/// accumulators in place, the epilogue would spill them.
 void additiveScoresTiled(FunctionEmitter &f, const Attention &a, llvm::Value *h, llvm::Value *base,
-                         llvm::Value *begin, llvm::Value *end, llvm::Value *scores, llvm::Value *partial) {
+                         llvm::Value *begin, llvm::Value *end, llvm::Value *scores, llvm::Value *partial,
+                         llvm::Value *u) {
   llvm::IRBuilder<> &b = f.b;
   unsigned lanes = f.m.target.lanes();
   int64_t D = *a.D.constant(), paddedA = roundUp(a.A, lanes), vectors = paddedA / lanes;
   llvm::Value *w = f.packed(a.w), *bias = f.packed(a.bias), *v = f.packed(a.v);
   GemmBlocking blocking = gemmBlocking(f.m.target, a.A);
-  f.zeroBytes(partial, b.CreateMul(b.CreateSub(end, begin), f.i64(lanes * 4)));
+  llvm::Value *n = b.CreateSub(end, begin);
+  f.zeroBytes(partial, b.CreateMul(n, f.i64(lanes * 4)));
   // Columns [column, column + count vectors) of every row of the tile. The
   // padded columns have W = b = v = 0: tanh(0) * 0 adds nothing.
   auto panel = [&](llvm::Value *column, unsigned count) {
-    forRowBlocks(f, begin, end, blocking.rows, [&](llvm::Value *t, unsigned rows) {
+    forRowBlocks(f, f.i64(0), n, blocking.rows, [&](llvm::Value *k, unsigned rows) {
       Values acc, xRows;
       for (unsigned r = 0; r < rows; ++r) {
-        xRows.push_back(b.CreateMul(b.CreateAdd(base, b.CreateAdd(t, f.i64(r))), f.i64(D)));
+        xRows.push_back(b.CreateMul(b.CreateAdd(base, b.CreateAdd(begin, b.CreateAdd(k, f.i64(r)))), f.i64(D)));
         for (unsigned c = 0; c < count; ++c)
           acc.push_back(f.loadVector(bias, b.CreateAdd(column, f.i64(c * lanes)), lanes));
       }
       acc = gemmAccumulate(f, h, xRows, w, paddedA, column, count, 0, D, acc);
-      for (unsigned r = 0; r < rows; ++r) {
-        llvm::Value *at = b.CreateMul(b.CreateAdd(b.CreateSub(t, begin), f.i64(r)), f.i64(lanes));
-        llvm::Value *sum = f.loadVector(partial, at, lanes);
+      for (unsigned r = 0; r < rows; ++r)
         for (unsigned c = 0; c < count; ++c)
-          sum = f.fma(f.loadVector(v, b.CreateAdd(column, f.i64(c * lanes)), lanes), f.tanh(acc[r * count + c]), sum);
-        f.storeVector(sum, partial, at);
-      }
+          f.storeVector(acc[r * count + c], u, b.CreateMul(b.CreateAdd(b.CreateMul(b.CreateAdd(k, f.i64(r)), f.i64(count)), f.i64(c)), f.i64(lanes)));
+    });
+    Values vs;
+    for (unsigned c = 0; c < count; ++c) vs.push_back(f.loadVector(v, b.CreateAdd(column, f.i64(c * lanes)), lanes));
+    f.forRange(f.i64(0), n, [&](llvm::Value *k) {
+      llvm::Value *at = b.CreateMul(k, f.i64(lanes));
+      llvm::Value *sum = f.loadVector(partial, at, lanes);
+      for (unsigned c = 0; c < count; ++c)
+        sum = f.fma(vs[c], f.tanh(f.loadVector(u, b.CreateMul(b.CreateAdd(b.CreateMul(k, f.i64(count)), f.i64(c)), f.i64(lanes)), lanes)), sum);
+      f.storeVector(sum, partial, at);
     });
   };
   int64_t panels = vectors / blocking.vectors;
@@ -120,8 +131,8 @@ void additiveScoresTiled(FunctionEmitter &f, const Attention &a, llvm::Value *h,
       panel(b.CreateMul(p, f.i64(blocking.vectors * lanes)), blocking.vectors);
     });
   if (rest) panel(f.i64(panels * blocking.vectors * lanes), rest);
-  f.forRange(f.i64(0), b.CreateSub(end, begin), [&](llvm::Value *t) {
-    f.storeF32(f.horizontalSum(f.loadVector(partial, b.CreateMul(t, f.i64(lanes)), lanes)), scores, t);
+  f.forRange(f.i64(0), n, [&](llvm::Value *k) {
+    f.storeF32(f.horizontalSum(f.loadVector(partial, b.CreateMul(k, f.i64(lanes)), lanes)), scores, k);
   });
 }
 
@@ -241,6 +252,7 @@ void emitChunksTiled(NodeLowering &L, const Attention &a, int partials) {
   llvm::Value *T = f.dim(a.T), *part = f.framePointer(partials);
   llvm::Value *scores = f.stackArray(f.f32Type(), kChunk);
   llvm::Value *partial = a.additive ? f.stackArray(f.f32Type(), kChunk * lanes) : nullptr;
+  llvm::Value *u = a.additive ? f.stackArray(f.f32Type(), kChunk * gemmBlocking(f.m.target, a.A).vectors * lanes) : nullptr;
   llvm::Value *chunks = b.CreateSDiv(b.CreateAdd(T, f.i64(kChunk - 1)), f.i64(kChunk));
   llvm::Value *minusInf = f.f32(-std::numeric_limits<float>::infinity());
   f.forRange(f.arg(1), f.arg(2), [&](llvm::Value *item) {
@@ -249,7 +261,7 @@ void emitChunksTiled(NodeLowering &L, const Attention &a, int partials) {
     llvm::Value *end = b.CreateAdd(begin, f.i64(kChunk));
     end = b.CreateSelect(b.CreateICmpSLT(end, T), end, T);
     llvm::Value *base = b.CreateMul(row, T); // position of step t: base + t
-    if (a.additive) additiveScoresTiled(f, a, h, base, begin, end, scores, partial);
+    if (a.additive) additiveScoresTiled(f, a, h, base, begin, end, scores, partial, u);
     else dotScoresTiled(f, a, f.gep(f.f32Type(), q, b.CreateMul(row, f.i64(D))), h, base, begin, end, scores);
     // alpha gets the raw scores; in the buffer, masked scores become -inf.
     f.forRange(f.i64(0), b.CreateSub(end, begin), [&](llvm::Value *k) {
