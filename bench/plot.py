@@ -30,8 +30,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 (after choosing the backend)
 
-ATTENTION_VARIANTS = ["interp", "llvm_unfused", "llvm_fused", "dnnl_matmul", "dnnl_matmul_tanh"]
-LINEAR_VARIANTS = ["llvm", "dnnl", "libxsmm"]
+ATTENTION_VARIANTS = ["interp", "llvm_unfused", "llvm_fused", "llvm_fused_2threads", "dnnl_matmul", "dnnl_matmul_tanh"]
+LINEAR_VARIANTS = ["llvm", "llvm_2threads", "dnnl", "libxsmm"]
 REFERENCE_VARIANTS = {"dnnl_matmul", "dnnl_matmul_tanh"}  # drawn dashed
 COUNTER = "GFLOP/s"
 

@@ -44,6 +44,13 @@ for run in "${runs[@]}"; do
   fi
 done
 $py "$root/bench/compare.py" "${jsons[@]}" -o "$out/models.md"
+# The bare additive block in PyTorch at attention_bench's shapes (A = D).
+if $py -c 'import torch' 2>/dev/null; then
+  echo "report: pytorch additive block" >&2
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $py "$root/bench/pytorch_baseline.py" --model additive \
+    --dims D=24,A=24 --dims D=128,A=128 --dims D=512,A=512 --shape B=32,T=128 --shape B=32,T=1024 \
+    --threads 1 --repetitions 15 --mode eager --json "$out/pytorch.additive.json" >"$out/pytorch.additive.txt"
+fi
 
 gbench=(--benchmark_min_time=0.3 --benchmark_out_format=json)
 "$root/build/bench/attention_bench" --benchmark_filter='/B:32/' "${gbench[@]}" \
