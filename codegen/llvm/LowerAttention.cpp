@@ -202,6 +202,24 @@ void contextTiled(FunctionEmitter &f, const Attention &a, llvm::Value *h, llvm::
   }
 }
 
+/// The task's loop over (row, chunk) items: body(item, row, begin, end) for
+/// steps [begin, end) of `row`; the task runs over the B * chunks items.
+void forEachItem(NodeLowering &L, FunctionEmitter &f, const Attention &a,
+                 const std::function<void(llvm::Value *, llvm::Value *, llvm::Value *, llvm::Value *)> &body) {
+  llvm::IRBuilder<> &b = f.b;
+  llvm::Value *T = f.dim(a.T);
+  llvm::Value *chunks = b.CreateSDiv(b.CreateAdd(T, f.i64(kChunk - 1)), f.i64(kChunk));
+  f.forRange(f.arg(1), f.arg(2), [&](llvm::Value *item) {
+    llvm::Value *row = b.CreateSDiv(item, chunks), *chunk = b.CreateSRem(item, chunks);
+    llvm::Value *begin = b.CreateMul(chunk, f.i64(kChunk));
+    llvm::Value *end = b.CreateAdd(begin, f.i64(kChunk));
+    body(item, row, begin, b.CreateSelect(b.CreateICmpSLT(end, T), end, T));
+  });
+  FunctionEmitter &e = L.entry();
+  llvm::Value *count = e.b.CreateMul(e.dim(a.B), e.b.CreateSDiv(e.b.CreateAdd(e.dim(a.T), e.i64(kChunk - 1)), e.i64(kChunk)));
+  L.runParallel(f, count, 1);
+}
+
 /// The softmax partials of scores[0, n) (n <= kChunk; -inf where masked),
 /// in vectors: m = the largest score, scores[k] = p_k = exp(e_k - m) (0 where
 /// -inf), s = sum p_k (lane-wise over the vectors in order, then the lanes).
@@ -253,13 +271,8 @@ void emitChunksTiled(NodeLowering &L, const Attention &a, int partials) {
   llvm::Value *scores = f.stackArray(f.f32Type(), kChunk);
   llvm::Value *partial = a.additive ? f.stackArray(f.f32Type(), kChunk * lanes) : nullptr;
   llvm::Value *u = a.additive ? f.stackArray(f.f32Type(), kChunk * gemmBlocking(f.m.target, a.A).vectors * lanes) : nullptr;
-  llvm::Value *chunks = b.CreateSDiv(b.CreateAdd(T, f.i64(kChunk - 1)), f.i64(kChunk));
   llvm::Value *minusInf = f.f32(-std::numeric_limits<float>::infinity());
-  f.forRange(f.arg(1), f.arg(2), [&](llvm::Value *item) {
-    llvm::Value *row = b.CreateSDiv(item, chunks), *chunk = b.CreateSRem(item, chunks);
-    llvm::Value *begin = b.CreateMul(chunk, f.i64(kChunk));
-    llvm::Value *end = b.CreateAdd(begin, f.i64(kChunk));
-    end = b.CreateSelect(b.CreateICmpSLT(end, T), end, T);
+  forEachItem(L, f, a, [&](llvm::Value *item, llvm::Value *row, llvm::Value *begin, llvm::Value *end) {
     llvm::Value *base = b.CreateMul(row, T); // position of step t: base + t
     if (a.additive) additiveScoresTiled(f, a, h, base, begin, end, scores, partial, u);
     else dotScoresTiled(f, a, f.gep(f.f32Type(), q, b.CreateMul(row, f.i64(D))), h, base, begin, end, scores);
@@ -276,9 +289,6 @@ void emitChunksTiled(NodeLowering &L, const Attention &a, int partials) {
     f.storeF32(m, triple, f.i64(0));
     f.storeF32(s, triple, f.i64(1));
   });
-  FunctionEmitter &e = L.entry();
-  llvm::Value *count = e.b.CreateMul(e.dim(a.B), e.b.CreateSDiv(e.b.CreateAdd(e.dim(a.T), e.i64(kChunk - 1)), e.i64(kChunk)));
-  L.runParallel(f, count, 1);
 }
 
 /// Phase 1, step by step (symbolic D, or A of additive): the (m, s, ctx)
@@ -289,13 +299,8 @@ void emitChunks(NodeLowering &L, const Attention &a, int partials) {
   llvm::Value *h = f.ptr(L.operand(0)), *alpha = f.ptr(L.result(1));
   llvm::Value *mask = a.mask ? f.ptr(a.mask) : nullptr, *q = a.additive ? nullptr : f.ptr(L.operand(1));
   llvm::Value *T = f.dim(a.T), *D = f.dim(a.D), *part = f.framePointer(partials);
-  llvm::Value *chunks = b.CreateSDiv(b.CreateAdd(T, f.i64(kChunk - 1)), f.i64(kChunk));
   llvm::Value *minusInf = f.f32(-std::numeric_limits<float>::infinity());
-  f.forRange(f.arg(1), f.arg(2), [&](llvm::Value *item) {
-    llvm::Value *row = b.CreateSDiv(item, chunks), *chunk = b.CreateSRem(item, chunks);
-    llvm::Value *begin = b.CreateMul(chunk, f.i64(kChunk));
-    llvm::Value *end = b.CreateAdd(begin, f.i64(kChunk));
-    end = b.CreateSelect(b.CreateICmpSLT(end, T), end, T);
+  forEachItem(L, f, a, [&](llvm::Value *item, llvm::Value *row, llvm::Value *begin, llvm::Value *end) {
     llvm::Value *triple = f.gep(f.f32Type(), part, b.CreateMul(item, b.CreateAdd(D, f.i64(2))));
     llvm::Value *ctx = f.gep(f.f32Type(), triple, f.i64(2));
     f.zeroBytes(ctx, b.CreateMul(D, f.i64(4)));
@@ -313,9 +318,6 @@ void emitChunks(NodeLowering &L, const Attention &a, int partials) {
     f.storeF32(ms[0], triple, f.i64(0));
     f.storeF32(ms[1], triple, f.i64(1));
   });
-  FunctionEmitter &e = L.entry();
-  llvm::Value *count = e.b.CreateMul(e.dim(a.B), e.b.CreateSDiv(e.b.CreateAdd(e.dim(a.T), e.i64(kChunk - 1)), e.i64(kChunk)));
-  L.runParallel(f, count, 1);
 }
 
 /// Phase 2: each row's chunks merged into context (and alpha).

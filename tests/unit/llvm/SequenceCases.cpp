@@ -108,8 +108,32 @@ OpCase attention() {
            randomInputs(54, {{"h", DType::F32, {2, 150, 7}, -3, 3}, {"q", DType::F32, {2, 7}, -3, 3}, {"mask", DType::Bool, {2, 150}, 0, 2}})}};
 }
 
+/// Attention over a symbolic D, with W an argument: the step-by-step path
+/// (LowerAttention.cpp), its online-softmax rescaling, masks and a fully
+/// masked row, over two chunks.
+OpCase symbolicAttention() {
+  Inputs masked = randomInputs(56, {{"h", DType::F32, {3, 70, 9}, -2, 2}, {"q", DType::F32, {3, 9}, -2, 2},
+                                    {"W", DType::F32, {5, 9}}, {"b", DType::F32, {5}}, {"v", DType::F32, {5}},
+                                    {"mask", DType::Bool, {3, 70}, 0, 2}});
+  for (int t = 0; t < 70; ++t) masked.tensors[5].second.as<uint8_t>()[70 + t] = 0; // row 1 fully masked
+  return {"attention_symbolic",
+          [](ModelBuilder &m) {
+            Dim D = Dim::symbol("D");
+            ir::Value *h = m.argument("h", DType::F32, {B, T, D});
+            ir::Value *q = m.argument("q", DType::F32, {B, D});
+            ir::Value *w = m.argument("W", DType::F32, {Dim(5), D});
+            ir::Value *b = m.argument("b", DType::F32, {Dim(5)});
+            ir::Value *v = m.argument("v", DType::F32, {Dim(5)});
+            ir::Value *mask = m.argument("mask", DType::Bool, {B, T});
+            addResults(m, "additive", m.node(K::AdditiveAttention, {h, w, b, v}));
+            addResults(m, "additive_masked", m.node(K::AdditiveAttention, {h, w, b, v, mask}));
+            addResults(m, "dot_masked", m.node(K::DotAttention, {h, q, mask}));
+          },
+          {std::move(masked)}};
+}
+
 } // namespace
 
-std::vector<OpCase> sequenceCases() { return {recurrentLayers(), attention()}; }
+std::vector<OpCase> sequenceCases() { return {recurrentLayers(), attention(), symbolicAttention()}; }
 
 } // namespace attn::llvmcg::testing
