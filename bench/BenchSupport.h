@@ -48,6 +48,13 @@ inline const char *variantName(Variant v) {
 
 inline std::string sourcePath(const std::string &relative) { return std::string(ATTN_SOURCE_DIR) + "/" + relative; }
 
+/// The CPU the llvm variants compile for: `--mcpu=NAME` of the programs
+/// (e.g. x86-64-v3 for the AVX2 + FMA code of a Zen 3 host), else the host.
+inline std::string &benchCpu() {
+  static std::string cpu;
+  return cpu;
+}
+
 /// Compiles `path` with `defines` for `variant` (one thread per run unless
 /// told otherwise) and makes inputs for `fn` under `dims`. Errors abort the
 /// benchmark program with a message: they are bugs in the benchmark.
@@ -82,6 +89,7 @@ inline CompiledModel compileModel(const std::string &path, const std::vector<std
   m.module = std::move(module);
   codegen::CompileOptions compileOptions;
   compileOptions.threads = threads;
+  compileOptions.cpu = benchCpu();
   auto exe = codegen::compile(m.module, weights,
                               variant == Variant::Interp ? codegen::Backend::Interp : codegen::Backend::LLVM,
                               compileOptions);
@@ -133,8 +141,10 @@ inline void describeContext() {
   for (const std::string &f : machine.features) features += (features.empty() ? "" : " ") + f;
   benchmark::AddCustomContext("cpu", machine.cpu);
   benchmark::AddCustomContext("cpu_features", features);
-  benchmark::AddCustomContext("isa", llvmcg::hostIsaLevel());
-  benchmark::AddCustomContext("llvm_target", llvmcg::describeTarget());
+  llvmcg::LLVMOptions target;
+  target.cpu = benchCpu();
+  benchmark::AddCustomContext("isa", benchCpu().empty() ? llvmcg::hostIsaLevel() : benchCpu());
+  benchmark::AddCustomContext("llvm_target", llvmcg::describeTarget(target));
   for (const std::string &w : measurementWarnings()) std::fprintf(stderr, "bench: warning: %s\n", w.c_str());
   // libgomp reads these when it loads, before main: they can only be checked.
   const char *wait = std::getenv("OMP_WAIT_POLICY"), *threads = std::getenv("OMP_NUM_THREADS");
@@ -144,13 +154,15 @@ inline void describeContext() {
 }
 
 /// The programs' main: `--smoke` runs every benchmark for one iteration
-/// (CI's check that they still build and run), the rest goes to Google
+/// (CI's check that they still build and run), `--mcpu=NAME` compiles the
+/// llvm variants for that CPU (benchCpu), the rest goes to Google
 /// Benchmark. `registerAll(smoke)` registers the benchmarks.
 inline int benchMain(int argc, char **argv, void (*registerAll)(bool smoke)) {
   bool smoke = false;
   std::vector<char *> args;
   for (int i = 0; i < argc; ++i) {
     if (std::strcmp(argv[i], "--smoke") == 0) smoke = true;
+    else if (std::strncmp(argv[i], "--mcpu=", 7) == 0) benchCpu() = argv[i] + 7;
     else args.push_back(argv[i]);
   }
   int count = int(args.size());
