@@ -16,13 +16,17 @@ std::string shapeToString(std::span<const int64_t> shape) {
 
 void Tensor::FreeDeleter::operator()(void *p) const { std::free(p); }
 
-Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
-  size_t bytes = byteSize();
-  size_t rounded = (bytes + 63) / 64 * 64;
-  if (rounded == 0) rounded = 64;
-  void *p = std::aligned_alloc(64, rounded);
-  std::memset(p, 0, rounded);
-  storage_.reset(p);
+Tensor::Tensor(DType dtype, Shape shape) : Tensor(uninitialized(dtype, std::move(shape))) {
+  std::memset(storage_.get(), 0, byteSize());
+}
+
+Tensor Tensor::uninitialized(DType dtype, Shape shape) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  size_t rounded = (t.byteSize() + 63) / 64 * 64;
+  t.storage_.reset(std::aligned_alloc(64, rounded == 0 ? 64 : rounded));
+  return t;
 }
 
 Tensor Tensor::copyOf(const TensorView &view) {

@@ -42,7 +42,8 @@ struct TensorView {
 /// Tensors by name: an inputs file, a function's results, a weights file.
 using NamedTensorViews = std::vector<std::pair<std::string, TensorView>>;
 
-/// An owning tensor: 64-byte aligned, zero-initialised storage.
+/// An owning tensor: 64-byte aligned, zero-initialised storage (but see
+/// uninitialized()).
 class Tensor {
 public:
   Tensor() = default;
@@ -50,6 +51,9 @@ public:
 
   /// A tensor holding a copy of `view`.
   static Tensor copyOf(const TensorView &view);
+  /// A tensor whose storage is not cleared: for a buffer written in full
+  /// before anything reads it (the results of compiled code).
+  static Tensor uninitialized(DType dtype, Shape shape);
 
   DType dtype() const { return dtype_; }
   const Shape &shape() const { return shape_; }

@@ -86,7 +86,8 @@ public:
     std::vector<Tensor> results;
     std::vector<void *> outputs;
     for (const ir::GraphResult &r : f->graph->results) {
-      results.emplace_back(r.declaredType.dtype, shapeOf(r.declaredType, bound->dims));
+      // The code writes every element of a result (runInto relies on it too).
+      results.push_back(Tensor::uninitialized(r.declaredType.dtype, shapeOf(r.declaredType, bound->dims)));
       outputs.push_back(results.back().data());
     }
     if (Status s = call(*f, *bound, outputs); !s) return s;

@@ -89,6 +89,12 @@ inline ::testing::AssertionResult sameTensor(const Tensor &got, const Tensor &re
   return result;
 }
 
+/// Whether two tensors are bitwise identical.
+inline bool identical(const Tensor &a, const Tensor &b) {
+  return a.dtype() == b.dtype() && a.shape() == b.shape() &&
+         std::memcmp(a.data(), b.data(), a.byteSize()) == 0;
+}
+
 /// Runs `fn` on both executables; the results (or the error) must agree.
 inline void expectSameResults(const Executable &reference, const Executable &tested,
                               const Inputs &inputs, const std::string &fn = "f") {
@@ -105,12 +111,20 @@ inline void expectSameResults(const Executable &reference, const Executable &tes
   const FunctionSignature *signature = reference.findFunction(fn);
   for (size_t i = 0; i < got->size(); ++i)
     EXPECT_TRUE(sameTensor((*got)[i], (*expected)[i])) << "result " << signature->results[i].name;
-}
-
-/// Whether two tensors are bitwise identical.
-inline bool identical(const Tensor &a, const Tensor &b) {
-  return a.dtype() == b.dtype() && a.shape() == b.shape() &&
-         std::memcmp(a.data(), b.data(), a.byteSize()) == 0;
+  // Every element of every result is written: runInto over buffers full of
+  // 0xff bytes (NaN, -1) gives the same bytes as run.
+  std::vector<Tensor> filled;
+  NamedTensorViews outputs;
+  for (size_t i = 0; i < got->size(); ++i) {
+    filled.push_back(Tensor::uninitialized((*got)[i].dtype(), (*got)[i].shape()));
+    std::memset(filled.back().data(), 0xff, filled.back().byteSize());
+    outputs.emplace_back(signature->results[i].name, filled.back().view());
+  }
+  Status into = tested.runInto(fn, inputs.views(), outputs);
+  ASSERT_TRUE(into) << into.message();
+  for (size_t i = 0; i < got->size(); ++i)
+    EXPECT_TRUE(identical(filled[i], (*got)[i])) << "result " << signature->results[i].name
+                                                 << " has elements runInto did not write";
 }
 
 } // namespace attn::llvmcg::testing
