@@ -163,6 +163,9 @@ public:
   llvm::Value *max(llvm::Value *a, llvm::Value *b);
   /// Sum of a vector's lanes by halving, a fixed order.
   llvm::Value *horizontalSum(llvm::Value *vector);
+  /// Lane 0 of combine(low half, high half), halving to one lane.
+  llvm::Value *horizontalReduce(llvm::Value *vector,
+                                const std::function<llvm::Value *(llvm::Value *, llvm::Value *)> &combine);
   llvm::Value *loadVector(llvm::Value *base, llvm::Value *index, unsigned lanes);
   void storeVector(llvm::Value *vector, llvm::Value *base, llvm::Value *index);
   /// Stores the first `count` lanes (a constant < lanes).

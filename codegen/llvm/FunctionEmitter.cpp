@@ -231,16 +231,21 @@ llvm::Value *FunctionEmitter::max(llvm::Value *x, llvm::Value *y) {
   return b.CreateSelect(b.CreateFCmpOGT(x, y), x, y);
 }
 
-llvm::Value *FunctionEmitter::horizontalSum(llvm::Value *vector) {
+llvm::Value *FunctionEmitter::horizontalReduce(
+    llvm::Value *vector, const std::function<llvm::Value *(llvm::Value *, llvm::Value *)> &combine) {
   auto *type = llvm::cast<llvm::FixedVectorType>(vector->getType());
   unsigned lanes = type->getNumElements();
   while (lanes > 1) {
     std::vector<int> low, high;
     for (unsigned i = 0; i < lanes / 2; ++i) low.push_back(int(i)), high.push_back(int(i + lanes / 2));
-    vector = b.CreateFAdd(b.CreateShuffleVector(vector, low), b.CreateShuffleVector(vector, high));
+    vector = combine(b.CreateShuffleVector(vector, low), b.CreateShuffleVector(vector, high));
     lanes /= 2;
   }
   return b.CreateExtractElement(vector, uint64_t(0));
+}
+
+llvm::Value *FunctionEmitter::horizontalSum(llvm::Value *vector) {
+  return horizontalReduce(vector, [&](llvm::Value *low, llvm::Value *high) { return b.CreateFAdd(low, high); });
 }
 
 llvm::Value *FunctionEmitter::loadVector(llvm::Value *base, llvm::Value *index, unsigned lanes) {

@@ -242,13 +242,10 @@ Values softmaxPartials(FunctionEmitter &f, llvm::Value *scores, llvm::Value *n) 
     llvm::Value *e = scoreVector(k).second;
     return Values{b.CreateSelect(b.CreateFCmpOGT(e, c[0]), e, c[0])};
   })[0];
-  for (unsigned width = lanes; width > 1; width /= 2) { // the largest lane: exact in any order
-    std::vector<int> low, high;
-    for (unsigned i = 0; i < width / 2; ++i) low.push_back(int(i)), high.push_back(int(i + width / 2));
-    llvm::Value *l = b.CreateShuffleVector(top, low), *h = b.CreateShuffleVector(top, high);
-    top = b.CreateSelect(b.CreateFCmpOGT(h, l), h, l);
-  }
-  llvm::Value *m = b.CreateExtractElement(top, uint64_t(0));
+  // The largest lane: exact in any order.
+  llvm::Value *m = f.horizontalReduce(top, [&](llvm::Value *l, llvm::Value *h) {
+    return b.CreateSelect(b.CreateFCmpOGT(h, l), h, l);
+  });
   llvm::Value *mv = f.splat(m, lanes), *zero = llvm::Constant::getNullValue(f.vectorType(lanes));
   llvm::Value *sum = f.forRangeCarry(f.i64(0), vectors, {zero}, [&](llvm::Value *k, const Values &c) {
     auto [at, e] = scoreVector(k);
