@@ -99,12 +99,13 @@ void ThreadPool::workerMain() {
 }
 
 void ThreadPool::parallelFor(int64_t count, int64_t grain,
-                             const std::function<void(int64_t, int64_t)> &body) {
+                             const std::function<void(int64_t, int64_t)> &body, Split split) {
   if (count <= 0) return;
   grain = std::max<int64_t>(grain, 1);
   // About four chunks per participant balances uneven rows without making
   // chunks so small that claiming them costs more than running them.
-  int64_t chunk = std::max(grain, (count + 4 * threadCount() - 1) / (4 * threadCount()));
+  int64_t ranges = split == Split::Balanced ? 4 * int64_t(threadCount()) : int64_t(threadCount());
+  int64_t chunk = std::max(grain, (count + ranges - 1) / ranges);
   if (workers_.empty() || chunk >= count) {
     body(0, count);
     return;

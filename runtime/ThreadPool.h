@@ -29,11 +29,18 @@ public:
   /// Participants in a loop, the caller included.
   unsigned threadCount() const { return unsigned(workers_.size()) + 1; }
 
+  /// How parallelFor cuts [0, count): Balanced in about four ranges per
+  /// participant (uneven work evens out); PerThread in one range per
+  /// participant (for work whose cost grows less than linearly with the
+  /// range, such as a recurrence that reads its weights once per step for
+  /// all of its rows).
+  enum class Split { Balanced, PerThread };
+
   /// Calls body(begin, end) on disjoint ranges covering [0, count), each at
   /// least `grain` long (but the last), and returns when all are done. The
   /// ranges run in any order on any participant; body must not throw.
   void parallelFor(int64_t count, int64_t grain,
-                   const std::function<void(int64_t, int64_t)> &body);
+                   const std::function<void(int64_t, int64_t)> &body, Split split = Split::Balanced);
 
   /// The hardware's thread count (at least 1).
   static unsigned hardwareThreads();

@@ -20,6 +20,7 @@
 
 #include <functional>
 #include <map>
+#include <tuple>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -42,10 +43,37 @@ enum class WeightMode {
              // is known, else an external global (docs/llvm-backend.md)
 };
 
-/// Layouts a kernel may want a 2-D or 1-D f32 operand in.
+/// Layouts a kernel may want a 2-D or 1-D f32 operand in (width: GateLayout's).
 enum class PackKind {
-  Transposed, // [rows, cols] -> [cols, roundUp(rows, lanes)], zero padded
-  Padded,     // [n] -> [roundUp(n, lanes)], zero padded
+  Transposed, // [rows, cols] -> [cols, width], zero padded
+  Padded,     // [n] -> [width], zero padded
+  Panels,     // [rows, cols] -> [width / (gates*lanes), cols, gates*lanes]: Transposed
+              // cut into panels of one vector of each gate, each panel contiguous
+};
+
+/// How rows (of W, or elements of a bias) are placed along the packed
+/// dimension. With gates = 1, in order and zero padded to whole vectors. With
+/// gates = G (a recurrent layer's W of G gates of H rows each), each gate is
+/// padded to Hp = roundUp(H, lanes) and the gates are interleaved by vector:
+/// vector v of gate g (units v*lanes ..) is at (v*G + g)*lanes, so that one
+/// row of accumulators of G vectors holds every gate of `lanes` units.
+struct GateLayout {
+  int64_t rows, gates, lanes;
+  int64_t hidden() const { return rows / gates; }
+  int64_t paddedHidden() const { return (hidden() + lanes - 1) / lanes * lanes; }
+  int64_t width() const { return gates * paddedHidden(); }
+  /// The packed position of row r.
+  int64_t position(int64_t r) const {
+    int64_t g = r / hidden(), u = r % hidden();
+    return ((u / lanes) * gates + g) * lanes + u % lanes;
+  }
+  /// Where column c of the row at `position` goes, packed as `kind` with
+  /// `cols` columns.
+  int64_t index(PackKind kind, int64_t position, int64_t c, int64_t cols) const {
+    if (kind != PackKind::Panels) return c * width() + position;
+    int64_t panel = gates * lanes;
+    return (position / panel * cols + c) * panel + position % panel;
+  }
 };
 
 class GraphEmitter;
@@ -73,7 +101,7 @@ public:
   llvm::Value *weightAddress(const ir::Value *weight);
   /// The data of `value` packed as `kind` when it is known now (a weight with
   /// data), as a constant address; null otherwise.
-  llvm::Value *packedConstant(const ir::Value *value, PackKind kind);
+  llvm::Value *packedConstant(const ir::Value *value, PackKind kind, int64_t gates = 1);
   /// Sets target-cpu, target-features and prefer-vector-width.
   void addTargetAttributes(llvm::Function *fn) const;
   /// The internal helper that runs a task through parallelFor or inline.
@@ -84,7 +112,7 @@ private:
   WeightMode mode_;
   const codegen::WeightViews *weightData_;
   std::vector<Tensor> *packedStorage_;
-  std::map<std::pair<const ir::Value *, PackKind>, llvm::Value *> packed_;
+  std::map<std::tuple<const ir::Value *, PackKind, int64_t>, llvm::Value *> packed_;
   std::map<const ir::Value *, llvm::Value *> weights_;
   llvm::Function *parallelHelper_ = nullptr;
 };
@@ -254,15 +282,17 @@ public:
   /// A task named after the node: `void(frame, begin, end)`.
   FunctionEmitter &task(const std::string &what);
   /// Runs `task` over [0, count) (count valid in the entry); `grain` is the
-  /// least number of items worth a thread.
-  void runParallel(FunctionEmitter &task, llvm::Value *count, int64_t grain);
+  /// least number of items worth a thread; `perThread`: one range per
+  /// thread (ThreadPool::Split::PerThread) rather than about four.
+  void runParallel(FunctionEmitter &task, llvm::Value *count, int64_t grain, bool perThread = false);
   /// A temporary live while the node runs; returns its frame slot.
   int temporary(const ByteSize &size) { return graph.newTemporary(size); }
   /// In the entry: if `failed`, report `code` with the words a, b and return.
   void failIf(llvm::Value *failed, RuntimeError code, llvm::Value *a, llvm::Value *b);
-  /// `value` packed as `kind`: a constant when known now, else packed into a
-  /// temporary by a task run here, before the node's own work.
-  PackedRef pack(const ir::Value *value, PackKind kind);
+  /// `value` packed as `kind` with rows placed as GateLayout{rows, gates}: a
+  /// constant when known now, else packed into a temporary by a task run
+  /// here, before the node's own work.
+  PackedRef pack(const ir::Value *value, PackKind kind, int64_t gates = 1);
 };
 
 /// The switch over every op (Lowering.cpp).
@@ -317,6 +347,8 @@ struct GemmBlocking {
   unsigned rows = 1, vectors = 1;
 };
 GemmBlocking gemmBlocking(const TargetInfo &target, int64_t out);
+/// Rows of a register block of `vectors` accumulators per row on `target`.
+unsigned gemmRows(const TargetInfo &target, unsigned vectors);
 /// body(row, rows) over [begin, end) in blocks of `rows` rows, then of 4,
 /// then of 1 (the rows a block size leaves).
 void forRowBlocks(FunctionEmitter &f, llvm::Value *begin, llvm::Value *end, unsigned rows,

@@ -75,13 +75,17 @@ struct Kernel {
 
 } // namespace
 
+unsigned gemmRows(const TargetInfo &target, unsigned vectors) {
+  unsigned accumulators = target.vectorBits >= 512 ? 24 : 12; // of 32 vector registers, else 16
+  return std::clamp(accumulators / std::max(vectors, 1u), 1u, 12u);
+}
+
 GemmBlocking gemmBlocking(const TargetInfo &target, int64_t out) {
   unsigned lanes = target.lanes();
-  bool wide = target.vectorBits >= 512; // AVX-512: 32 vector registers, else 16
   int64_t vectors = (out + lanes - 1) / lanes;
-  unsigned maxVectors = wide ? 4 : 3, accumulators = wide ? 24 : 12;
+  unsigned maxVectors = target.vectorBits >= 512 ? 4 : 3;
   unsigned c = unsigned(std::clamp<int64_t>(vectors, 1, maxVectors));
-  return GemmBlocking{std::min(12u, accumulators / c), c};
+  return GemmBlocking{gemmRows(target, c), c};
 }
 
 Values gemmAccumulate(FunctionEmitter &f, llvm::Value *x, const Values &xRows, llvm::Value *w, int64_t wStride,

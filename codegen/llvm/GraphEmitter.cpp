@@ -223,11 +223,12 @@ FunctionEmitter &NodeLowering::task(const std::string &what) {
   return graph.newTask(std::string(ir::mnemonic(node.op)) + std::to_string(index) + "." + what);
 }
 
-void NodeLowering::runParallel(FunctionEmitter &task, llvm::Value *count, int64_t grain) {
+void NodeLowering::runParallel(FunctionEmitter &task, llvm::Value *count, int64_t grain, bool perThread) {
   if (!task.b.GetInsertBlock()->getTerminator()) task.finish();
   FunctionEmitter &e = entry();
+  grain = std::max<int64_t>(grain, 1);
   e.b.CreateCall(m.parallelHelper(), {e.arg(4), e.arg(5), task.fn, graph.frame(), count,
-                                      e.i64(std::max<int64_t>(grain, 1))});
+                                      e.i64(perThread ? -grain : grain)});
 }
 
 void NodeLowering::failIf(llvm::Value *failed, RuntimeError code, llvm::Value *a, llvm::Value *b) {
@@ -246,22 +247,33 @@ void NodeLowering::failIf(llvm::Value *failed, RuntimeError code, llvm::Value *a
 // Packing per call: only for operands whose data is not known at compile
 // time (a computed matrix, or emitted code without weights). The operand's
 // dims are constants (the lowerings that pack check).
-PackedRef NodeLowering::pack(const ir::Value *value, PackKind kind) {
-  if (llvm::Value *c = m.packedConstant(value, kind)) return PackedRef{c, -1};
-  int64_t lanes = m.target.lanes();
+PackedRef NodeLowering::pack(const ir::Value *value, PackKind kind, int64_t gates) {
+  if (llvm::Value *c = m.packedConstant(value, kind, gates)) return PackedRef{c, -1};
   const ir::DimList &shape = value->type.shape;
   int64_t rows = *shape[0].constant(), cols = kind == PackKind::Padded ? 1 : *shape[1].constant();
-  int64_t padded = roundUp(rows, lanes);
-  int slot = temporary(ByteSize{ir::Dim(cols * padded), 4});
+  GateLayout layout{rows, gates, m.target.lanes()};
+  int64_t width = layout.width(), H = layout.hidden(), lanes = layout.lanes;
+  int slot = temporary(ByteSize{ir::Dim(cols * width), 4});
   FunctionEmitter &t = task("pack");
+  llvm::IRBuilder<> &b = t.b;
   llvm::Value *from = t.ptr(value), *to = t.framePointer(slot);
   t.forRange(t.arg(1), t.arg(2), [&](llvm::Value *c) {
-    t.forRange(t.i64(0), t.i64(padded), [&](llvm::Value *r) {
-      llvm::Value *inside = t.b.CreateICmpSLT(r, t.i64(rows));
-      llvm::Value *source = t.b.CreateAdd(t.b.CreateMul(r, t.i64(cols)), c);
-      llvm::Value *safe = t.b.CreateSelect(inside, source, t.i64(0));
-      llvm::Value *v = t.b.CreateSelect(inside, t.loadF32(from, safe), t.f32(0.0f));
-      t.storeF32(v, to, t.b.CreateAdd(t.b.CreateMul(c, t.i64(padded)), r));
+    t.forRange(t.i64(0), t.i64(width), [&](llvm::Value *p) {
+      // The inverse of GateLayout::position: unit u of gate g, or padding.
+      llvm::Value *g = b.CreateSRem(b.CreateSDiv(p, t.i64(lanes)), t.i64(gates));
+      llvm::Value *u = b.CreateAdd(b.CreateMul(b.CreateSDiv(p, t.i64(gates * lanes)), t.i64(lanes)),
+                                   b.CreateSRem(p, t.i64(lanes)));
+      llvm::Value *inside = b.CreateICmpSLT(u, t.i64(H));
+      llvm::Value *source = b.CreateAdd(b.CreateMul(b.CreateAdd(b.CreateMul(g, t.i64(H)), u), t.i64(cols)), c);
+      llvm::Value *safe = b.CreateSelect(inside, source, t.i64(0));
+      llvm::Value *v = b.CreateSelect(inside, t.loadF32(from, safe), t.f32(0.0f));
+      llvm::Value *at = b.CreateAdd(b.CreateMul(c, t.i64(width)), p);
+      if (kind == PackKind::Panels) { // GateLayout::index
+        llvm::Value *panel = t.i64(gates * lanes);
+        at = b.CreateAdd(b.CreateMul(b.CreateAdd(b.CreateMul(b.CreateSDiv(p, panel), t.i64(cols)), c), panel),
+                         b.CreateSRem(p, panel));
+      }
+      t.storeF32(v, to, at);
     });
   });
   runParallel(t, entry().i64(cols), 1);

@@ -4,9 +4,16 @@
 #include "codegen/llvm/JitCode.h"
 #include "codegen/llvm/Target.h"
 
+#include <llvm/ExecutionEngine/JITLink/JITLink.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/Support/Error.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <unistd.h>
 
 namespace attn::llvmcg {
 
@@ -31,6 +38,39 @@ public:
 private:
   std::unique_ptr<llvm::orc::LLJIT> jit_;
 };
+
+/// With ATTNC_PERF_MAP set, every function the JIT links is appended to
+/// /tmp/perf-<pid>.map ("address size name"), where `perf report` finds the
+/// names of JIT code (docs/benchmarks.md, "Profiling generated code").
+// GCC 12 warns (wrongly) that unique_function's storage may be used
+// uninitialised when a lambda is moved into PostFixupPasses.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+class PerfMapPlugin final : public llvm::orc::ObjectLinkingLayer::Plugin {
+public:
+  void modifyPassConfig(llvm::orc::MaterializationResponsibility &, llvm::jitlink::LinkGraph &,
+                        llvm::jitlink::PassConfiguration &config) override {
+    config.PostFixupPasses.push_back([](llvm::jitlink::LinkGraph &graph) {
+      static std::mutex mutex;
+      std::lock_guard<std::mutex> lock(mutex);
+      std::string path = "/tmp/perf-" + std::to_string(getpid()) + ".map";
+      if (FILE *file = std::fopen(path.c_str(), "a")) {
+        for (llvm::jitlink::Symbol *symbol : graph.defined_symbols())
+          if (symbol->hasName() && symbol->getSize() > 0)
+            std::fprintf(file, "%llx %zx %s\n", static_cast<unsigned long long>(symbol->getAddress().getValue()),
+                         symbol->getSize(), symbol->getName().str().c_str());
+        std::fclose(file);
+      }
+      return llvm::Error::success();
+    });
+  }
+  llvm::Error notifyFailed(llvm::orc::MaterializationResponsibility &) override { return llvm::Error::success(); }
+  llvm::Error notifyRemovingResources(llvm::orc::JITDylib &, llvm::orc::ResourceKey) override {
+    return llvm::Error::success();
+  }
+  void notifyTransferringResources(llvm::orc::JITDylib &, llvm::orc::ResourceKey, llvm::orc::ResourceKey) override {}
+};
+#pragma GCC diagnostic pop
 
 } // namespace
 
@@ -62,7 +102,24 @@ Result<JitModule> jitCompile(const ir::Module &module, const codegen::WeightView
   llvm::StringRef(target->info.features).split(features, ',', -1, false);
   machineBuilder.addFeatures(std::vector<std::string>(features.begin(), features.end()));
   machineBuilder.setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
-  auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(machineBuilder)).create();
+  llvm::orc::LLJITBuilder builder;
+  builder.setJITTargetMachineBuilder(std::move(machineBuilder));
+  if (std::getenv("ATTNC_PERF_MAP")) {
+    // JITLink keeps no names for local symbols: give the tasks global ones.
+    for (llvm::Function &fn : *generated)
+      if (!fn.isDeclaration() && fn.hasLocalLinkage()) {
+        fn.setLinkage(llvm::GlobalValue::ExternalLinkage);
+        fn.setVisibility(llvm::GlobalValue::HiddenVisibility);
+      }
+    builder.setObjectLinkingLayerCreator(
+        [](llvm::orc::ExecutionSession &session,
+           const llvm::Triple &) -> llvm::Expected<std::unique_ptr<llvm::orc::ObjectLayer>> {
+          auto layer = std::make_unique<llvm::orc::ObjectLinkingLayer>(session);
+          layer->addPlugin(std::make_unique<PerfMapPlugin>());
+          return layer;
+        });
+  }
+  auto jit = builder.create();
   if (!jit) return toStatus(jit.takeError());
   if (llvm::Error e = (*jit)->addIRModule(
           llvm::orc::ThreadSafeModule(std::move(generated), std::move(context))))

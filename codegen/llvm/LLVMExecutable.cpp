@@ -53,7 +53,8 @@ private:
 
 void parallelForTrampoline(void *pool, attn_task_fn task, void *frame, int64_t count, int64_t grain) {
   static_cast<ThreadPool *>(pool)->parallelFor(
-      count, grain, [&](int64_t begin, int64_t end) { task(frame, begin, end); });
+      count, grain < 0 ? -grain : grain, [&](int64_t begin, int64_t end) { task(frame, begin, end); },
+      grain < 0 ? ThreadPool::Split::PerThread : ThreadPool::Split::Balanced);
 }
 
 struct CompiledFunction {

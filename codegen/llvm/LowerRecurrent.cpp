@@ -1,20 +1,33 @@
 // LSTM, GRU and RNN as torch.nn's (the interpreter's RecurrentKernels.cpp):
 // multi-layer, bidirectional, batch_first, initial states, lengths.
 //
-// Per layer and direction:
-//   1. the input projection of every time step at once, one matrix product
-//      gi = X W_ih^T + b_ih over the T*B rows (Gemm.cpp), in parallel;
-//   2. the recurrence, in parallel over groups of 4 batch rows stepped
-//      together (W_hh is read once per step for the group): for each of a
-//      row's first lengths[b] steps (forward t = 0.., reverse t = len-1..),
-//      gh = W_hh h + b_hh, then the cell
+// W_hh is packed with its gates interleaved by vector (GateLayout, Codegen.h):
+// each gate padded to Hp = roundUp(H, lanes) units, vector v of every gate
+// side by side in a contiguous panel (PackKind::Panels), so that G
+// accumulators of one row hold all the gates of `lanes` hidden units. Per
+// layer:
+//   1. the input projection of every time step and both directions,
+//      gi = X W_ih^T + b_ih over the T*B rows (Gemm.cpp), in parallel; gi row
+//      r holds each direction's G*H columns in torch's gate order, padded to
+//      whole vectors;
+//   2. the recurrence, in one task per thread over its share of the batch
+//      rows (ThreadPool::Split::PerThread): for each step k, each direction,
+//      each vector v of hidden units and each register block of rows (as
+//      many rows as the register file holds G accumulators of), the
+//      micro-kernel computes gh = b_hh + W_hh h for those units straight into
+//      registers (gemmAccumulate) and the cell runs on the accumulators:
 //        LSTM (i, f, g, o): c' = sig(f) c + sig(i) tanh(g), h' = sig(o) tanh(c')
 //        GRU  (r, z, n):    n = tanh(gi_n + sig(r) gh_n), h' = (1 - sig(z)) n + sig(z) h
 //        RNN:               h' = tanh(gi + gh) or relu(gi + gh)
-//      writing h' to the output at the direction's columns.
+//      (gi + gh added in that order: the interpreter's). The state lives in
+//      scratch rows of Hp floats: h twice (step k reads one, writes the
+//      other, as other units of a row still read the old h), c once; only h'
+//      goes to the output (and the final h, c to h_n, c_n). A row steps for
+//      its first lengths[b] steps (forward t = 0.., reverse t = len-1..); past
+//      them it keeps its state and writes nothing.
 // Rows are stored in the input's own order (b*T + t when batch_first, else
-// t*B + b), for the input, the projection and the output alike. The state h
-// (and c) lives in h_n (c_n) itself, so the final state needs no copy.
+// t*B + b), for the input, the projection and the output alike. Every row
+// runs the same sequence of operations whatever block or thread it falls in.
 // Layer k > 0 reads layer k-1's output from a scratch buffer.
 #include "codegen/llvm/Codegen.h"
 
@@ -29,39 +42,20 @@ struct RecurrentShape {
   int64_t H, G, layers, dirs;
   bool batchFirst, relu, bias;
   ir::Dim B, T;
+  int64_t lanes = 0, Hp = 0; // f32 lanes of a vector; H padded to whole vectors
+  int64_t gateWidth() const { return G * Hp; }                   // a row of packed W_hh^T
+  int64_t inputWidth() const { return (G * H + lanes - 1) / lanes * lanes; } // a direction's gi
 };
 
+/// Floats between the two h state buffers beyond their size, so that the h
+/// a step reads and the h it writes are not 4 KB apart (which the load/store
+/// unit takes for a dependence).
+constexpr int64_t kStateSkew = 48;
+
+/// One direction's weights, packed.
 struct Direction {
-  const ir::Value *wIh, *wHh, *bIh = nullptr, *bHh = nullptr;
+  PackedRef wIh, wHh, bIh, bHh;
 };
-
-/// The cell update for column j of one row.
-void emitCell(FunctionEmitter &f, const RecurrentShape &s, llvm::Value *gi, llvm::Value *gh, llvm::Value *h,
-              llvm::Value *c, llvm::Value *out, llvm::Value *j) {
-  llvm::IRBuilder<> &b = f.b;
-  auto gate = [&](int64_t g) {
-    llvm::Value *at = b.CreateAdd(j, f.i64(g * s.H));
-    return std::make_pair(f.loadF32(gi, at), f.loadF32(gh, at));
-  };
-  auto sum = [&](int64_t g) { auto [x, y] = gate(g); return b.CreateFAdd(x, y); };
-  llvm::Value *next;
-  if (s.op == ir::OpKind::LSTM) {
-    llvm::Value *i = f.sigmoid(sum(0)), *fg = f.sigmoid(sum(1)), *g = f.tanh(sum(2)), *o = f.sigmoid(sum(3));
-    llvm::Value *cell = b.CreateFAdd(b.CreateFMul(fg, f.loadF32(c, j)), b.CreateFMul(i, g));
-    f.storeF32(cell, c, j);
-    next = b.CreateFMul(o, f.tanh(cell));
-  } else if (s.op == ir::OpKind::GRU) {
-    llvm::Value *r = f.sigmoid(sum(0)), *z = f.sigmoid(sum(1));
-    auto [giN, ghN] = gate(2);
-    llvm::Value *n = f.tanh(b.CreateFAdd(giN, b.CreateFMul(r, ghN)));
-    next = b.CreateFAdd(b.CreateFMul(b.CreateFSub(f.f32(1.0f), z), n), b.CreateFMul(z, f.loadF32(h, j)));
-  } else {
-    llvm::Value *a = sum(0);
-    next = s.relu ? b.CreateSelect(b.CreateFCmpOLT(a, f.f32(0.0f)), f.f32(0.0f), a) : f.tanh(a);
-  }
-  f.storeF32(next, h, j);
-  f.storeF32(next, out, j);
-}
 
 /// Lengths, when given, must lie in [1, T]; the first row that does not is the error.
 void checkLengths(NodeLowering &L, const RecurrentShape &s, const ir::Value *lengths) {
@@ -78,14 +72,14 @@ void checkLengths(NodeLowering &L, const RecurrentShape &s, const ir::Value *len
   L.failIf(scan[0], kLengthOutOfRange, scan[1], scan[2]);
 }
 
-/// The operands and temporaries of one layer and direction.
-struct Step {
-  const ir::Value *input;  // the layer's input, or null for a scratch buffer
-  int inputSlot = -1;      // ... at this frame slot
-  int outputSlot = -1;     // the layer's output (-1: the node's result 0)
+/// One layer's operands and temporaries.
+struct Layer {
+  const ir::Value *input;   // the layer's input, or null for a scratch buffer
+  int inputSlot = -1;       // ... at this frame slot
+  int outputSlot = -1;      // the layer's output (-1: the node's result 0)
   int64_t inputSize;
-  int index;               // layer * dirs + direction
-  int direction;
+  int64_t index;            // the layer's number
+  std::vector<Direction> directions;
 };
 
 /// The initial states and lengths operands (each may be null).
@@ -93,77 +87,193 @@ struct RecurrentInputs {
   const ir::Value *h0, *c0, *lengths;
 };
 
-/// Batch rows stepped together: each step reads W_hh once for all of them.
-constexpr int64_t kRowsPerStep = 4;
+/// Frame slots of the node's temporaries.
+struct Slots {
+  int gi, h, c; // gi: [T*B, dirs*G*Hp]; h: 2 x [dirs, B, Hp]; c: [dirs, B, Hp]
+};
 
-/// The recurrence, in parallel over groups of kRowsPerStep batch rows. The
-/// group steps until its longest row ends; a row past its own length keeps
-/// its state (its gh is computed and dropped). Each row's numbers do not
-/// depend on its group (Gemm.cpp computes every row alike).
-void emitRecurrence(NodeLowering &L, const RecurrentShape &s, const Step &step, int giSlot,
-                    const PackedRef &wHh, const PackedRef &bHh, const RecurrentInputs &in) {
-  int64_t GH = s.G * s.H;
-  FunctionEmitter &t = L.task("recurrence");
-  llvm::IRBuilder<> &b = t.b;
-  llvm::Value *T = t.dim(s.T), *B = t.dim(s.B), *gi = t.framePointer(giSlot);
-  llvm::Value *out = step.outputSlot < 0 ? t.ptr(L.result(0)) : t.framePointer(step.outputSlot);
-  llvm::Value *hN = t.ptr(L.result(1)), *cN = s.op == ir::OpKind::LSTM ? t.ptr(L.result(2)) : nullptr;
-  llvm::Value *whh = t.packed(wHh), *bhh = s.bias ? t.packed(bHh) : nullptr;
-  llvm::Value *gh = t.stackArray(t.f32Type(), kRowsPerStep * GH + t.m.target.lanes());
-  auto lengthOf = [&](llvm::Value *row) {
-    return in.lengths ? b.CreateSExt(t.loadElement(in.lengths->type.dtype, t.ptr(in.lengths), row), t.i64Type()) : T;
-  };
-  auto f32At = [&](llvm::Value *base, llvm::Value *offset) { return t.gep(t.f32Type(), base, offset); };
-  t.forRange(t.arg(1), t.arg(2), [&](llvm::Value *group) {
-    llvm::Value *first = b.CreateMul(group, t.i64(kRowsPerStep));
-    llvm::Value *rows = b.CreateSub(B, first);
-    rows = b.CreateSelect(b.CreateICmpSLT(rows, t.i64(kRowsPerStep)), rows, t.i64(kRowsPerStep));
-    llvm::Value *state = b.CreateMul(b.CreateAdd(b.CreateMul(t.i64(step.index), B), first), t.i64(s.H));
-    llvm::Value *h = f32At(hN, state), *c = cN ? f32At(cN, state) : nullptr;
-    llvm::Value *bytes = b.CreateMul(rows, t.i64(s.H * 4));
-    if (in.h0) t.copyBytes(h, f32At(t.ptr(in.h0), state), bytes);
-    else t.zeroBytes(h, bytes);
-    if (c && in.c0) t.copyBytes(c, f32At(t.ptr(in.c0), state), bytes);
-    else if (c) t.zeroBytes(c, bytes);
-    llvm::Value *steps = t.forRangeCarry(t.i64(0), rows, {t.i64(0)}, [&](llvm::Value *j, const Values &m) {
-      llvm::Value *n = lengthOf(b.CreateAdd(first, j));
+/// 1. gi = X W_ih^T + b_ih for every row and direction.
+void emitProjection(NodeLowering &L, const RecurrentShape &s, const Layer &layer, const Slots &slots) {
+  int64_t width = s.inputWidth(), stride = s.dirs * width;
+  // The cells read a vector past the last gate of the last row: zeros.
+  FunctionEmitter &e = L.entry();
+  e.zeroBytes(e.gep(e.f32Type(), e.framePointer(slots.gi), e.b.CreateMul(e.dim(s.T * s.B), e.i64(stride))),
+              e.i64(s.lanes * 4));
+  FunctionEmitter &p = L.task("projection");
+  llvm::Value *x = layer.input ? p.ptr(layer.input) : p.framePointer(layer.inputSlot);
+  llvm::Value *gi = p.framePointer(slots.gi);
+  for (int64_t dir = 0; dir < s.dirs; ++dir) {
+    const Direction &d = layer.directions[size_t(dir)];
+    emitPackedGemm(p, GemmShape{layer.inputSize, width, layer.inputSize, stride}, x, p.packed(d.wIh),
+                   s.bias ? p.packed(d.bIh) : nullptr, p.gep(p.f32Type(), gi, p.i64(dir * width)), p.arg(1), p.arg(2));
+  }
+  L.runParallel(p, L.entry().dim(s.T * s.B), gemmRowGrain(layer.inputSize, stride));
+}
+
+/// The recurrence task of one layer (see the file comment).
+class Recurrence {
+public:
+  Recurrence(NodeLowering &L, const RecurrentShape &s, const Layer &layer, const Slots &slots,
+             const RecurrentInputs &in)
+      : L(L), s(s), layer(layer), in(in), t(L.task("recurrence")), b(t.b) {
+    T = t.dim(s.T), B = t.dim(s.B), gi = t.framePointer(slots.gi);
+    out = layer.outputSlot < 0 ? t.ptr(L.result(0)) : t.framePointer(layer.outputSlot);
+    hState[0] = t.framePointer(slots.h);
+    hState[1] = f32At(hState[0], b.CreateAdd(b.CreateMul(t.i64(s.dirs * s.Hp), B), t.i64(kStateSkew)));
+    cState = s.op == ir::OpKind::LSTM ? t.framePointer(slots.c) : nullptr;
+  }
+
+  void emit() {
+    llvm::Value *begin = t.arg(1), *end = t.arg(2);
+    initialState(begin, end);
+    llvm::Value *steps = in.lengths ? t.forRangeCarry(begin, end, {t.i64(0)}, [&](llvm::Value *row, const Values &m) {
+      llvm::Value *n = lengthOf(row);
       return Values{b.CreateSelect(b.CreateICmpSGT(n, m[0]), n, m[0])};
-    })[0];
+    })[0] : T;
     t.forRange(t.i64(0), steps, [&](llvm::Value *k) {
-      emitPackedGemm(t, GemmShape{s.H, GH, s.H, GH, ir::OpKind::Constant}, h, whh, bhh, gh, t.i64(0), rows);
-      t.forRange(t.i64(0), rows, [&](llvm::Value *j) {
-        llvm::Value *row = b.CreateAdd(first, j), *length = lengthOf(row);
-        t.ifThen(b.CreateICmpSLT(k, length), [&] {
-          llvm::Value *time = step.direction == 0 ? k : b.CreateSub(b.CreateSub(length, t.i64(1)), k);
-          llvm::Value *r = s.batchFirst ? b.CreateAdd(b.CreateMul(row, T), time) : b.CreateAdd(b.CreateMul(time, B), row);
-          llvm::Value *giRow = f32At(gi, b.CreateMul(r, t.i64(GH)));
-          llvm::Value *outRow = f32At(out, b.CreateAdd(b.CreateMul(r, t.i64(s.dirs * s.H)), t.i64(step.direction * s.H)));
-          llvm::Value *hRow = f32At(h, b.CreateMul(j, t.i64(s.H))), *ghRow = f32At(gh, b.CreateMul(j, t.i64(GH)));
-          llvm::Value *cRow = c ? f32At(c, b.CreateMul(j, t.i64(s.H))) : nullptr;
-          t.forRange(t.i64(0), t.i64(s.H), [&](llvm::Value *col) { emitCell(t, s, giRow, ghRow, hRow, cRow, outRow, col); });
-        });
+      llvm::Value *odd = b.CreateTrunc(k, b.getInt1Ty());
+      Cursor at{k, b.CreateSelect(odd, hState[1], hState[0]), b.CreateSelect(odd, hState[0], hState[1])};
+      for (int64_t dir = 0; dir < s.dirs; ++dir) {
+        at.dir = dir;
+        int64_t full = s.H / s.lanes, tail = s.H % s.lanes;
+        if (full == 1) units(at, t.i64(0), unsigned(s.lanes), begin, end);
+        else if (full > 1)
+          t.forRange(t.i64(0), t.i64(full), [&](llvm::Value *v) { units(at, v, unsigned(s.lanes), begin, end); });
+        if (tail) units(at, t.i64(full), unsigned(tail), begin, end);
+      }
+    });
+    finalState(begin, end, b.CreateSelect(b.CreateTrunc(steps, b.getInt1Ty()), hState[1], hState[0]));
+    FunctionEmitter &e = L.entry();
+    // A thread's rows cost about T * dirs * G*H*Hp multiply-adds each.
+    L.runParallel(t, e.dim(s.B), std::max<int64_t>(1, (int64_t(1) << 14) / (s.dirs * s.G * s.H * s.Hp)), true);
+  }
+
+private:
+  NodeLowering &L;
+  const RecurrentShape &s;
+  const Layer &layer;
+  const RecurrentInputs &in;
+  FunctionEmitter &t;
+  llvm::IRBuilder<> &b;
+  llvm::Value *T, *B, *gi, *out, *hState[2], *cState;
+
+  /// Where a step is: its number, the h it reads and the h it writes.
+  struct Cursor {
+    llvm::Value *k, *hIn, *hOut;
+    int64_t dir = 0;
+  };
+
+  llvm::Value *f32At(llvm::Value *base, llvm::Value *offset) { return t.gep(t.f32Type(), base, offset); }
+  llvm::Value *lengthOf(llvm::Value *row) {
+    return in.lengths ? b.CreateSExt(t.loadElement(in.lengths->type.dtype, t.ptr(in.lengths), row), t.i64Type()) : T;
+  }
+  /// The state row of (dir, row) in hState / cState, in floats.
+  llvm::Value *stateRow(int64_t dir, llvm::Value *row) {
+    return b.CreateMul(b.CreateAdd(b.CreateMul(t.i64(dir), B), row), t.i64(s.Hp));
+  }
+  /// The row of (dir, row) in h0, c0, h_n and c_n, in floats.
+  llvm::Value *finalRow(int64_t dir, llvm::Value *row) {
+    return b.CreateMul(b.CreateAdd(b.CreateMul(t.i64(layer.index * s.dirs + dir), B), row), t.i64(s.H));
+  }
+
+  void initialState(llvm::Value *begin, llvm::Value *end) {
+    llvm::Value *padded = t.i64(s.Hp * 4), *bytes = t.i64(s.H * 4);
+    for (int64_t dir = 0; dir < s.dirs; ++dir)
+      t.forRange(begin, end, [&](llvm::Value *row) {
+        llvm::Value *h = f32At(hState[0], stateRow(dir, row));
+        t.zeroBytes(h, padded);
+        if (in.h0) t.copyBytes(h, f32At(t.ptr(in.h0), finalRow(dir, row)), bytes);
+        if (!cState) return;
+        llvm::Value *c = f32At(cState, stateRow(dir, row));
+        t.zeroBytes(c, padded);
+        if (in.c0) t.copyBytes(c, f32At(t.ptr(in.c0), finalRow(dir, row)), bytes);
+      });
+  }
+
+  void finalState(llvm::Value *begin, llvm::Value *end, llvm::Value *h) {
+    llvm::Value *bytes = t.i64(s.H * 4);
+    for (int64_t dir = 0; dir < s.dirs; ++dir)
+      t.forRange(begin, end, [&](llvm::Value *row) {
+        t.copyBytes(f32At(t.ptr(L.result(1)), finalRow(dir, row)), f32At(h, stateRow(dir, row)), bytes);
+        if (cState)
+          t.copyBytes(f32At(t.ptr(L.result(2)), finalRow(dir, row)), f32At(cState, stateRow(dir, row)), bytes);
+      });
+  }
+
+  /// Hidden units [v*lanes, v*lanes + count) of step `at` for rows [begin, end).
+  void units(const Cursor &at, llvm::Value *v, unsigned count, llvm::Value *begin, llvm::Value *end) {
+    const Direction &d = layer.directions[size_t(at.dir)];
+    llvm::Value *whh = t.packed(d.wHh), *bhh = s.bias ? t.packed(d.bHh) : nullptr;
+    unsigned lanes = unsigned(s.lanes), G = unsigned(s.G);
+    llvm::Value *column = b.CreateMul(v, t.i64(s.G * s.lanes)), *unit = b.CreateMul(v, t.i64(s.lanes));
+    // The accumulators go to an L1 buffer between the product and the cells:
+    // a cell needs more registers than the other rows' accumulators leave.
+    unsigned blockRows = gemmRows(t.m.target, G);
+    llvm::Value *panel = f32At(whh, b.CreateMul(v, t.i64(s.H * s.G * s.lanes)));
+    llvm::Value *gh = t.stackArray(t.f32Type(), int64_t(blockRows * G * lanes));
+    forRowBlocks(t, begin, end, blockRows, [&](llvm::Value *row, unsigned rows) {
+      Values hRows, acc;
+      for (unsigned r = 0; r < rows; ++r) {
+        hRows.push_back(stateRow(at.dir, b.CreateAdd(row, t.i64(r))));
+        for (unsigned g = 0; g < G; ++g)
+          acc.push_back(bhh ? t.loadVector(bhh, b.CreateAdd(column, t.i64(g * lanes)), lanes)
+                            : llvm::Constant::getNullValue(t.vectorType(lanes)));
+      }
+      acc = gemmAccumulate(t, at.hIn, hRows, panel, G * lanes, t.i64(0), G, 0, s.H, acc);
+      for (unsigned k = 0; k < acc.size(); ++k) t.storeVector(acc[k], gh, t.i64(k * lanes));
+      t.forRange(t.i64(0), t.i64(rows), [&](llvm::Value *r) {
+        llvm::Value *rowGh = b.CreateMul(r, t.i64(G * lanes));
+        Values gates;
+        for (unsigned g = 0; g < G; ++g) gates.push_back(t.loadVector(gh, b.CreateAdd(rowGh, t.i64(g * lanes)), lanes));
+        llvm::Value *batchRow = b.CreateAdd(row, r);
+        cell(at, batchRow, b.CreateAdd(stateRow(at.dir, batchRow), unit), unit, count, gates);
       });
     });
-  });
-  FunctionEmitter &e = L.entry();
-  L.runParallel(t, e.b.CreateSDiv(e.b.CreateAdd(e.dim(s.B), e.i64(kRowsPerStep - 1)), e.i64(kRowsPerStep)), 1);
-}
+  }
 
-void emitDirection(NodeLowering &L, const RecurrentShape &s, const Direction &d, const Step &step, int giSlot,
-                   const ir::Value *h0, const ir::Value *c0, const ir::Value *lengths) {
-  int64_t GH = s.G * s.H;
-  PackedRef wIh = L.pack(d.wIh, PackKind::Transposed), wHh = L.pack(d.wHh, PackKind::Transposed);
-  PackedRef bIh, bHh;
-  if (s.bias) bIh = L.pack(d.bIh, PackKind::Padded), bHh = L.pack(d.bHh, PackKind::Padded);
-  // 1. gi = X W_ih^T + b_ih for every row.
-  FunctionEmitter &p = L.task("projection");
-  llvm::Value *x = step.input ? p.ptr(step.input) : p.framePointer(step.inputSlot);
-  emitPackedGemm(p, GemmShape{step.inputSize, GH, step.inputSize, GH, ir::OpKind::Constant}, x, p.packed(wIh),
-                 s.bias ? p.packed(bIh) : nullptr, p.framePointer(giSlot), p.arg(1), p.arg(2));
-  L.runParallel(p, L.entry().dim(s.T * s.B), gemmRowGrain(step.inputSize, GH));
-
-  emitRecurrence(L, s, step, giSlot, wHh, bHh, RecurrentInputs{h0, c0, lengths});
-}
+  /// The cell of one row for the units at `state` (an offset into the state
+  /// rows), from its accumulators gh[g] = b_hh + W_hh h for each gate g.
+  void cell(const Cursor &at, llvm::Value *row, llvm::Value *state, llvm::Value *unit,
+            unsigned count, const Values &gh) {
+    unsigned lanes = unsigned(s.lanes);
+    llvm::Value *length = lengthOf(row);
+    llvm::Value *active = in.lengths ? b.CreateICmpSLT(at.k, length) : b.getTrue();
+    llvm::Value *time = at.k;
+    if (at.dir == 1) { // t = len - 1 - k, kept in range for a row past its length
+      time = b.CreateSub(b.CreateSub(length, t.i64(1)), at.k);
+      if (in.lengths) time = b.CreateSelect(active, time, t.i64(0));
+    }
+    llvm::Value *position = s.batchFirst ? b.CreateAdd(b.CreateMul(row, T), time) : b.CreateAdd(b.CreateMul(time, B), row);
+    llvm::Value *giAt = b.CreateAdd(b.CreateMul(position, t.i64(s.dirs * s.inputWidth())),
+                                    b.CreateAdd(t.i64(at.dir * s.inputWidth()), unit));
+    // Lanes past H read the next gate (or the buffer's padding): they only
+    // reach the state's padding lanes, which nothing reads.
+    auto input = [&](unsigned g) { return t.loadVector(gi, b.CreateAdd(giAt, t.i64(g * s.H)), lanes); };
+    auto sum = [&](unsigned g) { return b.CreateFAdd(input(g), gh[g]); };
+    llvm::Value *hOld = t.loadVector(at.hIn, state, lanes), *next;
+    if (s.op == ir::OpKind::LSTM) {
+      llvm::Value *i = t.sigmoid(sum(0)), *f = t.sigmoid(sum(1)), *g = t.tanh(sum(2)), *o = t.sigmoid(sum(3));
+      llvm::Value *cOld = t.loadVector(cState, state, lanes);
+      llvm::Value *c = b.CreateFAdd(b.CreateFMul(f, cOld), b.CreateFMul(i, g));
+      next = b.CreateFMul(o, t.tanh(c));
+      t.storeVector(b.CreateSelect(active, c, cOld), cState, state);
+    } else if (s.op == ir::OpKind::GRU) {
+      llvm::Value *r = t.sigmoid(sum(0)), *z = t.sigmoid(sum(1));
+      llvm::Value *n = t.tanh(b.CreateFAdd(input(2), b.CreateFMul(r, gh[2])));
+      next = b.CreateFAdd(b.CreateFMul(b.CreateFSub(t.constantLike(z, 1.0f), z), n), b.CreateFMul(z, hOld));
+    } else {
+      llvm::Value *a = sum(0);
+      llvm::Value *zero = t.constantLike(a, 0.0f);
+      next = s.relu ? b.CreateSelect(b.CreateFCmpOLT(a, zero), zero, a) : t.tanh(a);
+    }
+    t.storeVector(b.CreateSelect(active, next, hOld), at.hOut, state);
+    t.ifThen(active, [&] {
+      llvm::Value *o = b.CreateAdd(b.CreateMul(position, t.i64(s.dirs * s.H)), b.CreateAdd(t.i64(at.dir * s.H), unit));
+      if (count < lanes) t.storeVectorPrefix(next, out, o, count);
+      else t.storeVector(next, out, o);
+    });
+  }
+};
 
 } // namespace
 
@@ -185,26 +295,34 @@ Status lowerRecurrent(NodeLowering &L) {
   if (a.HasInitialState && s.op == ir::OpKind::LSTM) c0 = L.operand(unsigned(next++));
   if (a.HasLengths) lengths = L.operand(unsigned(next++));
   if (lengths) checkLengths(L, s, lengths);
-  int giSlot = L.temporary(ByteSize{s.T * s.B * ir::Dim(s.G * s.H), 4});
+  s.lanes = L.m.target.lanes();
+  s.Hp = roundUp(s.H, s.lanes);
+  Slots slots{L.temporary(ByteSize{s.T * s.B * ir::Dim(s.dirs * s.inputWidth()) + ir::Dim(s.lanes), 4}),
+              L.temporary(ByteSize{s.B * ir::Dim(2 * s.dirs * s.Hp) + ir::Dim(kStateSkew), 4}),
+              s.op == ir::OpKind::LSTM ? L.temporary(ByteSize{s.B * ir::Dim(s.dirs * s.Hp), 4}) : -1};
   ir::Dim layerElements = s.T * s.B * ir::Dim(s.dirs * s.H);
   int buffers[2] = {-1, -1};
   for (int k = 0; k < 2 && k + 1 < s.layers; ++k) buffers[k] = L.temporary(ByteSize{layerElements, 4});
-  for (int64_t layer = 0; layer < s.layers; ++layer) {
-    Step step{layer == 0 ? x : nullptr, layer == 0 ? -1 : buffers[(layer - 1) % 2],
-              layer + 1 == s.layers ? -1 : buffers[layer % 2], layer == 0 ? *inputSize : s.dirs * s.H, 0, 0};
+  for (int64_t index = 0; index < s.layers; ++index) {
+    Layer layer{index == 0 ? x : nullptr, index == 0 ? -1 : buffers[(index - 1) % 2],
+                index + 1 == s.layers ? -1 : buffers[index % 2], index == 0 ? *inputSize : s.dirs * s.H, index, {}};
     if (lengths) { // positions past a row's length stay 0
       FunctionEmitter &e = L.entry();
-      llvm::Value *target = step.outputSlot < 0 ? e.ptr(L.result(0)) : e.framePointer(step.outputSlot);
+      llvm::Value *target = layer.outputSlot < 0 ? e.ptr(L.result(0)) : e.framePointer(layer.outputSlot);
       e.zeroBytes(target, e.b.CreateMul(e.dim(layerElements), e.i64(4)));
     }
     for (int dir = 0; dir < s.dirs; ++dir) {
-      Direction d{L.operand(unsigned(next)), L.operand(unsigned(next + 1))};
-      if (s.bias) d.bIh = L.operand(unsigned(next + 2)), d.bHh = L.operand(unsigned(next + 3));
+      Direction d;
+      d.wIh = L.pack(L.operand(unsigned(next)), PackKind::Transposed);
+      d.wHh = L.pack(L.operand(unsigned(next + 1)), PackKind::Panels, s.G);
+      if (s.bias)
+        d.bIh = L.pack(L.operand(unsigned(next + 2)), PackKind::Padded),
+        d.bHh = L.pack(L.operand(unsigned(next + 3)), PackKind::Padded, s.G);
       next += s.bias ? 4 : 2;
-      step.index = int(layer * s.dirs + dir);
-      step.direction = dir;
-      emitDirection(L, s, d, step, giSlot, h0, c0, lengths);
+      layer.directions.push_back(d);
     }
+    emitProjection(L, s, layer, slots);
+    Recurrence(L, s, layer, slots, RecurrentInputs{h0, c0, lengths}).emit();
   }
   return Status::ok();
 }

@@ -8,19 +8,13 @@ namespace attn::llvmcg {
 
 namespace {
 
-/// `data` ([rows, cols] f32) as `kind` (see PackKind).
-Tensor packOnHost(const TensorView &data, PackKind kind, int64_t lanes) {
+/// `data` ([rows, cols] f32, or [rows]) as `kind`, rows placed by `layout`.
+Tensor packOnHost(const TensorView &data, PackKind kind, const GateLayout &layout) {
   const float *in = data.as<float>();
-  if (kind == PackKind::Padded) {
-    int64_t n = data.numElements();
-    Tensor t(DType::F32, {roundUp(n, lanes)});
-    std::copy(in, in + n, t.as<float>());
-    return t;
-  }
-  int64_t rows = data.shape[0], cols = data.shape[1], padded = roundUp(rows, lanes);
-  Tensor t(DType::F32, {cols, padded});
+  int64_t rows = data.shape[0], cols = kind == PackKind::Padded ? 1 : data.shape[1], width = layout.width();
+  Tensor t = kind == PackKind::Padded ? Tensor(DType::F32, {width}) : Tensor(DType::F32, {cols, width});
   for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c) t.as<float>()[c * padded + r] = in[r * cols + c];
+    for (int64_t c = 0; c < cols; ++c) t.as<float>()[layout.index(kind, layout.position(r), c, cols)] = in[r * cols + c];
   return t;
 }
 
@@ -85,15 +79,15 @@ llvm::Value *ModuleEmitter::weightAddress(const ir::Value *weight) {
   return address;
 }
 
-llvm::Value *ModuleEmitter::packedConstant(const ir::Value *value, PackKind kind) {
+llvm::Value *ModuleEmitter::packedConstant(const ir::Value *value, PackKind kind, int64_t gates) {
   if (!value->isWeight() || value->type.dtype != DType::F32) return nullptr;
-  auto key = std::make_pair(value, kind);
+  auto key = std::make_tuple(value, kind, gates);
   if (auto it = packed_.find(key); it != packed_.end()) return it->second;
   TensorView view;
   if (const Tensor *t = source.constantData(value)) view = t->view();
   else if (weightData_ && weightData_->count(value)) view = weightData_->at(value);
   else return nullptr;
-  Tensor packed = packOnHost(view, kind, target.lanes());
+  Tensor packed = packOnHost(view, kind, GateLayout{view.shape[0], gates, target.lanes()});
   std::string name = "attn.packed." + symbolPart(value->name);
   llvm::Value *address = addressOf(packed.data(), packed.byteSize(), name);
   if (mode_ == WeightMode::Addresses) packedStorage_->push_back(std::move(packed));
@@ -120,7 +114,8 @@ llvm::Function *ModuleEmitter::parallelHelper() {
   auto *taskType = llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptr, i64, i64}, false);
   b.CreateCondBr(b.CreateICmpSLE(count, b.getInt64(0)), done, threaded);
   b.SetInsertPoint(threaded);
-  llvm::Value *alone = b.CreateOr(b.CreateIsNull(pf), b.CreateICmpSLE(count, grain));
+  llvm::Value *least = b.CreateSelect(b.CreateICmpSLT(grain, b.getInt64(0)), b.CreateNeg(grain), grain);
+  llvm::Value *alone = b.CreateOr(b.CreateIsNull(pf), b.CreateICmpSLE(count, least));
   auto *call = llvm::BasicBlock::Create(context, "call", fn);
   b.CreateCondBr(alone, inline_, call);
   b.SetInsertPoint(call);

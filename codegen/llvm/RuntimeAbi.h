@@ -12,7 +12,9 @@
 // buffers in return order (written, never read); dims: the symbolic dims in
 // the order of their first appearance in the arguments' shapes; scratch: at
 // least scratch_bytes(dims) bytes, 64-byte aligned; parallelFor: null for
-// single-threaded, else called to run a task over [0, count) (any split);
+// single-threaded, else called to run a task over [0, count) in ranges of at
+// least grain items (any split), or, when grain < 0, of at least -grain items
+// and one range per thread (ThreadPool::Split::PerThread);
 // error: null, or 4 words whose first three receive {node index, a, b} when
 // the result is not 0.
 #pragma once

@@ -25,6 +25,21 @@ std::vector<OpCase> linearCases();
 /// lstm, gru, rnn and the fused attention ops.
 std::vector<OpCase> sequenceCases();
 
+/// A recurrent layer stack (lstm, gru, rnn) as a test builds it.
+struct RecurrentLayer {
+  OpKind op;
+  int64_t hidden, layers;
+  bool bidirectional, batchFirst, bias, initialState, lengths;
+  std::string nonlinearity = "tanh";
+  double scale = 0.6; // the weights are uniform in [-scale, scale], the biases in [-0.5, 0.5]
+};
+
+/// A recurrent node over x (f32[B, T, F] or [T, B, F]) with random weights
+/// named after `name`; initial states (when l.initialState) are arguments
+/// name.h0 and name.c0; `lengths` is used when l.lengths.
+std::vector<ir::Value *> recurrent(ModelBuilder &m, const std::string &name, const RecurrentLayer &l, ir::Value *x,
+                                   ir::Value *lengths, uint32_t seed);
+
 /// One random input: name, dtype, shape, range.
 struct RandomArg {
   std::string name;

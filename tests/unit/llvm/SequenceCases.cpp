@@ -11,15 +11,11 @@ namespace {
 using K = OpKind;
 const Dim B = kB, T = kT;
 
-struct Layer {
-  OpKind op;
-  int64_t hidden, layers;
-  bool bidirectional, batchFirst, bias, initialState, lengths;
-  std::string nonlinearity = "tanh";
-};
+using Layer = RecurrentLayer;
 
-/// A recurrent node over x (f32[B, T, F] or [T, B, F]) with random weights.
-std::vector<ir::Value *> recurrent(ModelBuilder &m, const std::string &name, const Layer &l, ir::Value *x,
+} // namespace
+
+std::vector<ir::Value *> recurrent(ModelBuilder &m, const std::string &name, const RecurrentLayer &l, ir::Value *x,
                                    ir::Value *lengths, uint32_t seed) {
   Random random(seed);
   ir::Attrs a;
@@ -37,8 +33,8 @@ std::vector<ir::Value *> recurrent(ModelBuilder &m, const std::string &name, con
     for (int64_t d = 0; d < dirs; ++d) {
       std::string w = name + ".l" + std::to_string(layer) + (d ? "r" : "");
       int64_t in = layer == 0 ? F : dirs * l.hidden;
-      operands.push_back(m.weight(w + ".w_ih", random.tensor(DType::F32, {G * l.hidden, in}, -0.6, 0.6)));
-      operands.push_back(m.weight(w + ".w_hh", random.tensor(DType::F32, {G * l.hidden, l.hidden}, -0.6, 0.6)));
+      operands.push_back(m.weight(w + ".w_ih", random.tensor(DType::F32, {G * l.hidden, in}, -l.scale, l.scale)));
+      operands.push_back(m.weight(w + ".w_hh", random.tensor(DType::F32, {G * l.hidden, l.hidden}, -l.scale, l.scale)));
       if (l.bias) {
         operands.push_back(m.weight(w + ".b_ih", random.tensor(DType::F32, {G * l.hidden}, -0.5, 0.5)));
         operands.push_back(m.weight(w + ".b_hh", random.tensor(DType::F32, {G * l.hidden}, -0.5, 0.5)));
@@ -46,6 +42,8 @@ std::vector<ir::Value *> recurrent(ModelBuilder &m, const std::string &name, con
     }
   return m.node(l.op, operands, a);
 }
+
+namespace {
 
 void addResults(ModelBuilder &m, const std::string &name, const std::vector<ir::Value *> &results) {
   for (size_t i = 0; i < results.size(); ++i) m.result(name + "." + std::to_string(i), results[i]);
