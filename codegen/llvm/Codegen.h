@@ -20,6 +20,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <tuple>
 #include <memory>
 #include <string>
@@ -102,6 +103,16 @@ public:
   /// The data of `value` packed as `kind` when it is known now (a weight with
   /// data), as a constant address; null otherwise.
   llvm::Value *packedConstant(const ir::Value *value, PackKind kind, int64_t gates = 1);
+  /// The rows of `table` [rows, in] through the linear maps W_d [out, in]
+  /// (+ b_d, where not null) of each direction d, side by side in `width`
+  /// columns per direction (zero past out, and a vector of zeros after the
+  /// last row): a recurrent layer's input projection of every possible
+  /// embedding row, computed now in double precision. Null when a weight's data is unknown or the table would pass
+  /// kMaxProjectedTableBytes or its computation kMaxProjectedTableWork.
+  llvm::Value *projectedTable(const ir::Value *table, const std::vector<const ir::Value *> &weights,
+                              const std::vector<const ir::Value *> &biases, int64_t width);
+  static constexpr int64_t kMaxProjectedTableBytes = int64_t(64) << 20;
+  static constexpr int64_t kMaxProjectedTableWork = int64_t(256) << 20; // multiply-adds
   /// Sets target-cpu, target-features and prefer-vector-width.
   void addTargetAttributes(llvm::Function *fn) const;
   /// The internal helper that runs a task through parallelFor or inline.
@@ -109,6 +120,10 @@ public:
 
 private:
   llvm::Value *addressOf(const void *data, size_t bytes, const std::string &name);
+  /// A weight's f32 data when it is known now.
+  std::optional<TensorView> knownF32(const ir::Value *value) const;
+  /// The address of `packed`, kept alive as long as the code.
+  llvm::Value *keep(Tensor packed, const std::string &name);
   WeightMode mode_;
   const codegen::WeightViews *weightData_;
   std::vector<Tensor> *packedStorage_;

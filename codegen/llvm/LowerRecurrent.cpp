@@ -80,7 +80,29 @@ struct Layer {
   int64_t inputSize;
   int64_t index;            // the layer's number
   std::vector<Direction> directions;
+  // Layer 0 fed by an embedding of known table: gi of position r is row
+  // ids[r] of `projected` (ModuleEmitter::projectedTable), no product.
+  llvm::Value *projected = nullptr;
+  const ir::Value *ids = nullptr;
 };
+
+/// Folds layer 0's input projection into the embedding that makes x (see
+/// Layer::projected) when x = embedding(ids, table) with ids an argument (so
+/// that it is still there, range-checked by the embedding, when the layer
+/// runs) and the table and W_ih, b_ih known now; `next` is the index of layer
+/// 0's first weight operand.
+void foldEmbedding(NodeLowering &L, const RecurrentShape &s, const ir::Value *x, size_t next, Layer &layer) {
+  const ir::Node *def = x->def;
+  if (!def || def->op != ir::OpKind::Embedding || !def->operand(0)->isArgument()) return;
+  std::vector<const ir::Value *> weights, biases;
+  size_t perDirection = s.bias ? 4 : 2;
+  for (int64_t dir = 0; dir < s.dirs; ++dir) {
+    weights.push_back(L.operand(unsigned(next + size_t(dir) * perDirection)));
+    biases.push_back(s.bias ? L.operand(unsigned(next + size_t(dir) * perDirection + 2)) : nullptr);
+  }
+  layer.projected = L.m.projectedTable(def->operand(1), weights, biases, s.inputWidth());
+  if (layer.projected) layer.ids = def->operand(0);
+}
 
 /// The initial states and lengths operands (each may be null).
 struct RecurrentInputs {
@@ -94,6 +116,7 @@ struct Slots {
 
 /// 1. gi = X W_ih^T + b_ih for every row and direction.
 void emitProjection(NodeLowering &L, const RecurrentShape &s, const Layer &layer, const Slots &slots) {
+  if (layer.projected) return;
   int64_t width = s.inputWidth(), stride = s.dirs * width;
   // The cells read a vector past the last gate of the last row: zeros.
   FunctionEmitter &e = L.entry();
@@ -116,7 +139,7 @@ public:
   Recurrence(NodeLowering &L, const RecurrentShape &s, const Layer &layer, const Slots &slots,
              const RecurrentInputs &in)
       : L(L), s(s), layer(layer), in(in), t(L.task("recurrence")), b(t.b) {
-    T = t.dim(s.T), B = t.dim(s.B), gi = t.framePointer(slots.gi);
+    T = t.dim(s.T), B = t.dim(s.B), gi = layer.projected ? layer.projected : t.framePointer(slots.gi);
     out = layer.outputSlot < 0 ? t.ptr(L.result(0)) : t.framePointer(layer.outputSlot);
     hState[0] = t.framePointer(slots.h);
     hState[1] = f32At(hState[0], b.CreateAdd(b.CreateMul(t.i64(s.dirs * s.Hp), B), t.i64(kStateSkew)));
@@ -244,7 +267,9 @@ private:
       if (in.lengths) time = b.CreateSelect(active, time, t.i64(0));
     }
     llvm::Value *position = s.batchFirst ? b.CreateAdd(b.CreateMul(row, T), time) : b.CreateAdd(b.CreateMul(time, B), row);
-    llvm::Value *giAt = b.CreateAdd(b.CreateMul(position, t.i64(s.dirs * s.inputWidth())),
+    llvm::Value *giRow = layer.ids ? b.CreateSExt(t.loadElement(layer.ids->type.dtype, t.ptr(layer.ids), position), t.i64Type())
+                                   : position;
+    llvm::Value *giAt = b.CreateAdd(b.CreateMul(giRow, t.i64(s.dirs * s.inputWidth())),
                                     b.CreateAdd(t.i64(at.dir * s.inputWidth()), unit));
     // Lanes past H read the next gate (or the buffer's padding): they only
     // reach the state's padding lanes, which nothing reads.
@@ -311,12 +336,13 @@ Status lowerRecurrent(NodeLowering &L) {
       llvm::Value *target = layer.outputSlot < 0 ? e.ptr(L.result(0)) : e.framePointer(layer.outputSlot);
       e.zeroBytes(target, e.b.CreateMul(e.dim(layerElements), e.i64(4)));
     }
+    if (index == 0) foldEmbedding(L, s, x, next, layer);
     for (int dir = 0; dir < s.dirs; ++dir) {
       Direction d;
-      d.wIh = L.pack(L.operand(unsigned(next)), PackKind::Transposed);
+      if (!layer.projected) d.wIh = L.pack(L.operand(unsigned(next)), PackKind::Transposed);
       d.wHh = L.pack(L.operand(unsigned(next + 1)), PackKind::Panels, s.G);
       if (s.bias)
-        d.bIh = L.pack(L.operand(unsigned(next + 2)), PackKind::Padded),
+        d.bIh = layer.projected ? PackedRef{} : L.pack(L.operand(unsigned(next + 2)), PackKind::Padded),
         d.bHh = L.pack(L.operand(unsigned(next + 3)), PackKind::Padded, s.G);
       next += s.bias ? 4 : 2;
       layer.directions.push_back(d);

@@ -79,20 +79,65 @@ llvm::Value *ModuleEmitter::weightAddress(const ir::Value *weight) {
   return address;
 }
 
-llvm::Value *ModuleEmitter::packedConstant(const ir::Value *value, PackKind kind, int64_t gates) {
-  if (!value->isWeight() || value->type.dtype != DType::F32) return nullptr;
-  auto key = std::make_tuple(value, kind, gates);
-  if (auto it = packed_.find(key); it != packed_.end()) return it->second;
-  TensorView view;
-  if (const Tensor *t = source.constantData(value)) view = t->view();
-  else if (weightData_ && weightData_->count(value)) view = weightData_->at(value);
-  else return nullptr;
-  Tensor packed = packOnHost(view, kind, GateLayout{view.shape[0], gates, target.lanes()});
-  std::string name = "attn.packed." + symbolPart(value->name);
+std::optional<TensorView> ModuleEmitter::knownF32(const ir::Value *value) const {
+  if (!value->isWeight() || value->type.dtype != DType::F32) return std::nullopt;
+  if (const Tensor *t = source.constantData(value)) return t->view();
+  if (weightData_ && weightData_->count(value)) return weightData_->at(value);
+  return std::nullopt;
+}
+
+llvm::Value *ModuleEmitter::keep(Tensor packed, const std::string &name) {
   llvm::Value *address = addressOf(packed.data(), packed.byteSize(), name);
   if (mode_ == WeightMode::Addresses) packedStorage_->push_back(std::move(packed));
+  return address;
+}
+
+llvm::Value *ModuleEmitter::packedConstant(const ir::Value *value, PackKind kind, int64_t gates) {
+  auto key = std::make_tuple(value, kind, gates);
+  if (auto it = packed_.find(key); it != packed_.end()) return it->second;
+  std::optional<TensorView> known = knownF32(value);
+  if (!known) return nullptr;
+  const TensorView &view = *known;
+  Tensor packed = packOnHost(view, kind, GateLayout{view.shape[0], gates, target.lanes()});
+  llvm::Value *address = keep(std::move(packed), "attn.packed." + symbolPart(value->name));
   packed_[key] = address;
   return address;
+}
+
+llvm::Value *ModuleEmitter::projectedTable(const ir::Value *table, const std::vector<const ir::Value *> &weights,
+                                           const std::vector<const ir::Value *> &biases, int64_t width) {
+  std::optional<TensorView> t = knownF32(table);
+  if (!t || t->shape.size() != 2) return nullptr;
+  std::vector<TensorView> w, bias;
+  for (size_t d = 0; d < weights.size(); ++d) {
+    std::optional<TensorView> wd = knownF32(weights[d]), bd = biases[d] ? knownF32(biases[d]) : std::nullopt;
+    if (!wd || (biases[d] && !bd)) return nullptr;
+    w.push_back(*wd);
+    bias.push_back(bd ? *bd : TensorView{});
+  }
+  int64_t rows = t->shape[0], in = t->shape[1], out = w.front().shape[0], stride = int64_t(w.size()) * width;
+  if (rows * stride * 4 > kMaxProjectedTableBytes || rows * in * stride > kMaxProjectedTableWork) return nullptr;
+  // Row v: for each direction d, b_d + table[v] W_d^T in double, rounded
+  // once; columns out.. of each direction's `width` are zero.
+  Tensor packed(DType::F32, {rows * stride + target.lanes()}); // a vector of zeros past the end
+  std::vector<double> wt(static_cast<size_t>(in * out)), acc(static_cast<size_t>(out));
+  for (size_t d = 0; d < w.size(); ++d) {
+    const float *wd = w[d].as<float>(), *bd = bias[d].data ? bias[d].as<float>() : nullptr;
+    for (int64_t o = 0; o < out; ++o)
+      for (int64_t k = 0; k < in; ++k) wt[size_t(k * out + o)] = wd[o * in + k];
+    for (int64_t v = 0; v < rows; ++v) {
+      const float *x = t->as<float>() + v * in;
+      for (int64_t o = 0; o < out; ++o) acc[size_t(o)] = bd ? bd[o] : 0.0;
+      for (int64_t k = 0; k < in; ++k) {
+        double xk = x[k];
+        const double *wk = wt.data() + k * out;
+        for (int64_t o = 0; o < out; ++o) acc[size_t(o)] += xk * wk[o];
+      }
+      float *row = packed.as<float>() + v * stride + int64_t(d) * width;
+      for (int64_t o = 0; o < width; ++o) row[o] = o < out ? float(acc[size_t(o)]) : 0.0f;
+    }
+  }
+  return keep(std::move(packed), "attn.projected." + symbolPart(table->name));
 }
 
 // void attn.parallel(pf, pool, task, frame, count, grain): the task over

@@ -112,6 +112,50 @@ TEST_P(LLVMRecurrentSweep, HiddenSizesBatchesAndLengths) {
   }
 }
 
+/// Layers fed by an embedding of known weights read their layer-0 input
+/// projection from a folded table (LowerRecurrent.cpp, foldEmbedding; the
+/// lit test recurrent_fold.test checks that the fold happens): the same
+/// results as the interpreter, and an id out of range is still the
+/// embedding's error.
+TEST_P(LLVMRecurrentSweep, EmbeddingFedLayersFoldTheirProjection) {
+  for (int64_t hidden : {5, 16}) {
+    ModelBuilder m;
+    Random random{uint32_t(hidden)};
+    ir::Value *ids = m.argument("ids", DType::I64, {B, T});
+    ir::Value *idsTimeMajor = m.argument("ids_tm", DType::I64, {T, B});
+    ir::Value *lengths = m.argument("lengths", DType::I64, {B});
+    ir::Value *table = m.weight("table", random.tensor(DType::F32, {50, kFeatures}, -2, 2));
+    ir::Value *x = m.value(OpKind::Embedding, {ids, table});
+    ir::Value *xt = m.value(OpKind::Embedding, {idsTimeMajor, table});
+    double scale = 1.5 / std::sqrt(double(hidden));
+    auto results = [&](const std::string &name, const std::vector<ir::Value *> &r) {
+      for (size_t i = 0; i < r.size(); ++i) m.result(name + "." + std::to_string(i), r[i]);
+    };
+    results("lstm", recurrent(m, "lstm", {OpKind::LSTM, hidden, 2, true, true, true, false, true, "tanh", scale}, x,
+                              lengths, 1));
+    results("gru", recurrent(m, "gru", {OpKind::GRU, hidden, 1, true, false, true, false, false, "tanh", scale}, xt,
+                             lengths, 2));
+    results("rnn", recurrent(m, "rnn", {OpKind::RNN, hidden, 1, false, true, false, false, false, "relu", scale}, x,
+                             lengths, 3));
+    auto interp = m.compile();
+    auto llvm = compileWithLLVM(m, GetParam().options);
+    ASSERT_TRUE(interp && llvm);
+    for (int64_t batch : {1, 3, 32}) {
+      SCOPED_TRACE("hidden = " + std::to_string(hidden) + ", B = " + std::to_string(batch));
+      Random draw{uint32_t(batch)};
+      Inputs in;
+      in.add("ids", draw.tensor(DType::I64, {batch, kTime}, 0, 50));
+      in.add("ids_tm", draw.tensor(DType::I64, {kTime, batch}, 0, 50));
+      Tensor n(DType::I64, {batch});
+      for (int64_t b = 0; b < batch; ++b) n.as<int64_t>()[b] = b % 2 ? 1 + b % kTime : kTime;
+      in.add("lengths", std::move(n));
+      expectSameResults(*interp, *llvm, in);
+      in.tensors[0].second.as<int64_t>()[batch * kTime - 1] = 50; // out of range
+      expectSameResults(*interp, *llvm, in);
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Targets, LLVMRecurrentSweep, ::testing::ValuesIn(testTargets()),
                          [](const auto &info) { return info.param.name; });
 
