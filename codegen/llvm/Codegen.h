@@ -111,8 +111,8 @@ public:
   /// kMaxProjectedTableBytes or its computation kMaxProjectedTableWork.
   llvm::Value *projectedTable(const ir::Value *table, const std::vector<const ir::Value *> &weights,
                               const std::vector<const ir::Value *> &biases, int64_t width);
-  static constexpr int64_t kMaxProjectedTableBytes = int64_t(64) << 20;
-  static constexpr int64_t kMaxProjectedTableWork = int64_t(256) << 20; // multiply-adds
+  static constexpr int64_t kMaxProjectedTableBytes = int64_t(8) << 20;
+  static constexpr int64_t kMaxProjectedTableWork = int64_t(2) << 30; // multiply-adds
   /// Sets target-cpu, target-features and prefer-vector-width.
   void addTargetAttributes(llvm::Function *fn) const;
   /// The internal helper that runs a task through parallelFor or inline.
@@ -364,10 +364,12 @@ struct GemmBlocking {
 GemmBlocking gemmBlocking(const TargetInfo &target, int64_t out);
 /// Rows of a register block of `vectors` accumulators per row on `target`.
 unsigned gemmRows(const TargetInfo &target, unsigned vectors);
-/// body(row, rows) over [begin, end) in blocks of `rows` rows, then of 4,
-/// then of 1 (the rows a block size leaves).
+/// body(row, rows) over [begin, end) in blocks of `rows` rows, then of each
+/// smaller size of `tails` in turn (the rows a block size leaves; the last
+/// tail should be 1).
 void forRowBlocks(FunctionEmitter &f, llvm::Value *begin, llvm::Value *end, unsigned rows,
-                  const std::function<void(llvm::Value *, unsigned)> &body);
+                  const std::function<void(llvm::Value *, unsigned)> &body,
+                  std::initializer_list<unsigned> tails = {4, 1});
 /// The micro-kernel's K loop: for i in [k0, k1) in order, each x row r and
 /// each vector c (w packed with row stride wStride):
 ///   acc[r * vectors + c] = fma(splat(x[xRows[r] + i]), w[i * wStride + column + c * lanes, ...], acc)

@@ -106,10 +106,10 @@ Values gemmAccumulate(FunctionEmitter &f, llvm::Value *x, const Values &xRows, l
 }
 
 void forRowBlocks(FunctionEmitter &f, llvm::Value *begin, llvm::Value *end, unsigned rows,
-                  const std::function<void(llvm::Value *, unsigned)> &body) {
+                  const std::function<void(llvm::Value *, unsigned)> &body, std::initializer_list<unsigned> tails) {
   std::vector<unsigned> sizes{rows};
-  if (rows > 4) sizes.push_back(4);
-  if (rows > 1) sizes.push_back(1);
+  for (unsigned size : tails)
+    if (size < rows) sizes.push_back(size);
   llvm::IRBuilder<> &b = f.b;
   llvm::Value *row = begin;
   for (unsigned size : sizes) {

@@ -18,6 +18,32 @@ Tensor packOnHost(const TensorView &data, PackKind kind, const GateLayout &layou
   return t;
 }
 
+constexpr int64_t kFoldRows = 4, kFoldLanes = 8;
+
+// GCC and clang build a copy of foldRows per ISA and pick one when the
+// library loads: the table of a large layer is ~1G multiply-adds.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define ATTN_HOST_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define ATTN_HOST_CLONES
+#endif
+
+/// acc[r, :] += sum_k x[r, k] wt[k, :] for `count` (<= kFoldRows) rows of x
+/// [count, in], wt [in, width] and acc [kFoldRows, width], width a multiple
+/// of kFoldLanes, in k order.
+ATTN_HOST_CLONES void foldRows(const float *x, int64_t count, int64_t in, const double *wt, int64_t width,
+                               double *acc) {
+  typedef double Lanes __attribute__((vector_size(kFoldLanes * sizeof(double)), aligned(sizeof(double))));
+  for (int64_t k = 0; k < in; ++k) {
+    const Lanes *wk = reinterpret_cast<const Lanes *>(wt + k * width);
+    for (int64_t r = 0; r < count; ++r) {
+      double xk = x[r * in + k];
+      Lanes *a = reinterpret_cast<Lanes *>(acc + r * width);
+      for (int64_t j = 0; j < width / kFoldLanes; ++j) a[j] += xk * wk[j];
+    }
+  }
+}
+
 } // namespace
 
 ModuleEmitter::ModuleEmitter(llvm::Module &module, const TargetInfo &target,
@@ -120,21 +146,21 @@ llvm::Value *ModuleEmitter::projectedTable(const ir::Value *table, const std::ve
   // Row v: for each direction d, b_d + table[v] W_d^T in double, rounded
   // once; columns out.. of each direction's `width` are zero.
   Tensor packed(DType::F32, {rows * stride + target.lanes()}); // a vector of zeros past the end
-  std::vector<double> wt(static_cast<size_t>(in * out)), acc(static_cast<size_t>(out));
+  int64_t padded = roundUp(out, kFoldLanes);
+  std::vector<double> wt(static_cast<size_t>(in * padded)), acc(static_cast<size_t>(kFoldRows * padded));
   for (size_t d = 0; d < w.size(); ++d) {
     const float *wd = w[d].as<float>(), *bd = bias[d].data ? bias[d].as<float>() : nullptr;
     for (int64_t o = 0; o < out; ++o)
-      for (int64_t k = 0; k < in; ++k) wt[size_t(k * out + o)] = wd[o * in + k];
-    for (int64_t v = 0; v < rows; ++v) {
-      const float *x = t->as<float>() + v * in;
-      for (int64_t o = 0; o < out; ++o) acc[size_t(o)] = bd ? bd[o] : 0.0;
-      for (int64_t k = 0; k < in; ++k) {
-        double xk = x[k];
-        const double *wk = wt.data() + k * out;
-        for (int64_t o = 0; o < out; ++o) acc[size_t(o)] += xk * wk[o];
+      for (int64_t k = 0; k < in; ++k) wt[size_t(k * padded + o)] = wd[o * in + k];
+    for (int64_t v0 = 0; v0 < rows; v0 += kFoldRows) {
+      int64_t count = std::min(kFoldRows, rows - v0);
+      for (int64_t r = 0; r < kFoldRows; ++r)
+        for (int64_t o = 0; o < padded; ++o) acc[size_t(r * padded + o)] = bd && o < out ? bd[o] : 0.0;
+      foldRows(t->as<float>() + v0 * in, count, in, wt.data(), padded, acc.data());
+      for (int64_t r = 0; r < count; ++r) {
+        float *row = packed.as<float>() + (v0 + r) * stride + int64_t(d) * width;
+        for (int64_t o = 0; o < width; ++o) row[o] = o < out ? float(acc[size_t(r * padded + o)]) : 0.0f;
       }
-      float *row = packed.as<float>() + v * stride + int64_t(d) * width;
-      for (int64_t o = 0; o < width; ++o) row[o] = o < out ? float(acc[size_t(o)]) : 0.0f;
     }
   }
   return keep(std::move(packed), "attn.projected." + symbolPart(table->name));
