@@ -2,7 +2,8 @@
 # Takes the figures docs/performance.md quotes, into out/bench/ (or $1):
 # attnc bench and the PyTorch baseline on the example models (joined by
 # compare.py into models.md), the attention and linear programs of bench/
-# (plotted by plot.py), and the compile-time benchmarks. Run on an idle
+# (plotted by plot.py), the recurrence against oneDNN's LSTM, and the
+# compile-time benchmarks. Run on an idle
 # machine after scripts/build.sh and scripts/install-deps.sh --bench; it
 # takes about 15 minutes on 2 cores. See docs/benchmarks.md.
 set -euo pipefail
@@ -53,6 +54,8 @@ if $py -c 'import torch' 2>/dev/null; then
 fi
 
 gbench=(--benchmark_min_time=0.3 --benchmark_out_format=json)
+"$root/build/bench/recurrent_bench" --benchmark_repetitions=3 --benchmark_enable_random_interleaving=true \
+  --benchmark_report_aggregates_only=true "${gbench[@]}" --benchmark_out="$out/recurrent.json" >"$out/recurrent.txt"
 "$root/build/bench/attention_bench" --benchmark_filter='/B:32/' "${gbench[@]}" \
   --benchmark_out="$out/attention.json" >"$out/attention.txt"
 "$root/build/bench/linear_bench" "${gbench[@]}" --benchmark_out="$out/linear.json" >"$out/linear.txt"
