@@ -51,35 +51,9 @@ Inputs recurrentInputs(uint32_t seed, int64_t batch, int64_t hidden) {
 /// Row b of `in` alone, as a batch of one.
 Inputs rowOf(const Inputs &in, int64_t b) {
   Inputs row;
-  for (const auto &[name, t] : in.tensors) {
-    const Shape &shape = t.shape();
-    int axis = name == "xt" ? 1 : name == "lstm.h0" || name == "lstm.c0" ? 1 : 0;
-    Shape sliced = shape;
-    sliced[size_t(axis)] = 1;
-    Tensor s(t.dtype(), sliced);
-    int64_t outer = 1, inner = dtypeSize(t.dtype());
-    for (int k = 0; k < axis; ++k) outer *= shape[size_t(k)];
-    for (size_t k = size_t(axis) + 1; k < shape.size(); ++k) inner *= shape[k];
-    for (int64_t o = 0; o < outer; ++o)
-      std::memcpy(static_cast<char *>(s.data()) + o * inner,
-                  static_cast<const char *>(t.data()) + (o * shape[size_t(axis)] + b) * inner, size_t(inner));
-    row.add(name, std::move(s));
-  }
+  for (const auto &[name, t] : in.tensors)
+    row.add(name, batchRow(t, b, name == "xt" || name == "lstm.h0" || name == "lstm.c0" ? 1 : 0));
   return row;
-}
-
-/// Whether result `r` for row b of a batched run equals the single-row run,
-/// bit for bit (batch axis: 1 for h_n, c_n and time-major outputs, else 0).
-bool sameRow(const Tensor &batched, const Tensor &single, int64_t b, int axis) {
-  const Shape &shape = batched.shape();
-  int64_t outer = 1, inner = 4;
-  for (int k = 0; k < axis; ++k) outer *= shape[size_t(k)];
-  for (size_t k = size_t(axis) + 1; k < shape.size(); ++k) inner *= shape[k];
-  for (int64_t o = 0; o < outer; ++o)
-    if (std::memcmp(static_cast<const char *>(batched.data()) + (o * shape[size_t(axis)] + b) * inner,
-                    static_cast<const char *>(single.data()) + o * inner, size_t(inner)) != 0)
-      return false;
-  return true;
 }
 
 class LLVMRecurrentSweep : public ::testing::TestWithParam<TargetCase> {};
@@ -105,7 +79,7 @@ TEST_P(LLVMRecurrentSweep, HiddenSizesBatchesAndLengths) {
         for (size_t r = 0; r < one->size(); ++r) {
           const std::string &name = signature.results[r].name;
           int axis = name == "gru.0" || name.ends_with(".1") || name.ends_with(".2") ? 1 : 0;
-          EXPECT_TRUE(sameRow((*all)[r], (*one)[r], b, axis)) << name << ", row " << b;
+          EXPECT_TRUE(identical(batchRow((*all)[r], b, axis), (*one)[r])) << name << ", row " << b;
         }
       }
     }

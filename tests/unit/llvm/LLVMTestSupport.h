@@ -95,6 +95,21 @@ inline bool identical(const Tensor &a, const Tensor &b) {
          std::memcmp(a.data(), b.data(), a.byteSize()) == 0;
 }
 
+/// Row `row` along axis `axis` of t (the batch axis), as a tensor whose
+/// `axis` has size 1.
+inline Tensor batchRow(const Tensor &t, int64_t row, int axis) {
+  Shape shape = t.shape();
+  int64_t outer = 1, inner = int64_t(dtypeSize(t.dtype())), rows = shape[size_t(axis)];
+  for (int k = 0; k < axis; ++k) outer *= shape[size_t(k)];
+  for (size_t k = size_t(axis) + 1; k < shape.size(); ++k) inner *= shape[k];
+  shape[size_t(axis)] = 1;
+  Tensor out(t.dtype(), shape);
+  for (int64_t o = 0; o < outer; ++o)
+    std::memcpy(static_cast<char *>(out.data()) + o * inner,
+                static_cast<const char *>(t.data()) + (o * rows + row) * inner, size_t(inner));
+  return out;
+}
+
 /// Runs `fn` on both executables; the results (or the error) must agree.
 inline void expectSameResults(const Executable &reference, const Executable &tested,
                               const Inputs &inputs, const std::string &fn = "f") {

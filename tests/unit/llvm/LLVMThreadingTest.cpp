@@ -60,28 +60,9 @@ Inputs batch(uint32_t seed, int64_t rows, int64_t time) {
 
 /// Row `row` of a batch as a batch of one.
 Inputs rowOf(const Inputs &in, int64_t row) {
-  const Tensor &tokens = in.tensors[0].second, &lengths = in.tensors[1].second;
-  int64_t time = tokens.shape()[1];
   Inputs one;
-  Tensor t(DType::I64, {1, time}), l(DType::I64, {1});
-  std::copy_n(tokens.as<int64_t>() + row * time, time, t.as<int64_t>());
-  l.as<int64_t>()[0] = lengths.as<int64_t>()[row];
-  one.add("tokens", std::move(t));
-  one.add("lengths", std::move(l));
+  for (const auto &[name, t] : in.tensors) one.add(name, batchRow(t, row, 0));
   return one;
-}
-
-/// Whether row `row` of `batched` (leading axis `axis` is the batch) equals row 0 of `single`.
-bool sameRow(const Tensor &batched, const Tensor &single, int64_t row, int axis) {
-  const Shape &s = batched.shape();
-  int64_t outer = 1, inner = 1;
-  for (int i = 0; i < axis; ++i) outer *= s[size_t(i)];
-  for (size_t i = size_t(axis) + 1; i < s.size(); ++i) inner *= s[i];
-  for (int64_t o = 0; o < outer; ++o)
-    if (std::memcmp(batched.as<float>() + (o * s[size_t(axis)] + row) * inner, single.as<float>() + o * inner,
-                    size_t(inner) * 4) != 0)
-      return false;
-  return true;
 }
 
 class LLVMThreading : public ::testing::TestWithParam<TargetCase> {};
@@ -115,9 +96,9 @@ TEST_P(LLVMThreading, ARowsResultDoesNotDependOnTheOtherRows) {
   for (int64_t row = 0; row < 13; ++row) {
     auto one = exe->run("f", rowOf(in, row).views());
     ASSERT_TRUE(one.isOk()) << one.message();
-    EXPECT_TRUE(sameRow((*all)[0], (*one)[0], row, 0)) << "scores of row " << row;
-    EXPECT_TRUE(sameRow((*all)[1], (*one)[1], row, 0)) << "alpha of row " << row;
-    EXPECT_TRUE(sameRow((*all)[2], (*one)[2], row, 1)) << "h_n of row " << row;
+    EXPECT_TRUE(identical(batchRow((*all)[0], row, 0), (*one)[0])) << "scores of row " << row;
+    EXPECT_TRUE(identical(batchRow((*all)[1], row, 0), (*one)[1])) << "alpha of row " << row;
+    EXPECT_TRUE(identical(batchRow((*all)[2], row, 1), (*one)[2])) << "h_n of row " << row;
   }
 }
 
