@@ -251,7 +251,7 @@ private:
         llvm::Value *batchRow = b.CreateAdd(row, r);
         cell(at, batchRow, b.CreateAdd(stateRow(at.dir, batchRow), unit), unit, count, gates);
       });
-    }, {4, 2, 1}); // every step pays for a batch's last rows: blocks of 2 keep two FMA chains going
+    }, {2, 1}); // every step pays for a batch's last rows: blocks of 2 keep two FMA chains going
   }
 
   /// The cell of one row for the units at `state` (an offset into the state
