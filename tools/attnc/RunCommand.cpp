@@ -53,6 +53,20 @@ const ir::Graph *chooseFunction(const ir::Module &module, const std::string &nam
   return nullptr;
 }
 
+/// --time-passes: after the passes' report, the backend's phases (llvm: IR
+/// emission, LLVM's optimisation, instruction selection and linking).
+void printBackendTimings(const std::vector<CompilePhase> &phases) {
+  if (phases.empty()) return;
+  double total = 0;
+  for (const CompilePhase &p : phases) total += p.milliseconds;
+  std::fprintf(stderr, "===%s===\n                      attnc backend timing report\n===%s===\n",
+               std::string(73, '-').c_str(), std::string(73, '-').c_str());
+  for (const CompilePhase &p : phases)
+    std::fprintf(stderr, "   %.6f (%5.1f%%)  %s\n", p.milliseconds / 1000, total > 0 ? 100 * p.milliseconds / total : 0.0,
+                 p.name.c_str());
+  std::fprintf(stderr, "   %.6f (100.0%%)  Total\n", total / 1000);
+}
+
 int runCommand(LoadedModel &model, const RunOptions &options) {
   auto weights = loadWeights(*model.module, options.weightsPath);
   if (!weights) return kUserError;
@@ -64,6 +78,7 @@ int runCommand(LoadedModel &model, const RunOptions &options) {
     reportError(exe.message());
     return kUserError;
   }
+  if (options.pipeline.timePasses) printBackendTimings((*exe)->compilePhases());
   const ir::Graph *graph = chooseFunction(*module, options.function);
   if (!graph) return kUserError;
   const FunctionSignature *fn = (*exe)->findFunction(graph->name);
