@@ -52,6 +52,9 @@ enum class PackKind {
               // cut into panels of one vector of each gate, each panel contiguous
 };
 
+/// Rounds n up to a multiple of k.
+inline int64_t roundUp(int64_t n, int64_t k) { return (n + k - 1) / k * k; }
+
 /// How rows (of W, or elements of a bias) are placed along the packed
 /// dimension. With gates = 1, in order and zero padded to whole vectors. With
 /// gates = G (a recurrent layer's W of G gates of H rows each), each gate is
@@ -61,7 +64,7 @@ enum class PackKind {
 struct GateLayout {
   int64_t rows, gates, lanes;
   int64_t hidden() const { return rows / gates; }
-  int64_t paddedHidden() const { return (hidden() + lanes - 1) / lanes * lanes; }
+  int64_t paddedHidden() const { return roundUp(hidden(), lanes); }
   int64_t width() const { return gates * paddedHidden(); }
   /// The packed position of row r.
   int64_t position(int64_t r) const {
@@ -107,8 +110,9 @@ public:
   /// (+ b_d, where not null) of each direction d, side by side in `width`
   /// columns per direction (zero past out, and a vector of zeros after the
   /// last row): a recurrent layer's input projection of every possible
-  /// embedding row, computed now in double precision. Null when a weight's data is unknown or the table would pass
-  /// kMaxProjectedTableBytes or its computation kMaxProjectedTableWork.
+  /// embedding row, computed now in double precision. Null when a weight's
+  /// data is unknown or the table would pass kMaxProjectedTableBytes or its
+  /// computation kMaxProjectedTableWork.
   llvm::Value *projectedTable(const ir::Value *table, const std::vector<const ir::Value *> &weights,
                               const std::vector<const ir::Value *> &biases, int64_t width);
   static constexpr int64_t kMaxProjectedTableBytes = int64_t(8) << 20;
@@ -377,7 +381,5 @@ Values gemmAccumulate(FunctionEmitter &f, llvm::Value *x, const Values &xRows, l
                       int64_t wStride, llvm::Value *column, unsigned vectors, int64_t k0, int64_t k1,
                       const Values &initial);
 
-/// Rounds n up to a multiple of k.
-inline int64_t roundUp(int64_t n, int64_t k) { return (n + k - 1) / k * k; }
 
 } // namespace attn::llvmcg

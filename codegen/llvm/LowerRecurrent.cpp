@@ -44,7 +44,7 @@ struct RecurrentShape {
   ir::Dim B, T;
   int64_t lanes = 0, Hp = 0; // f32 lanes of a vector; H padded to whole vectors
   int64_t gateWidth() const { return G * Hp; }                   // a row of packed W_hh^T
-  int64_t inputWidth() const { return (G * H + lanes - 1) / lanes * lanes; } // a direction's gi
+  int64_t inputWidth() const { return roundUp(G * H, lanes); } // a direction's gi
 };
 
 /// Floats between the two h state buffers beyond their size, so that the h
@@ -111,7 +111,7 @@ struct RecurrentInputs {
 
 /// Frame slots of the node's temporaries.
 struct Slots {
-  int gi, h, c; // gi: [T*B, dirs*G*Hp]; h: 2 x [dirs, B, Hp]; c: [dirs, B, Hp]
+  int gi, h, c; // gi: [T*B, dirs*inputWidth] + a vector; h: 2 x [dirs, B, Hp] + skew; c: [dirs, B, Hp]
 };
 
 /// 1. gi = X W_ih^T + b_ih for every row and direction.
