@@ -374,7 +374,7 @@ unsigned gemmRows(const TargetInfo &target, unsigned vectors);
 void forRowBlocks(FunctionEmitter &f, llvm::Value *begin, llvm::Value *end, unsigned rows,
                   const std::function<void(llvm::Value *, unsigned)> &body,
                   std::initializer_list<unsigned> tails = {4, 1});
-/// The micro-kernel's K loop: for i in [k0, k1) in order, each x row r and
+/// The micro-kernel's K loop (unrolled by 4 here, in the IR): for i in [k0, k1) in order, each x row r and
 /// each vector c (w packed with row stride wStride):
 ///   acc[r * vectors + c] = fma(splat(x[xRows[r] + i]), w[i * wStride + column + c * lanes, ...], acc)
 Values gemmAccumulate(FunctionEmitter &f, llvm::Value *x, const Values &xRows, llvm::Value *w,

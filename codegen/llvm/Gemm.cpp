@@ -29,6 +29,10 @@ namespace {
 
 constexpr int64_t kWeightBlockBytes = 256 * 1024; // half the smallest L2 we run on
 constexpr int64_t kKBlock = 384;
+/// Steps of the K loop per iteration: the loads of W and x then take constant
+/// offsets from one base, and the loop's own work is a quarter. The module's
+/// pipeline does not unroll loops (Target.cpp): unrolling is decided here.
+constexpr int64_t kKUnroll = 4;
 
 struct Kernel {
   FunctionEmitter &f;
@@ -92,7 +96,7 @@ Values gemmAccumulate(FunctionEmitter &f, llvm::Value *x, const Values &xRows, l
                       llvm::Value *column, unsigned vectors, int64_t k0, int64_t k1, const Values &initial) {
   llvm::IRBuilder<> &b = f.b;
   unsigned lanes = f.m.target.lanes();
-  return f.forRangeCarry(f.i64(k0), f.i64(k1), initial, [&](llvm::Value *i, const Values &acc) {
+  auto step = [&](llvm::Value *i, const Values &acc) {
     Values weights;
     llvm::Value *wRow = b.CreateAdd(b.CreateMul(i, f.i64(wStride)), column);
     for (unsigned c = 0; c < vectors; ++c) weights.push_back(f.loadVector(w, b.CreateAdd(wRow, f.i64(c * lanes)), lanes));
@@ -102,7 +106,17 @@ Values gemmAccumulate(FunctionEmitter &f, llvm::Value *x, const Values &xRows, l
       for (unsigned c = 0; c < vectors; ++c) next.push_back(f.fma(xs, weights[c], acc[next.size()]));
     }
     return next;
+  };
+  int64_t unroll = kKUnroll;
+  int64_t trips = (k1 - k0) / unroll;
+  Values acc = f.forRangeCarry(f.i64(0), f.i64(trips), initial, [&](llvm::Value *j, const Values &carried) {
+    Values a = carried;
+    llvm::Value *base = b.CreateAdd(f.i64(k0), b.CreateMul(j, f.i64(unroll)));
+    for (int64_t u = 0; u < unroll; ++u) a = step(b.CreateAdd(base, f.i64(u)), a);
+    return a;
   });
+  for (int64_t i = k0 + trips * unroll; i < k1; ++i) acc = step(f.i64(i), acc);
+  return acc;
 }
 
 void forRowBlocks(FunctionEmitter &f, llvm::Value *begin, llvm::Value *end, unsigned rows,

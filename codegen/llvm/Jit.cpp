@@ -1,5 +1,5 @@
 // Loading generated code into the process with ORC's LLJIT. The module is
-// optimised by our own O3 pipeline (Target.cpp) before LLJIT compiles it for
+// optimised by our own pipeline (Target.cpp) before LLJIT compiles it for
 // the same CPU and features; ORC errors become Status values.
 #include "codegen/llvm/JitCode.h"
 #include "codegen/llvm/Target.h"

@@ -24,7 +24,7 @@ public:
 struct JitModule {
   std::unique_ptr<JitCode> code;
   std::vector<Tensor> packedWeights;
-  /// "emit" (LLVM IR from the graph), "optimize" (the O3 pipeline); the
+  /// "emit" (LLVM IR from the graph), "optimize" (the function pipeline); the
   /// caller adds "jit" (instruction selection and linking, which ORC runs
   /// when the entry points are first looked up).
   std::vector<CompilePhase> phases;

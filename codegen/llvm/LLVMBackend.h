@@ -1,5 +1,5 @@
-// The llvm backend: an optimised Graph becomes LLVM IR, compiled by the O3
-// pipeline for the host's CPU (detected at run time) or a chosen one, and
+// The llvm backend: an optimised Graph becomes LLVM IR, compiled by its own
+// function pipeline for the host's CPU (detected at run time) or a chosen one, and
 // either run in-process through the ORC JIT or written out as LLVM IR,
 // assembly or an ELF object (docs/llvm-backend.md has the object's ABI).
 // No LLVM header is included here.
@@ -38,7 +38,7 @@ Result<int64_t> scratchBytes(const Executable &executable, std::string_view func
 
 enum class EmitKind { LLVMIR, Assembly, Object };
 
-/// The module's code as text (LLVM IR after the O3 pipeline, or assembly) or
+/// The module's code as text (LLVM IR after the pipeline, or assembly) or
 /// object file bytes. With `weights` they are compiled in as constant data;
 /// without, the code refers to them as external symbols (docs/llvm-backend.md).
 Result<std::string> emitCode(const ir::Module &module, const WeightMap *weights, EmitKind kind,

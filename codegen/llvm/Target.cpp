@@ -1,5 +1,5 @@
 // The target: host detection (CPU name and features, at run time), the
-// target machine, the new pass manager's O3 pipeline, and assembly/object
+// target machine, the optimisation pipeline, and assembly/object
 // emission. LLVM errors become Status values here; nothing calls
 // report_fatal_error on the user's behalf.
 #include "codegen/llvm/Target.h"
@@ -144,6 +144,18 @@ Result<Target> resolveTarget(const LLVMOptions &options) {
   return target;
 }
 
+// The function pipeline every generated function goes through. The emitter
+// already writes the hot loops as the machine should run them (register
+// blocks of vectors, the K loop unrolled by Gemm.cpp, fast math inline), so
+// the pipeline cleans up (SROA, CSE, InstCombine, LICM, GVN) and vectorises
+// the scalar loops that are left (elementwise, reductions, softmax), and it
+// does not unroll: LLVM's O3 full unrolling of the K loops made the code 2.5x
+// larger for no measured speed (docs/performance.md, "Compile time").
+constexpr const char *kFunctionPipeline =
+    "function(sroa,early-cse<memssa>,instcombine<no-verify-fixpoint>,simplifycfg,loop-mssa(licm),gvn,"
+    "loop-simplify,lcssa,loop-rotate,loop-vectorize,instcombine<no-verify-fixpoint>,simplifycfg,"
+    "slp-vectorizer,instcombine<no-verify-fixpoint>,simplifycfg)";
+
 Status optimizeModule(llvm::Module &module, llvm::TargetMachine &machine) {
   module.setTargetTriple(machine.getTargetTriple().str());
   module.setDataLayout(machine.createDataLayout());
@@ -158,13 +170,16 @@ Status optimizeModule(llvm::Module &module, llvm::TargetMachine &machine) {
   llvm::PipelineTuningOptions tuning;
   tuning.LoopVectorization = true;
   tuning.SLPVectorization = true;
+  tuning.LoopUnrolling = false;
   llvm::PassBuilder builder(&machine, tuning);
   builder.registerModuleAnalyses(mam);
   builder.registerCGSCCAnalyses(cgam);
   builder.registerFunctionAnalyses(fam);
   builder.registerLoopAnalyses(lam);
   builder.crossRegisterProxies(lam, fam, cgam, mam);
-  llvm::ModulePassManager passes = builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+  llvm::ModulePassManager passes;
+  if (llvm::Error e = builder.parsePassPipeline(passes, kFunctionPipeline))
+    return Status::error("llvm: internal error: " + llvm::toString(std::move(e)));
   passes.run(module, mam);
   return Status::ok();
 }

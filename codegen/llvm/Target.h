@@ -1,5 +1,5 @@
-// Internal to codegen/llvm: the target machine for a TargetInfo, the O3
-// pipeline, and assembly/object emission. Target.cpp has the definitions.
+// Internal to codegen/llvm: the target machine for a TargetInfo, the
+// optimisation pipeline, and assembly/object emission. Target.cpp has the definitions.
 #pragma once
 
 #include "codegen/llvm/Codegen.h"
@@ -21,7 +21,8 @@ struct Target {
 Result<Target> resolveTarget(const LLVMOptions &options);
 
 /// Sets the module's triple and data layout, verifies it and runs the new
-/// pass manager's O3 pipeline. A module that fails verification is a bug in
+/// backend's function pipeline (Target.cpp: cleanup and vectorisation of
+/// the scalar loops, no unrolling). A module that fails verification is a bug in
 /// the lowering, reported as an error.
 Status optimizeModule(llvm::Module &module, llvm::TargetMachine &machine);
 
