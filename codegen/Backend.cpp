@@ -38,7 +38,7 @@ Result<std::unique_ptr<Executable>> compile(std::shared_ptr<const ir::Module> mo
   case Backend::Interp:
     return interp::compileInterpreter(std::move(module), WeightMap::fromStore(std::move(weights)));
   case Backend::LLVM: {
-    llvmcg::LLVMOptions llvmOptions{options.cpu, options.features, options.threads};
+    llvmcg::LLVMOptions llvmOptions{options.cpu, options.features, options.threads, options.cacheDir};
     return llvmcg::compileLLVM(std::move(module), WeightMap::fromStore(std::move(weights)), llvmOptions);
   }
   }

@@ -22,6 +22,9 @@ struct CompileOptions {
   unsigned threads = 0;
   /// The CPU and extra features to compile for (llvm); empty: the host's.
   std::string cpu, features;
+  /// The object cache's directory (llvm); empty: the environment's
+  /// (ATTNC_CACHE_DIR, ...), "off": none.
+  std::string cacheDir = "";
 };
 
 /// The backend used when none is chosen: the fastest that is correct.

@@ -60,8 +60,8 @@ struct WeightMap {
   }
 };
 
-/// One phase of compiling a module ("emit", "optimize", "jit") and its
-/// wall-clock time.
+/// One phase of compiling a module (llvm: "emit", "optimize", "codegen",
+/// "link", ...; docs/llvm-backend.md) and its wall-clock time.
 struct CompilePhase {
   std::string name;
   double milliseconds = 0;
@@ -80,6 +80,15 @@ public:
   /// How long the backend took to compile the module, phase by phase (none
   /// where it has no phases worth telling apart).
   virtual std::vector<CompilePhase> compilePhases() const { return {}; }
+
+  /// Makes `function` ready to run, where a backend compiles functions when
+  /// first run (llvm, in a module of several functions): its errors then
+  /// come from here, and its compile time counts in compilePhases(). A no-op
+  /// (ok) where there is nothing left to do; an error for no such function.
+  virtual Status prepare(std::string_view function) const {
+    if (!findFunction(function)) return Status::error("no function '" + std::string(function) + "'");
+    return Status::ok();
+  }
 
   /// The function called `name`, or null.
   const FunctionSignature *findFunction(std::string_view name) const {

@@ -39,10 +39,24 @@ struct TargetInfo {
 
 /// How generated code reaches the weights.
 enum class WeightMode {
-  Addresses, // JIT: the weights' addresses are constants in the code
-  Globals,   // emitted code: a constant global holding each weight whose data
-             // is known, else an external global (docs/llvm-backend.md)
+  Linked,  // JIT: each weight an external symbol (linkedWeightSymbol) that the
+           // JIT defines as the weight's address when it links the code, so
+           // the object does not depend on where the weights are (the object
+           // cache); what is derived from them (packed, projected) likewise,
+           // as LinkedBlobs
+  Globals, // emitted code: a constant global holding each weight whose data
+           // is known, else an external global (docs/llvm-backend.md)
 };
+
+/// Data derived from the weights at compile time (packed, projected) that
+/// code emitted with WeightMode::Linked refers to by symbol.
+struct LinkedBlob {
+  std::string symbol;
+  Tensor data;
+};
+
+/// The symbol a weight has in code emitted with WeightMode::Linked.
+inline std::string linkedWeightSymbol(const ir::Value *weight) { return "attn.weight." + std::to_string(weight->index); }
 
 /// Layouts a kernel may want a 2-D or 1-D f32 operand in (width: GateLayout's).
 enum class PackKind {
@@ -87,9 +101,10 @@ using Values = std::vector<llvm::Value *>;
 
 class ModuleEmitter {
 public:
+  /// With WeightMode::Linked, derived data goes to `blobs`, each symbol
+  /// prefixed with the LLVM module's name.
   ModuleEmitter(llvm::Module &module, const TargetInfo &target, const ir::Module &source,
-                WeightMode mode, const codegen::WeightViews *weightData,
-                std::vector<Tensor> *packedStorage);
+                WeightMode mode, const codegen::WeightViews *weightData, std::vector<LinkedBlob> *blobs);
 
   llvm::LLVMContext &context;
   llvm::Module &module;
@@ -126,11 +141,13 @@ private:
   llvm::Value *addressOf(const void *data, size_t bytes, const std::string &name);
   /// A weight's f32 data when it is known now.
   std::optional<TensorView> knownF32(const ir::Value *value) const;
-  /// The address of `packed`, kept alive as long as the code.
+  /// The address of `packed`: constant data of the code, or a LinkedBlob.
   llvm::Value *keep(Tensor packed, const std::string &name);
+  /// An external symbol's address.
+  llvm::Value *externalSymbol(const std::string &name);
   WeightMode mode_;
   const codegen::WeightViews *weightData_;
-  std::vector<Tensor> *packedStorage_;
+  std::vector<LinkedBlob> *blobs_;
   std::map<std::tuple<const ir::Value *, PackKind, int64_t>, llvm::Value *> packed_;
   std::map<const ir::Value *, llvm::Value *> weights_;
   llvm::Function *parallelHelper_ = nullptr;

@@ -18,9 +18,7 @@ Result<std::string> emitCode(const ir::Module &module, const WeightMap *weights,
   if (!target) return target.status();
   llvm::LLVMContext context;
   llvm::Module generated("attn." + module.name, context);
-  if (Status s = emitModule(generated, target->info, module, WeightMode::Globals,
-                            weights ? &*views : nullptr, nullptr);
-      !s)
+  if (Status s = emitModule(generated, target->info, module, WeightMode::Globals, weights ? &*views : nullptr); !s)
     return s;
   if (Status s = optimizeModule(generated, *target->machine); !s) return s;
   if (kind != EmitKind::LLVMIR) return emitMachineCode(generated, *target->machine, kind);

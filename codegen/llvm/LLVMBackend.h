@@ -21,7 +21,11 @@ struct LLVMOptions {
   /// Features added to the CPU's own ("+avx2,+fma"); used only with `cpu`.
   std::string features;
   /// Threads per run (the caller's included); 0: every hardware thread.
+  /// Compiling a function uses as many.
   unsigned threads = 0;
+  /// The object cache's directory; empty: the environment's
+  /// (ATTNC_CACHE_DIR, docs/llvm-backend.md); "off": no cache.
+  std::string cacheDir = "";
 };
 
 /// Checks `module` and `weights` as the interpreter does (the same messages)

@@ -1,5 +1,6 @@
 // The llvm backend's Executable: compile-time checks (shared with the
-// interpreter), the JIT-compiled entry points, and per call: bind the inputs,
+// interpreter), the JIT-compiled entry points (each function compiled when
+// first run or prepared; the only one at once), and per call: bind the inputs,
 // run the dim checks, size the outputs, take a scratch block, call the entry
 // with the thread pool, turn an error code into the interpreter's message.
 // The pool and the scratch blocks are the only shared state; both are safe
@@ -59,30 +60,56 @@ void parallelForTrampoline(void *pool, attn_task_fn task, void *frame, int64_t c
 
 struct CompiledFunction {
   const ir::Graph *graph = nullptr;
-  attn_entry_fn entry = nullptr;
-  attn_scratch_bytes_fn scratchBytes = nullptr;
   std::vector<std::string> symbols;
   std::unique_ptr<DimChecks> checks;
 };
 
+/// A function's code, once compiled.
+struct Code {
+  attn_entry_fn entry = nullptr;
+  attn_scratch_bytes_fn scratchBytes = nullptr;
+};
+
 class LLVMExecutable final : public Executable {
 public:
-  LLVMExecutable(std::shared_ptr<const ir::Module> module, WeightMap weights, JitModule code,
+  LLVMExecutable(std::shared_ptr<const ir::Module> module, WeightMap weights, codegen::WeightViews views,
                  std::vector<CompiledFunction> compiled, unsigned threads)
-      : module_(std::move(module)), weights_(std::move(weights)), code_(std::move(code)),
+      : module_(std::move(module)), weights_(std::move(weights)), views_(std::move(views)),
         compiled_(std::move(compiled)), pool_(threads) {
     for (const auto &graph : module_->functions) functions_.push_back(codegen::signatureOf(*graph));
   }
 
+  /// The JIT, made once the Executable (which it refers to) has its address.
+  Status startJit(const LLVMOptions &options) {
+    auto jit = Jit::create(*module_, views_, options);
+    if (!jit) return jit.status();
+    jit_ = std::move(*jit);
+    return Status::ok();
+  }
+
   std::string_view backendName() const override { return "llvm"; }
   const std::vector<FunctionSignature> &functions() const override { return functions_; }
-  std::vector<CompilePhase> compilePhases() const override { return code_.phases; }
+  std::vector<CompilePhase> compilePhases() const override { return jit_->phases(); }
+
+  Status prepare(std::string_view function) const override {
+    const CompiledFunction *f = find(function);
+    if (!f) return codegen::noSuchFunction(*module_, function);
+    return codeOf(*f).status();
+  }
+
+  /// `f`'s code, compiled now if it was not before.
+  Result<Code> codeOf(const CompiledFunction &f) const {
+    auto points = jit_->compile(*f.graph);
+    if (!points) return points.status();
+    return Code{reinterpret_cast<attn_entry_fn>(points->entry),
+                reinterpret_cast<attn_scratch_bytes_fn>(points->scratchBytes)};
+  }
 
   Result<std::vector<Tensor>> run(std::string_view function,
                                   const NamedTensorViews &inputs) const override {
     const CompiledFunction *f = find(function);
     if (!f) return codegen::noSuchFunction(*module_, function);
-    auto bound = prepare(*f, inputs);
+    auto bound = bindChecked(*f, inputs);
     if (!bound) return bound.status();
     std::vector<Tensor> results;
     std::vector<void *> outputs;
@@ -110,7 +137,7 @@ private:
     for (const ir::Dim &d : type.shape) shape.push_back(*d.evaluate(dims));
     return shape;
   }
-  Result<codegen::BoundInputs> prepare(const CompiledFunction &f, const NamedTensorViews &inputs) const {
+  Result<codegen::BoundInputs> bindChecked(const CompiledFunction &f, const NamedTensorViews &inputs) const {
     auto bound = codegen::bindInputs(*f.graph, inputs);
     if (!bound) return bound.status();
     if (Status s = f.checks->run(*module_, bound->dims); !s) return s;
@@ -121,7 +148,8 @@ private:
 
   std::shared_ptr<const ir::Module> module_;
   WeightMap weights_; // holds weights.owner: the code has the weights' addresses
-  JitModule code_;
+  codegen::WeightViews views_;
+  std::unique_ptr<Jit> jit_;
   std::vector<CompiledFunction> compiled_;
   std::vector<FunctionSignature> functions_;
   mutable ThreadPool pool_;
@@ -130,17 +158,19 @@ private:
 
 Status LLVMExecutable::call(const CompiledFunction &f, const codegen::BoundInputs &bound,
                             const std::vector<void *> &outputs) const {
+  auto code = codeOf(f);
+  if (!code) return code.status();
   std::vector<const void *> inputs;
   for (const TensorView &v : bound.arguments) inputs.push_back(v.data);
   std::vector<int64_t> dims;
   for (const std::string &s : f.symbols) dims.push_back(bound.dims.at(s));
-  ScratchPool::Block block = scratch_.take(size_t(f.scratchBytes(dims.data())));
+  ScratchPool::Block block = scratch_.take(size_t(code->scratchBytes(dims.data())));
   if (!block.data) return Status::error("llvm: out of memory for the scratch block");
   int64_t error[4] = {0, 0, 0, 0};
   attn_parallel_for_fn parallelFor = pool_.threadCount() > 1 ? &parallelForTrampoline : nullptr;
-  int32_t code = f.entry(inputs.data(), outputs.data(), dims.data(), block.data, parallelFor, &pool_, error);
+  int32_t status = code->entry(inputs.data(), outputs.data(), dims.data(), block.data, parallelFor, &pool_, error);
   scratch_.give(block);
-  if (code != kRunOk) return runtimeError(*module_, *f.graph, code, error, bound.dims);
+  if (status != kRunOk) return runtimeError(*module_, *f.graph, status, error, bound.dims);
   return Status::ok();
 }
 
@@ -161,7 +191,7 @@ Status LLVMExecutable::runInto(std::string_view function, const NamedTensorViews
   }
   if (outputs.size() != buffers.size())
     return Status::error("an output buffer names no result of function '" + f->graph->name + "'");
-  auto bound = prepare(*f, inputs);
+  auto bound = bindChecked(*f, inputs);
   if (!bound) return bound.status();
   std::vector<void *> pointers;
   for (size_t i = 0; i < buffers.size(); ++i) {
@@ -193,7 +223,9 @@ Result<int64_t> scratchBytes(const Executable &executable, std::string_view func
     if (it == dims.end()) return Status::error("scratchBytes: no value for dim '" + s + "'");
     values.push_back(it->second);
   }
-  return f->scratchBytes(values.data());
+  auto code = exe->codeOf(*f);
+  if (!code) return code.status();
+  return code->scratchBytes(values.data());
 }
 
 Result<std::unique_ptr<Executable>> compileLLVM(std::shared_ptr<const ir::Module> module,
@@ -202,27 +234,22 @@ Result<std::unique_ptr<Executable>> compileLLVM(std::shared_ptr<const ir::Module
   if (Status s = codegen::checkModule(*module); !s) return s;
   auto views = codegen::bindWeights(*module, weights);
   if (!views) return views.status();
-  auto start = std::chrono::steady_clock::now();
-  auto code = jitCompile(*module, *views, options);
-  if (!code) return code.status();
   std::vector<CompiledFunction> compiled;
   for (const auto &graph : module->functions) {
     CompiledFunction f;
     f.graph = graph.get();
-    std::string name = entrySymbol(module->name, graph->name);
-    f.entry = reinterpret_cast<attn_entry_fn>(code->code->address(name));
-    f.scratchBytes = reinterpret_cast<attn_scratch_bytes_fn>(code->code->address(name + "_scratch_bytes"));
-    if (!f.entry || !f.scratchBytes) return Status::error("llvm: the JIT did not define " + name);
     f.symbols = functionSymbols(*graph);
     f.checks = std::make_unique<DimChecks>(*graph);
     compiled.push_back(std::move(f));
   }
-  double before = 0;
-  for (const CompilePhase &phase : code->phases) before += phase.milliseconds;
-  code->phases.push_back({"jit", millisecondsSince(start) - before});
   unsigned threads = options.threads ? options.threads : ThreadPool::hardwareThreads();
-  return std::unique_ptr<Executable>(std::make_unique<LLVMExecutable>(
-      std::move(module), std::move(weights), std::move(*code), std::move(compiled), threads));
+  auto executable = std::make_unique<LLVMExecutable>(module, std::move(weights), std::move(*views),
+                                                     std::move(compiled), threads);
+  if (Status s = executable->startJit(options); !s) return s;
+  // The only function is compiled now: its errors are the module's.
+  if (module->functions.size() == 1)
+    if (Status s = executable->prepare(module->functions.front()->name); !s) return s;
+  return std::unique_ptr<Executable>(std::move(executable));
 }
 
 } // namespace attn::llvmcg

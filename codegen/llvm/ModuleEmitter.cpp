@@ -1,6 +1,6 @@
 // ModuleEmitter: what the generated functions of one module share: the
-// target attributes, the weights (constant addresses for the JIT, globals for
-// emitted code), weights packed for the kernels, and the helper that runs a
+// target attributes, the weights (symbols the JIT links, globals in emitted
+// code), weights packed for the kernels, and the helper that runs a
 // task in parallel or inline.
 #include "codegen/llvm/Codegen.h"
 
@@ -48,10 +48,11 @@ ATTN_HOST_CLONES void foldRows(const float *x, int64_t count, int64_t in, const 
 
 ModuleEmitter::ModuleEmitter(llvm::Module &module, const TargetInfo &target,
                              const ir::Module &source, WeightMode mode,
-                             const codegen::WeightViews *weightData,
-                             std::vector<Tensor> *packedStorage)
+                             const codegen::WeightViews *weightData, std::vector<LinkedBlob> *blobs)
     : context(module.getContext()), module(module), target(target), source(source), mode_(mode),
-      weightData_(weightData), packedStorage_(packedStorage) {}
+      weightData_(weightData), blobs_(blobs) {
+  assert((mode != WeightMode::Linked || blobs) && "linked code needs a place for its blobs");
+}
 
 std::string ModuleEmitter::entryName(const ir::Graph &graph) const {
   return entrySymbol(source.name, graph.name);
@@ -67,10 +68,6 @@ void ModuleEmitter::addTargetAttributes(llvm::Function *fn) const {
 }
 
 llvm::Value *ModuleEmitter::addressOf(const void *data, size_t bytes, const std::string &name) {
-  if (mode_ == WeightMode::Addresses)
-    return llvm::ConstantExpr::getIntToPtr(
-        llvm::ConstantInt::get(llvm::Type::getInt64Ty(context), reinterpret_cast<uint64_t>(data)),
-        llvm::PointerType::getUnqual(context));
   llvm::Type *i8 = llvm::Type::getInt8Ty(context);
   auto *init = llvm::ConstantDataArray::getRaw(
       llvm::StringRef(static_cast<const char *>(data), bytes), bytes, i8);
@@ -93,13 +90,13 @@ llvm::Value *ModuleEmitter::weightAddress(const ir::Value *weight) {
     if (it != weightData_->end()) data = &it->second;
   }
   llvm::Value *address;
-  if (data) {
+  if (mode_ == WeightMode::Linked || !data) {
+    // The JIT links its symbol to the weight; emitted code without weights
+    // leaves it to the user's link (docs/llvm-backend.md).
+    assert((mode_ == WeightMode::Globals || data) && "the JIT has every weight's data");
+    address = externalSymbol(mode_ == WeightMode::Linked ? linkedWeightSymbol(weight) : weightSymbol(weight->name));
+  } else {
     address = addressOf(data->data, data->byteSize(), "attn.weight." + symbolPart(weight->name));
-  } else { // emitted without weights: the user links them (docs/llvm-backend.md)
-    assert(mode_ == WeightMode::Globals && "the JIT has every weight's data");
-    address = new llvm::GlobalVariable(module, llvm::Type::getInt8Ty(context), /*isConstant=*/true,
-                                       llvm::GlobalValue::ExternalLinkage, nullptr,
-                                       weightSymbol(weight->name));
   }
   weights_[weight] = address;
   return address;
@@ -112,10 +109,16 @@ std::optional<TensorView> ModuleEmitter::knownF32(const ir::Value *value) const 
   return std::nullopt;
 }
 
+llvm::Value *ModuleEmitter::externalSymbol(const std::string &name) {
+  return new llvm::GlobalVariable(module, llvm::Type::getInt8Ty(context), /*isConstant=*/true,
+                                  llvm::GlobalValue::ExternalLinkage, nullptr, name);
+}
+
 llvm::Value *ModuleEmitter::keep(Tensor packed, const std::string &name) {
-  llvm::Value *address = addressOf(packed.data(), packed.byteSize(), name);
-  if (mode_ == WeightMode::Addresses) packedStorage_->push_back(std::move(packed));
-  return address;
+  if (mode_ != WeightMode::Linked) return addressOf(packed.data(), packed.byteSize(), name);
+  std::string symbol = module.getName().str() + "." + std::to_string(blobs_->size()) + "." + name;
+  blobs_->push_back({symbol, std::move(packed)});
+  return externalSymbol(symbol);
 }
 
 llvm::Value *ModuleEmitter::packedConstant(const ir::Value *value, PackKind kind, int64_t gates) {

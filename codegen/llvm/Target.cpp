@@ -108,7 +108,7 @@ std::vector<std::string> hostIsaLevels() {
   std::vector<std::string> levels;
   if (!llvm::Triple(llvm::sys::getProcessTriple()).isX86()) return levels;
   for (const char *level : {"x86-64", "x86-64-v2", "x86-64-v3", "x86-64-v4"})
-    if (missingHostFeatures({level, "", 0}).empty()) levels.push_back(level);
+    if (missingHostFeatures({level, "", 0, ""}).empty()) levels.push_back(level);
   return levels;
 }
 
@@ -156,13 +156,18 @@ constexpr const char *kFunctionPipeline =
     "loop-simplify,lcssa,loop-rotate,loop-vectorize,instcombine<no-verify-fixpoint>,simplifycfg,"
     "slp-vectorizer,instcombine<no-verify-fixpoint>,simplifycfg)";
 
-Status optimizeModule(llvm::Module &module, llvm::TargetMachine &machine) {
+Status verifyGenerated(llvm::Module &module, llvm::TargetMachine &machine) {
   module.setTargetTriple(machine.getTargetTriple().str());
   module.setDataLayout(machine.createDataLayout());
   std::string problems;
   llvm::raw_string_ostream os(problems);
   if (llvm::verifyModule(module, &os))
     return Status::error("llvm: internal error: generated code does not verify:\n" + os.str());
+  return Status::ok();
+}
+
+Status optimizeModule(llvm::Module &module, llvm::TargetMachine &machine) {
+  if (Status s = verifyGenerated(module, machine); !s) return s;
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
@@ -184,9 +189,7 @@ Status optimizeModule(llvm::Module &module, llvm::TargetMachine &machine) {
   return Status::ok();
 }
 
-Result<std::string> emitMachineCode(const llvm::Module &module, llvm::TargetMachine &machine,
-                                    EmitKind kind) {
-  std::unique_ptr<llvm::Module> copy = llvm::CloneModule(module);
+Result<std::string> emitMachineCodeInPlace(llvm::Module &module, llvm::TargetMachine &machine, EmitKind kind) {
   llvm::SmallVector<char, 0> buffer;
   llvm::raw_svector_ostream os(buffer);
   llvm::legacy::PassManager passes;
@@ -194,16 +197,23 @@ Result<std::string> emitMachineCode(const llvm::Module &module, llvm::TargetMach
                                        : llvm::CodeGenFileType::AssemblyFile;
   if (machine.addPassesToEmitFile(passes, os, nullptr, type))
     return Status::error("llvm: the target cannot emit this kind of file");
-  passes.run(*copy);
+  passes.run(module);
   return std::string(buffer.begin(), buffer.end());
 }
 
+Result<std::string> emitMachineCode(const llvm::Module &module, llvm::TargetMachine &machine,
+                                    EmitKind kind) {
+  std::unique_ptr<llvm::Module> copy = llvm::CloneModule(module);
+  return emitMachineCodeInPlace(*copy, machine, kind);
+}
+
 Status emitModule(llvm::Module &module, const TargetInfo &target, const ir::Module &source,
-                  WeightMode mode, const codegen::WeightViews *weights,
-                  std::vector<Tensor> *packedStorage) {
-  ModuleEmitter emitter(module, target, source, mode, weights, packedStorage);
+                  WeightMode mode, const codegen::WeightViews *weights, const ir::Graph *only,
+                  std::vector<LinkedBlob> *blobs) {
+  ModuleEmitter emitter(module, target, source, mode, weights, blobs);
   for (const auto &graph : source.functions)
-    if (Status s = emitter.emitGraph(*graph); !s) return s;
+    if (!only || graph.get() == only)
+      if (Status s = emitter.emitGraph(*graph); !s) return s;
   return Status::ok();
 }
 

@@ -20,20 +20,25 @@ struct Target {
 };
 Result<Target> resolveTarget(const LLVMOptions &options);
 
-/// Sets the module's triple and data layout, verifies it and runs the new
-/// backend's function pipeline (Target.cpp: cleanup and vectorisation of
-/// the scalar loops, no unrolling). A module that fails verification is a bug in
-/// the lowering, reported as an error.
+/// Sets the module's triple and data layout and verifies it. A module that
+/// fails verification is a bug in the lowering, reported as an error.
+Status verifyGenerated(llvm::Module &module, llvm::TargetMachine &machine);
+
+/// verifyGenerated, then the backend's function pipeline (Target.cpp:
+/// cleanup and vectorisation of the scalar loops, no unrolling).
 Status optimizeModule(llvm::Module &module, llvm::TargetMachine &machine);
 
 /// Assembly or object bytes of a copy of `module` (the legacy code generator
 /// rewrites the module it runs on).
 Result<std::string> emitMachineCode(const llvm::Module &module, llvm::TargetMachine &machine,
                                     EmitKind kind);
+/// The same, from `module` itself, which it leaves changed.
+Result<std::string> emitMachineCodeInPlace(llvm::Module &module, llvm::TargetMachine &machine, EmitKind kind);
 
-/// Builds the LLVM module of every function of `source`.
+/// Builds the LLVM module of every function of `source`, or of `only`; with
+/// WeightMode::Linked, the derived data goes to `blobs`.
 Status emitModule(llvm::Module &module, const TargetInfo &target, const ir::Module &source,
-                  WeightMode mode, const codegen::WeightViews *weights,
-                  std::vector<Tensor> *packedStorage);
+                  WeightMode mode, const codegen::WeightViews *weights, const ir::Graph *only = nullptr,
+                  std::vector<LinkedBlob> *blobs = nullptr);
 
 } // namespace attn::llvmcg

@@ -18,6 +18,8 @@ config.environment["PATH"] = os.pathsep.join(
 for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "OMP_NUM_THREADS", "OMP_WAIT_POLICY"):
     if var in os.environ:
         config.environment[var] = os.environ[var]
+# The tests compile; the object cache's own tests name their directory.
+config.environment["ATTNC_CACHE_DIR"] = "off"
 config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(("%examples", os.path.join(config.attn_source_dir, "examples")))
 config.substitutions.append(("%golden", os.path.join(config.attn_source_dir, "tests", "golden")))

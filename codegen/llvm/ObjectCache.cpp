@@ -1,0 +1,227 @@
+// The object cache (ObjectCache.h). An entry file, words little-endian u64:
+//   "ATTNCOB2"                    8 bytes, the format
+//   key                           16 bytes (low, high)
+//   count                         the number of sections
+//   count x (name length, offset, size)
+//   the names, one after the other
+//   the sections' bytes, each at an offset that is a multiple of 64
+//   checksum                      16 bytes: XXH3-128 of everything before it
+#include "codegen/llvm/ObjectCache.h"
+
+#include <llvm/Support/xxhash.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <random>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utime.h>
+
+namespace attn::llvmcg {
+
+namespace {
+
+constexpr char kMagic[8] = {'A', 'T', 'T', 'N', 'C', 'O', 'B', '2'};
+constexpr const char *kSuffix = ".attnc-obj";
+constexpr uint64_t kDefaultLimit = uint64_t(1) << 30;
+constexpr size_t kHeaderBytes = 8 + 16 + 8, kChecksumBytes = 16;
+
+CacheKey digest(const void *data, size_t bytes) {
+  llvm::XXH128_hash_t h = llvm::xxh3_128bits(llvm::ArrayRef<uint8_t>(static_cast<const uint8_t *>(data), bytes));
+  return CacheKey{h.low64, h.high64};
+}
+
+void appendWord(std::string &out, uint64_t word) {
+  char bytes[8];
+  std::memcpy(bytes, &word, 8);
+  out.append(bytes, 8);
+}
+
+uint64_t wordAt(const char *in, size_t at) {
+  uint64_t word;
+  std::memcpy(&word, in + at, 8);
+  return word;
+}
+
+/// A read-only mapping of the whole of a regular file, or null (missing,
+/// empty, not a regular file).
+std::unique_ptr<CacheEntry> mapRegularFile(const std::string &path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  struct stat info;
+  std::unique_ptr<CacheEntry> entry;
+  if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) {
+    size_t bytes = size_t(info.st_size);
+    void *mapping = ::mmap(nullptr, bytes, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    if (mapping != MAP_FAILED) entry = std::make_unique<CacheEntry>(mapping, bytes);
+  }
+  ::close(fd);
+  return entry;
+}
+
+bool writeAll(int fd, const std::string &bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += size_t(n);
+  }
+  return true;
+}
+
+} // namespace
+
+std::string CacheKey::hex() const {
+  static const char digits[] = "0123456789abcdef";
+  std::string text;
+  for (uint64_t word : {high, low})
+    for (int shift = 60; shift >= 0; shift -= 4) text += digits[(word >> shift) & 15];
+  return text;
+}
+
+void KeyHasher::add(const void *data, size_t bytes) {
+  CacheKey d = digest(data, bytes);
+  appendWord(digests_, d.low);
+  appendWord(digests_, d.high);
+  appendWord(digests_, uint64_t(bytes));
+}
+
+CacheKey KeyHasher::finish() const { return digest(digests_.data(), digests_.size()); }
+
+std::string environmentCacheDirectory() {
+  if (const char *dir = std::getenv("ATTNC_CACHE_DIR"); dir && *dir) return std::string(dir) == "off" ? "" : dir;
+  if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::string(xdg) + "/attnc";
+  if (const char *home = std::getenv("HOME"); home && *home) return std::string(home) + "/.cache/attnc";
+  return "";
+}
+
+uint64_t environmentCacheLimit() {
+  const char *text = std::getenv("ATTNC_CACHE_MAX_SIZE");
+  if (!text || !*text) return kDefaultLimit;
+  char *end = nullptr;
+  errno = 0;
+  unsigned long long value = std::strtoull(text, &end, 10);
+  if (errno || end == text || *text == '-') return kDefaultLimit;
+  int shift = 0;
+  if (*end == 'K' || *end == 'k') shift = 10, ++end;
+  else if (*end == 'M' || *end == 'm') shift = 20, ++end;
+  else if (*end == 'G' || *end == 'g') shift = 30, ++end;
+  if (*end || (shift && value > (~0ull >> shift))) return kDefaultLimit;
+  return uint64_t(value) << shift;
+}
+
+std::optional<ObjectCache> ObjectCache::open(const std::string &directory, uint64_t maxBytes) {
+  if (directory.empty() || directory == "off") return std::nullopt;
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (error || !std::filesystem::is_directory(directory, error)) return std::nullopt;
+  return ObjectCache(directory, maxBytes);
+}
+
+std::string ObjectCache::path(const CacheKey &key) const { return directory_ + "/" + key.hex() + kSuffix; }
+
+CacheEntry::~CacheEntry() { ::munmap(mapping_, bytes_); }
+
+std::shared_ptr<const CacheEntry> ObjectCache::load(const CacheKey &key) const {
+  std::string file = path(key);
+  // A file may be replaced (renamed over) while mapped: the mapping keeps
+  // the old one. Entries are never written in place.
+  std::unique_ptr<CacheEntry> entry = mapRegularFile(file);
+  if (!entry) return nullptr;
+  const char *bytes = static_cast<const char *>(entry->mapping());
+  size_t size = entry->size();
+  if (size < kHeaderBytes + kChecksumBytes) return nullptr;
+  size_t body = size - kChecksumBytes;
+  CacheKey sum = digest(bytes, body);
+  if (wordAt(bytes, body) != sum.low || wordAt(bytes, body + 8) != sum.high) return nullptr;
+  if (std::memcmp(bytes, kMagic, 8) != 0) return nullptr;
+  if (CacheKey{wordAt(bytes, 8), wordAt(bytes, 16)} != key) return nullptr;
+  uint64_t count = wordAt(bytes, 24);
+  if (count == 0 || count > (body - kHeaderBytes) / 24) return nullptr;
+  size_t names = kHeaderBytes + size_t(count) * 24;
+  for (uint64_t i = 0; i < count; ++i) {
+    const size_t at = kHeaderBytes + size_t(i) * 24;
+    uint64_t nameLength = wordAt(bytes, at), offset = wordAt(bytes, at + 8), length = wordAt(bytes, at + 16);
+    if (nameLength > body - names || offset > body || length > body - offset) return nullptr;
+    entry->sections.push_back({std::string(bytes + names, size_t(nameLength)), std::string_view(bytes + offset, size_t(length))});
+    names += size_t(nameLength);
+  }
+  ::utime(file.c_str(), nullptr); // recently used: evicted last
+  return entry;
+}
+
+void ObjectCache::store(const CacheKey &key, const std::vector<CacheSection> &sections) const {
+  std::string bytes(kMagic, 8);
+  appendWord(bytes, key.low);
+  appendWord(bytes, key.high);
+  appendWord(bytes, sections.size());
+  size_t offset = kHeaderBytes + sections.size() * 24;
+  for (const CacheSection &s : sections) offset += s.name.size();
+  std::vector<size_t> offsets;
+  for (const CacheSection &s : sections) {
+    offset = (offset + 63) / 64 * 64;
+    offsets.push_back(offset);
+    offset += s.bytes.size();
+  }
+  for (size_t i = 0; i < sections.size(); ++i) {
+    appendWord(bytes, sections[i].name.size());
+    appendWord(bytes, offsets[i]);
+    appendWord(bytes, sections[i].bytes.size());
+  }
+  for (const CacheSection &s : sections) bytes += s.name;
+  for (size_t i = 0; i < sections.size(); ++i) {
+    bytes.resize(offsets[i], '\0');
+    bytes += sections[i].bytes;
+  }
+  CacheKey sum = digest(bytes.data(), bytes.size());
+  appendWord(bytes, sum.low);
+  appendWord(bytes, sum.high);
+
+  std::random_device random;
+  std::string temporary = path(key) + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(random());
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  bool written = writeAll(fd, bytes);
+  written = ::close(fd) == 0 && written;
+  if (!written || ::rename(temporary.c_str(), path(key).c_str()) != 0) {
+    ::unlink(temporary.c_str());
+    return;
+  }
+  evict();
+}
+
+void ObjectCache::evict() const {
+  struct Entry {
+    std::filesystem::path path;
+    uint64_t bytes;
+    std::filesystem::file_time_type used;
+  };
+  std::vector<Entry> entries;
+  uint64_t total = 0;
+  std::error_code error;
+  for (const auto &item : std::filesystem::directory_iterator(directory_, error)) {
+    std::string name = item.path().filename().string();
+    if (name.size() < std::strlen(kSuffix) || name.compare(name.size() - std::strlen(kSuffix), std::string::npos, kSuffix) != 0)
+      continue; // not ours, or a temporary file being written
+    std::error_code e1, e2;
+    uint64_t bytes = item.file_size(e1);
+    auto used = item.last_write_time(e2);
+    if (e1 || e2) continue;
+    entries.push_back({item.path(), bytes, used});
+    total += bytes;
+  }
+  if (total <= maxBytes_) return;
+  std::sort(entries.begin(), entries.end(), [](const Entry &a, const Entry &b) { return a.used < b.used; });
+  for (const Entry &e : entries) {
+    if (total <= maxBytes_) break;
+    if (std::filesystem::remove(e.path, error)) total -= e.bytes;
+  }
+}
+
+} // namespace attn::llvmcg
