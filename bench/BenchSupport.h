@@ -60,7 +60,7 @@ inline std::string &benchCpu() {
 /// benchmark program with a message: they are bugs in the benchmark.
 inline CompiledModel compileModel(const std::string &path, const std::vector<std::pair<std::string, std::string>> &defines,
                                   const std::string &fn, Variant variant, const ir::DimBindings &dims,
-                                  unsigned threads = 1) {
+                                  unsigned threads = 1, const std::string &cacheDir = "") {
   auto fail = [&](const std::string &message) {
     std::fprintf(stderr, "bench: %s: %s\n", path.c_str(), message.c_str());
     std::exit(1);
@@ -90,10 +90,12 @@ inline CompiledModel compileModel(const std::string &path, const std::vector<std
   codegen::CompileOptions compileOptions;
   compileOptions.threads = threads;
   compileOptions.cpu = benchCpu();
+  compileOptions.cacheDir = cacheDir;
   auto exe = codegen::compile(m.module, weights,
                               variant == Variant::Interp ? codegen::Backend::Interp : codegen::Backend::LLVM,
                               compileOptions);
   if (!exe) fail(exe.message());
+  if (Status s = (*exe)->prepare(fn); !s) fail(s.message());
   m.exe = std::move(*exe);
   m.fn = fn;
   for (const auto &g : m.module->functions)

@@ -193,6 +193,9 @@ public:
   llvm::Value *ptr(const ir::Value *value);
   llvm::Value *packed(const PackedRef &ref);
   llvm::Value *framePointer(int slot) { return frameWord(slot, ptrType()); }
+  /// Stores `value` (a pointer or an i64) to frame word `slot`, here; for a
+  /// GraphEmitter::newParameter, which only tasks read.
+  void setFrameWord(int slot, llvm::Value *value);
 
   // Memory.
   llvm::Value *gep(llvm::Type *element, llvm::Value *base, llvm::Value *index);
@@ -277,6 +280,10 @@ public:
   FunctionEmitter &newTask(const std::string &name);
   /// A temporary of the current node; returns its frame slot.
   int newTemporary(const ByteSize &size);
+  /// A frame word that the entry sets (FunctionEmitter::setFrameWord) before
+  /// it runs a task that reads it: a task's parameter, so that one task
+  /// function can serve several calls (the layers of a recurrent op).
+  int newParameter() { return newSlot(); }
   FunctionEmitter &entry() { return *entry_; }
   int currentNode() const { return currentNode_; }
 
@@ -323,6 +330,8 @@ public:
   void runParallel(FunctionEmitter &task, llvm::Value *count, int64_t grain, bool perThread = false);
   /// A temporary live while the node runs; returns its frame slot.
   int temporary(const ByteSize &size) { return graph.newTemporary(size); }
+  /// A task parameter (GraphEmitter::newParameter).
+  int parameter() { return graph.newParameter(); }
   /// In the entry: if `failed`, report `code` with the words a, b and return.
   void failIf(llvm::Value *failed, RuntimeError code, llvm::Value *a, llvm::Value *b);
   /// `value` packed as `kind` with rows placed as GateLayout{rows, gates}: a

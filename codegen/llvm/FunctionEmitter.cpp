@@ -77,6 +77,11 @@ llvm::Value *FunctionEmitter::ptr(const ir::Value *value) {
   return framePointer(graph.valueSlot(root));
 }
 
+void FunctionEmitter::setFrameWord(int slot, llvm::Value *value) {
+  assert(!words_.count(slot) && "a parameter is set by the entry and read by tasks only");
+  b.CreateStore(value, b.CreateConstInBoundsGEP1_64(b.getInt64Ty(), frame_, uint64_t(slot)));
+}
+
 llvm::Value *FunctionEmitter::packed(const PackedRef &ref) {
   return ref.constant ? ref.constant : framePointer(ref.frameSlot);
 }

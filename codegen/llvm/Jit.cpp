@@ -20,8 +20,9 @@
 #include <llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h>
 #include <llvm/Support/Error.h>
 #include <llvm/Support/MemoryBuffer.h>
-#include <llvm/Transforms/Utils/SplitModule.h>
+#include <llvm/Transforms/Utils/Cloning.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -83,7 +84,7 @@ public:
 void nameLocals(llvm::Module &module, const std::string &prefix, bool externalize) {
   auto rename = [&](llvm::GlobalValue &value) {
     if (!value.hasLocalLinkage() || value.isDeclaration()) return;
-    value.setName(prefix + "." + value.getName());
+    if (!value.getName().starts_with(prefix)) value.setName(prefix + "." + value.getName());
     if (externalize) {
       value.setLinkage(llvm::GlobalValue::ExternalLinkage);
       value.setVisibility(llvm::GlobalValue::HiddenVisibility);
@@ -245,17 +246,33 @@ private:
     }
 
     // The parts, each to bitcode, compiled each on a thread of its own (the
-    // caller's among them); a part's functions are about as large as another's.
+    // caller's among them): the functions, largest first, each to the part
+    // with the fewest instructions so far; the global data to part 0. Every
+    // local is a hidden global by now, so a part declares what another defines.
     start = std::chrono::steady_clock::now();
-    std::vector<llvm::SmallVector<char, 0>> bitcode;
-    llvm::SplitModule(
-        *module, parts,
-        [&](std::unique_ptr<llvm::Module> part) {
-          bitcode.emplace_back();
-          llvm::raw_svector_ostream os(bitcode.back());
-          llvm::WriteBitcodeToFile(*part, os);
-        },
-        /*PreserveLocals=*/false, /*RoundRobin=*/true);
+    std::vector<const llvm::Function *> order;
+    for (const llvm::Function &fn : *module)
+      if (!fn.isDeclaration()) order.push_back(&fn);
+    std::stable_sort(order.begin(), order.end(), [](const llvm::Function *a, const llvm::Function *b) {
+      return a->getInstructionCount() > b->getInstructionCount();
+    });
+    std::map<const llvm::GlobalValue *, unsigned> partOf;
+    std::vector<size_t> load(parts, 0);
+    for (const llvm::Function *fn : order) {
+      unsigned lightest = unsigned(std::min_element(load.begin(), load.end()) - load.begin());
+      partOf[fn] = lightest;
+      load[lightest] += fn->getInstructionCount();
+    }
+    std::vector<llvm::SmallVector<char, 0>> bitcode(parts);
+    for (unsigned p = 0; p < parts; ++p) {
+      llvm::ValueToValueMapTy map;
+      std::unique_ptr<llvm::Module> part = llvm::CloneModule(*module, map, [&](const llvm::GlobalValue *value) {
+        auto it = partOf.find(value);
+        return it == partOf.end() ? p == 0 : it->second == p;
+      });
+      llvm::raw_svector_ostream os(bitcode[p]);
+      llvm::WriteBitcodeToFile(*part, os);
+    }
     double split = millisecondsSince(start);
     std::vector<PartResult> results(bitcode.size());
     std::vector<std::thread> workers;

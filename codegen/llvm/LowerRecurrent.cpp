@@ -25,6 +25,10 @@
 //      goes to the output (and the final h, c to h_n, c_n). A row steps for
 //      its first lengths[b] steps (forward t = 0.., reverse t = len-1..); past
 //      them it keeps its state and writes nothing.
+// The tasks read the layer's operands (input, output, packed weights, layer
+// number) from frame words the entry sets before each layer (Parameters), so
+// that every layer of one shape runs the same two functions: a 4-layer model
+// compiles two or three tasks, not eight.
 // Rows are stored in the input's own order (b*T + t when batch_first, else
 // t*B + b), for the input, the projection and the output alike. Every row
 // runs the same sequence of operations whatever block or thread it falls in.
@@ -32,6 +36,8 @@
 #include "codegen/llvm/Codegen.h"
 
 #include "ir/ShapeInference.h"
+
+#include <map>
 
 namespace attn::llvmcg {
 
@@ -109,44 +115,88 @@ struct RecurrentInputs {
   const ir::Value *h0, *c0, *lengths;
 };
 
+/// A layer's operands as task parameters (NodeLowering::parameter): the
+/// entry sets them before it runs the layer's tasks, so that the layers of
+/// one shape share their task functions (one projection and one recurrence
+/// for layers 1.., and for layer 0 where its input is as wide): the code is
+/// compiled once, not once a layer.
+struct Parameters {
+  int input = -1, output = -1, index = -1;
+  std::vector<int> wIh, bIh, wHh, bHh; // per direction (the biases: -1 without)
+};
+
+Parameters newParameters(NodeLowering &L, const RecurrentShape &s) {
+  Parameters p{L.parameter(), L.parameter(), L.parameter(), {}, {}, {}, {}};
+  for (int64_t dir = 0; dir < s.dirs; ++dir) {
+    p.wIh.push_back(L.parameter());
+    p.wHh.push_back(L.parameter());
+    p.bIh.push_back(s.bias ? L.parameter() : -1);
+    p.bHh.push_back(s.bias ? L.parameter() : -1);
+  }
+  return p;
+}
+
 /// Frame slots of the node's temporaries.
 struct Slots {
   int gi, h, c; // gi: [T*B, dirs*inputWidth] + a vector; h: 2 x [dirs, B, Hp] + skew; c: [dirs, B, Hp]
 };
 
-/// 1. gi = X W_ih^T + b_ih for every row and direction.
-void emitProjection(NodeLowering &L, const RecurrentShape &s, const Layer &layer, const Slots &slots) {
+/// In the entry: `layer`'s operands into the parameters.
+void setParameters(NodeLowering &L, const RecurrentShape &s, const Layer &layer, const Parameters &p) {
+  FunctionEmitter &e = L.entry();
+  e.setFrameWord(p.input, layer.input ? e.ptr(layer.input) : e.framePointer(layer.inputSlot));
+  e.setFrameWord(p.output, layer.outputSlot < 0 ? e.ptr(L.result(0)) : e.framePointer(layer.outputSlot));
+  e.setFrameWord(p.index, e.i64(layer.index));
+  for (int64_t dir = 0; dir < s.dirs; ++dir) {
+    const Direction &d = layer.directions[size_t(dir)];
+    if (!layer.projected) e.setFrameWord(p.wIh[size_t(dir)], e.packed(d.wIh));
+    e.setFrameWord(p.wHh[size_t(dir)], e.packed(d.wHh));
+    if (!s.bias) continue;
+    if (!layer.projected) e.setFrameWord(p.bIh[size_t(dir)], e.packed(d.bIh));
+    e.setFrameWord(p.bHh[size_t(dir)], e.packed(d.bHh));
+  }
+}
+
+/// 1. gi = X W_ih^T + b_ih for every row and direction: the task of this
+/// input size, built at its first use.
+void emitProjection(NodeLowering &L, const RecurrentShape &s, const Layer &layer, const Slots &slots,
+                    const Parameters &params, std::map<int64_t, FunctionEmitter *> &tasks) {
   if (layer.projected) return;
   int64_t width = s.inputWidth(), stride = s.dirs * width;
   // The cells read a vector past the last gate of the last row: zeros.
   FunctionEmitter &e = L.entry();
   e.zeroBytes(e.gep(e.f32Type(), e.framePointer(slots.gi), e.b.CreateMul(e.dim(s.T * s.B), e.i64(stride))),
               e.i64(s.lanes * 4));
-  FunctionEmitter &p = L.task("projection");
-  llvm::Value *x = layer.input ? p.ptr(layer.input) : p.framePointer(layer.inputSlot);
-  llvm::Value *gi = p.framePointer(slots.gi);
-  for (int64_t dir = 0; dir < s.dirs; ++dir) {
-    const Direction &d = layer.directions[size_t(dir)];
-    emitPackedGemm(p, GemmShape{layer.inputSize, width, layer.inputSize, stride}, x, p.packed(d.wIh),
-                   s.bias ? p.packed(d.bIh) : nullptr, p.gep(p.f32Type(), gi, p.i64(dir * width)), p.arg(1), p.arg(2));
+  FunctionEmitter *&task = tasks[layer.inputSize];
+  if (!task) {
+    FunctionEmitter &p = L.task("projection");
+    llvm::Value *x = p.framePointer(params.input), *gi = p.framePointer(slots.gi);
+    for (int64_t dir = 0; dir < s.dirs; ++dir)
+      emitPackedGemm(p, GemmShape{layer.inputSize, width, layer.inputSize, stride}, x, p.framePointer(params.wIh[size_t(dir)]),
+                     s.bias ? p.framePointer(params.bIh[size_t(dir)]) : nullptr, p.gep(p.f32Type(), gi, p.i64(dir * width)),
+                     p.arg(1), p.arg(2));
+    task = &p;
   }
-  L.runParallel(p, L.entry().dim(s.T * s.B), gemmRowGrain(layer.inputSize, stride));
+  L.runParallel(*task, e.dim(s.T * s.B), gemmRowGrain(layer.inputSize, stride));
 }
 
-/// The recurrence task of one layer (see the file comment).
+/// The recurrence task of a layer (see the file comment), its operands
+/// read from the Parameters; layer 0 fed by a projected table has one of
+/// its own, every other layer shares one.
 class Recurrence {
 public:
   Recurrence(NodeLowering &L, const RecurrentShape &s, const Layer &layer, const Slots &slots,
-             const RecurrentInputs &in)
-      : L(L), s(s), layer(layer), in(in), t(L.task("recurrence")), b(t.b) {
+             const RecurrentInputs &in, const Parameters &params)
+      : L(L), s(s), layer(layer), in(in), params(params), t(L.task("recurrence")), b(t.b) {
     T = t.dim(s.T), B = t.dim(s.B), gi = layer.projected ? layer.projected : t.framePointer(slots.gi);
-    out = layer.outputSlot < 0 ? t.ptr(L.result(0)) : t.framePointer(layer.outputSlot);
+    out = t.framePointer(params.output);
     hState[0] = t.framePointer(slots.h);
     hState[1] = f32At(hState[0], b.CreateAdd(b.CreateMul(t.i64(s.dirs * s.Hp), B), t.i64(kStateSkew)));
     cState = s.op == ir::OpKind::LSTM ? t.framePointer(slots.c) : nullptr;
   }
 
-  void emit() {
+  /// Builds the task; the caller runs it (runParallel) once a layer.
+  FunctionEmitter &emit() {
     llvm::Value *begin = t.arg(1), *end = t.arg(2);
     initialState(begin, end);
     llvm::Value *steps = in.lengths ? t.forRangeCarry(begin, end, {t.i64(0)}, [&](llvm::Value *row, const Values &m) {
@@ -166,9 +216,7 @@ public:
       }
     });
     finalState(begin, end, b.CreateSelect(b.CreateTrunc(steps, b.getInt1Ty()), hState[1], hState[0]));
-    FunctionEmitter &e = L.entry();
-    // A thread's rows cost about T * dirs * G*H*Hp multiply-adds each.
-    L.runParallel(t, e.dim(s.B), std::max<int64_t>(1, (int64_t(1) << 14) / (s.dirs * s.G * s.H * s.Hp)), true);
+    return t;
   }
 
 private:
@@ -176,6 +224,7 @@ private:
   const RecurrentShape &s;
   const Layer &layer;
   const RecurrentInputs &in;
+  const Parameters &params;
   FunctionEmitter &t;
   llvm::IRBuilder<> &b;
   llvm::Value *T, *B, *gi, *out, *hState[2], *cState;
@@ -196,7 +245,8 @@ private:
   }
   /// The row of (dir, row) in h0, c0, h_n and c_n, in floats.
   llvm::Value *finalRow(int64_t dir, llvm::Value *row) {
-    return b.CreateMul(b.CreateAdd(b.CreateMul(t.i64(layer.index * s.dirs + dir), B), row), t.i64(s.H));
+    llvm::Value *index = b.CreateAdd(b.CreateMul(t.frameWord(params.index, t.i64Type()), t.i64(s.dirs)), t.i64(dir));
+    return b.CreateMul(b.CreateAdd(b.CreateMul(index, B), row), t.i64(s.H));
   }
 
   void initialState(llvm::Value *begin, llvm::Value *end) {
@@ -225,8 +275,8 @@ private:
 
   /// Hidden units [v*lanes, v*lanes + count) of step `at` for rows [begin, end).
   void units(const Cursor &at, llvm::Value *v, unsigned count, llvm::Value *begin, llvm::Value *end) {
-    const Direction &d = layer.directions[size_t(at.dir)];
-    llvm::Value *whh = t.packed(d.wHh), *bhh = s.bias ? t.packed(d.bHh) : nullptr;
+    llvm::Value *whh = t.framePointer(params.wHh[size_t(at.dir)]);
+    llvm::Value *bhh = s.bias ? t.framePointer(params.bHh[size_t(at.dir)]) : nullptr;
     unsigned lanes = unsigned(s.lanes), G = unsigned(s.G);
     llvm::Value *column = b.CreateMul(v, t.i64(s.G * s.lanes)), *unit = b.CreateMul(v, t.i64(s.lanes));
     // The accumulators go to an L1 buffer between the product and the cells:
@@ -327,6 +377,9 @@ Status lowerRecurrent(NodeLowering &L) {
               s.op == ir::OpKind::LSTM ? L.temporary(ByteSize{s.B * ir::Dim(s.dirs * s.Hp), 4}) : -1};
   ir::Dim layerElements = s.T * s.B * ir::Dim(s.dirs * s.H);
   int buffers[2] = {-1, -1};
+  Parameters params = newParameters(L, s);
+  std::map<int64_t, FunctionEmitter *> projections; // by input size
+  std::map<bool, FunctionEmitter *> recurrences;    // by whether gi is a projected table
   for (int k = 0; k < 2 && k + 1 < s.layers; ++k) buffers[k] = L.temporary(ByteSize{layerElements, 4});
   for (int64_t index = 0; index < s.layers; ++index) {
     Layer layer{index == 0 ? x : nullptr, index == 0 ? -1 : buffers[(index - 1) % 2],
@@ -347,8 +400,13 @@ Status lowerRecurrent(NodeLowering &L) {
       next += s.bias ? 4 : 2;
       layer.directions.push_back(d);
     }
-    emitProjection(L, s, layer, slots);
-    Recurrence(L, s, layer, slots, RecurrentInputs{h0, c0, lengths}).emit();
+    setParameters(L, s, layer, params);
+    emitProjection(L, s, layer, slots, params, projections);
+    FunctionEmitter *&recurrence = recurrences[layer.projected != nullptr];
+    RecurrentInputs inputs{h0, c0, lengths};
+    if (!recurrence) recurrence = &Recurrence(L, s, layer, slots, inputs, params).emit();
+    // A thread's rows cost about T * dirs * G*H*Hp multiply-adds each.
+    L.runParallel(*recurrence, L.entry().dim(s.B), std::max<int64_t>(1, (int64_t(1) << 14) / (s.dirs * s.G * s.H * s.Hp)), true);
   }
   return Status::ok();
 }

@@ -258,6 +258,7 @@ Status measure(const BenchOptions &options, const std::shared_ptr<const WeightSt
   start = Clock::now();
   auto exe = codegen::compile(module, weights, m.variant.backend, compileOptions);
   if (!exe) return exe.status();
+  if (Status s = (*exe)->prepare(fn); !s) return s;
   m.compile.push_back({"backend", millisecondsSince(start)});
   m.backend = (*exe)->compilePhases();
   for (const auto &g : module->functions)
