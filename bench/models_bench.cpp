@@ -11,7 +11,6 @@
 // bench's own, filled before the timing).
 #include "BenchSupport.h"
 
-#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <unistd.h>
@@ -34,12 +33,14 @@ std::string examplePath(const char *name) { return sourcePath(std::string("examp
 
 /// An object cache directory of this process's own, removed at exit.
 std::string benchCacheDirectory() {
-  static const std::string dir = [] {
+  static const struct Directory {
     std::string path = (std::filesystem::temp_directory_path() / ("attnc-bench-cache-" + std::to_string(getpid()))).string();
-    std::atexit([] { std::error_code e; std::filesystem::remove_all(benchCacheDirectory(), e); });
-    return path;
-  }();
-  return dir;
+    ~Directory() {
+      std::error_code e;
+      std::filesystem::remove_all(path, e);
+    }
+  } directory;
+  return directory.path;
 }
 
 void registerAll(bool smoke) {
