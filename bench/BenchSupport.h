@@ -32,6 +32,7 @@ namespace attn::bench {
 
 /// A model compiled for one variant, its function's inputs and FLOPs.
 struct CompiledModel {
+  std::shared_ptr<const WeightStore> weights; // PyTorch's initialisation, seed 0
   std::unique_ptr<Executable> exe;
   std::shared_ptr<const ir::Module> module;
   std::string fn;
@@ -56,11 +57,14 @@ inline std::string &benchCpu() {
 }
 
 /// Compiles `path` with `defines` for `variant` (one thread per run unless
-/// told otherwise) and makes inputs for `fn` under `dims`. Errors abort the
+/// told otherwise; the object cache of `cacheDir`, "" the environment's) with
+/// `weights` (null: PyTorch's initialisation, seed 0) and makes inputs for
+/// `fn` under `dims`. Errors abort the
 /// benchmark program with a message: they are bugs in the benchmark.
 inline CompiledModel compileModel(const std::string &path, const std::vector<std::pair<std::string, std::string>> &defines,
                                   const std::string &fn, Variant variant, const ir::DimBindings &dims,
-                                  unsigned threads = 1, const std::string &cacheDir = "") {
+                                  unsigned threads = 1, const std::string &cacheDir = "",
+                                  std::shared_ptr<const WeightStore> weights = nullptr) {
   auto fail = [&](const std::string &message) {
     std::fprintf(stderr, "bench: %s: %s\n", path.c_str(), message.c_str());
     std::exit(1);
@@ -76,7 +80,7 @@ inline CompiledModel compileModel(const std::string &path, const std::vector<std
   options.defines = defines;
   std::unique_ptr<ir::Module> module = frontend::compileModel(sm, diags, options);
   if (!module) fail(os.str());
-  auto weights = std::make_shared<const WeightStore>(WeightStore::fromTensors(ir::initialWeights(*module, 0)));
+  if (!weights) weights = std::make_shared<const WeightStore>(WeightStore::fromTensors(ir::initialWeights(*module, 0)));
   WeightMap weightMap = WeightMap::fromStore(weights);
   passes::PassContext context(*module);
   context.weights = &weightMap;
@@ -86,6 +90,7 @@ inline CompiledModel compileModel(const std::string &path, const std::vector<std
   std::ostringstream log;
   if (Status s = passes::runPipeline(context, pipeline, log); !s) fail(s.message());
   CompiledModel m;
+  m.weights = weights;
   m.module = std::move(module);
   codegen::CompileOptions compileOptions;
   compileOptions.threads = threads;

@@ -4,11 +4,11 @@
 // natural size (hidden as the file says) and at hidden 128, over B in
 // {1, 32} and T in {32, 128}, on the interpreter and on llvm without and
 // with fusion, one thread; and
-//   compile/<example>/cold, compile/<example>/warm
+//   compile/<example>/cold, compile/<example>/cold_2threads, compile/<example>/warm
 // the time from the model file to a ready llvm executable (frontend, the
-// default pipeline, LLVM code generation and JIT) on the bench's threads
-// (1), without the object cache and with a hit in it (a directory of the
-// bench's own, filled before the timing).
+// default pipeline, LLVM code generation and JIT), weights made once
+// before the timing: without the object cache on 1 and 2 threads, and with
+// a hit in it (a directory of the bench's own, filled by the first compile).
 #include "BenchSupport.h"
 
 #include <filesystem>
@@ -67,11 +67,13 @@ void registerAll(bool smoke) {
               configure(b, smoke);
             }
     std::string path = examplePath(e.name), fn = e.functions.front();
-    for (const char *kind : {"cold", "warm"}) {
-      std::string cache = std::string(kind) == "cold" ? "off" : benchCacheDirectory();
+    for (std::string kind : {"cold", "cold_2threads", "warm"}) {
+      std::string cache = kind == "warm" ? benchCacheDirectory() : "off";
+      unsigned threads = kind == "cold_2threads" ? 2 : 1;
       auto *b = benchmark::RegisterBenchmark((std::string("compile/") + e.name + "/" + kind).c_str(), [=](benchmark::State &state) {
-        compileModel(path, {}, fn, Variant::LLVMFused, {{"B", 1}, {"T", 1}}, 1, cache); // warm: the entry is there
-        for (auto _ : state) benchmark::DoNotOptimize(compileModel(path, {}, fn, Variant::LLVMFused, {{"B", 1}, {"T", 1}}, 1, cache));
+        auto weights = compileModel(path, {}, fn, Variant::LLVMFused, {{"B", 1}, {"T", 1}}, threads, cache).weights;
+        for (auto _ : state)
+          benchmark::DoNotOptimize(compileModel(path, {}, fn, Variant::LLVMFused, {{"B", 1}, {"T", 1}}, threads, cache, weights));
       });
       configure(b, smoke, benchmark::kMillisecond);
     }

@@ -58,6 +58,12 @@ struct LinkedBlob {
 /// The symbol a weight has in code emitted with WeightMode::Linked.
 inline std::string linkedWeightSymbol(const ir::Value *weight) { return "attn.weight." + std::to_string(weight->index); }
 
+/// The attribute of a function that runs the GEMM micro-kernel
+/// (gemmAccumulate: register blocks, the K loop unrolled by the emitter): it
+/// goes through the kernel pipeline, the others through the scalar one
+/// (Target.cpp, optimizeModule).
+inline constexpr const char *kKernelAttribute = "attn-kernel";
+
 /// Layouts a kernel may want a 2-D or 1-D f32 operand in (width: GateLayout's).
 enum class PackKind {
   Transposed, // [rows, cols] -> [cols, width], zero padded
@@ -214,6 +220,11 @@ public:
   /// A loop carrying values: body(i, carried) returns the next carried values.
   Values forRangeCarry(llvm::Value *begin, llvm::Value *end, const Values &initial,
                        const std::function<Values(llvm::Value *, const Values &)> &body);
+  /// forRangeCarry over constant [begin, end), unrolled here: `unroll` steps
+  /// an iteration, the rest straight after (no loop when unroll covers the
+  /// range). The steps run in order, as the plain loop's.
+  Values forRangeCarryUnrolled(int64_t begin, int64_t end, int64_t unroll, const Values &initial,
+                               const std::function<Values(llvm::Value *, const Values &)> &body);
   void ifThen(llvm::Value *condition, const std::function<void()> &then);
   void ifThenElse(llvm::Value *condition, const std::function<void()> &then,
                   const std::function<void()> &otherwise);
@@ -400,12 +411,13 @@ unsigned gemmRows(const TargetInfo &target, unsigned vectors);
 void forRowBlocks(FunctionEmitter &f, llvm::Value *begin, llvm::Value *end, unsigned rows,
                   const std::function<void(llvm::Value *, unsigned)> &body,
                   std::initializer_list<unsigned> tails = {4, 1});
-/// The micro-kernel's K loop (unrolled by 4 here, in the IR): for i in [k0, k1) in order, each x row r and
+/// The micro-kernel's K loop, `unroll` steps an iteration (0: 4; the IR is
+/// unrolled here, not by LLVM): for i in [k0, k1) in order, each x row r and
 /// each vector c (w packed with row stride wStride):
 ///   acc[r * vectors + c] = fma(splat(x[xRows[r] + i]), w[i * wStride + column + c * lanes, ...], acc)
 Values gemmAccumulate(FunctionEmitter &f, llvm::Value *x, const Values &xRows, llvm::Value *w,
                       int64_t wStride, llvm::Value *column, unsigned vectors, int64_t k0, int64_t k1,
-                      const Values &initial);
+                      const Values &initial, int64_t unroll = 0);
 
 
 } // namespace attn::llvmcg

@@ -77,6 +77,25 @@ llvm::Value *FunctionEmitter::ptr(const ir::Value *value) {
   return framePointer(graph.valueSlot(root));
 }
 
+Values FunctionEmitter::forRangeCarryUnrolled(int64_t begin, int64_t end, int64_t unroll, const Values &initial,
+                                              const std::function<Values(llvm::Value *, const Values &)> &body) {
+  unroll = std::max<int64_t>(unroll, 1);
+  int64_t trips = std::max<int64_t>(end - begin, 0) / unroll;
+  Values carried = initial;
+  if (trips == 1) {
+    for (int64_t u = 0; u < unroll; ++u) carried = body(i64(begin + u), carried);
+  } else if (trips > 1) {
+    carried = forRangeCarry(i64(0), i64(trips), initial, [&](llvm::Value *j, const Values &c) {
+      Values next = c;
+      llvm::Value *first = b.CreateAdd(i64(begin), b.CreateMul(j, i64(unroll)));
+      for (int64_t u = 0; u < unroll; ++u) next = body(b.CreateAdd(first, i64(u)), next);
+      return next;
+    });
+  }
+  for (int64_t i = begin + trips * unroll; i < end; ++i) carried = body(i64(i), carried);
+  return carried;
+}
+
 void FunctionEmitter::setFrameWord(int slot, llvm::Value *value) {
   assert(!words_.count(slot) && "a parameter is set by the entry and read by tasks only");
   b.CreateStore(value, b.CreateConstInBoundsGEP1_64(b.getInt64Ty(), frame_, uint64_t(slot)));

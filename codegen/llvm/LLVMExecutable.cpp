@@ -10,6 +10,7 @@
 #include "codegen/llvm/RuntimeAbi.h"
 #include "runtime/ThreadPool.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 
@@ -58,16 +59,23 @@ void parallelForTrampoline(void *pool, attn_task_fn task, void *frame, int64_t c
       grain < 0 ? ThreadPool::Split::PerThread : ThreadPool::Split::Balanced);
 }
 
-struct CompiledFunction {
-  const ir::Graph *graph = nullptr;
-  std::vector<std::string> symbols;
-  std::unique_ptr<DimChecks> checks;
-};
-
 /// A function's code, once compiled.
 struct Code {
   attn_entry_fn entry = nullptr;
   attn_scratch_bytes_fn scratchBytes = nullptr;
+};
+
+struct CompiledFunction {
+  const ir::Graph *graph = nullptr;
+  std::vector<std::string> symbols;
+  std::unique_ptr<DimChecks> checks;
+  /// The code once compiled (entry last, with release order): a run after
+  /// the first takes no lock.
+  struct Ready {
+    std::atomic<attn_scratch_bytes_fn> scratchBytes{nullptr};
+    std::atomic<attn_entry_fn> entry{nullptr};
+  };
+  std::unique_ptr<Ready> ready = std::make_unique<Ready>();
 };
 
 class LLVMExecutable final : public Executable {
@@ -99,10 +107,15 @@ public:
 
   /// `f`'s code, compiled now if it was not before.
   Result<Code> codeOf(const CompiledFunction &f) const {
+    if (attn_entry_fn entry = f.ready->entry.load(std::memory_order_acquire))
+      return Code{entry, f.ready->scratchBytes.load(std::memory_order_relaxed)};
     auto points = jit_->compile(*f.graph);
     if (!points) return points.status();
-    return Code{reinterpret_cast<attn_entry_fn>(points->entry),
-                reinterpret_cast<attn_scratch_bytes_fn>(points->scratchBytes)};
+    Code code{reinterpret_cast<attn_entry_fn>(points->entry),
+              reinterpret_cast<attn_scratch_bytes_fn>(points->scratchBytes)};
+    f.ready->scratchBytes.store(code.scratchBytes, std::memory_order_relaxed);
+    f.ready->entry.store(code.entry, std::memory_order_release);
+    return code;
   }
 
   Result<std::vector<Tensor>> run(std::string_view function,

@@ -157,7 +157,9 @@ void dotScoresTiled(FunctionEmitter &f, const Attention &a, llvm::Value *q, llvm
                                          : f.loadVector(rowBase[r], at, lanes), sums[r]));
       return next;
     };
-    acc = f.forRangeCarry(f.i64(0), f.i64(full), acc, [&](llvm::Value *k, const Values &sums) {
+    // Unrolled here (the kernel pipeline does not): all of D up to 16
+    // vectors, else 4 vectors an iteration.
+    acc = f.forRangeCarryUnrolled(0, full, full <= 16 ? full : 4, acc, [&](llvm::Value *k, const Values &sums) {
       return step(b.CreateMul(k, f.i64(lanes)), sums, false);
     });
     if (tail) acc = step(f.i64(full * lanes), acc, true);

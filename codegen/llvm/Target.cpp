@@ -17,7 +17,10 @@
 #include <llvm/TargetParser/X86TargetParser.h>
 #include <llvm/Transforms/Utils/Cloning.h>
 
+#include <algorithm>
+#include <functional>
 #include <mutex>
+#include <llvm/Passes/StandardInstrumentations.h>
 
 namespace attn::llvmcg {
 
@@ -144,17 +147,29 @@ Result<Target> resolveTarget(const LLVMOptions &options) {
   return target;
 }
 
-// The function pipeline every generated function goes through. The emitter
-// already writes the hot loops as the machine should run them (register
-// blocks of vectors, the K loop unrolled by Gemm.cpp, fast math inline), so
-// the pipeline cleans up (SROA, CSE, InstCombine, LICM, GVN) and vectorises
-// the scalar loops that are left (elementwise, reductions, softmax), and it
-// does not unroll: LLVM's O3 full unrolling of the K loops made the code 2.5x
-// larger for no measured speed (docs/performance.md, "Compile time").
-constexpr const char *kFunctionPipeline =
+// Two function pipelines, by what a function is, neither of them O3. A
+// kernel (kKernelAttribute: it runs the GEMM micro-kernel, whose register
+// blocks and K loop the emitter unrolled itself: linear, the recurrent
+// layers, the additive attention) goes through kKernelPipeline, which
+// cleans up (SROA, CSE, InstCombine, LICM, GVN) and vectorises what scalar
+// loops are left, and does not unroll: O3's full unrolling of the constant K
+// loops made the code 2.5x larger for no measured speed, and code size is
+// what compile time follows. Every other function (the entry, elementwise
+// ops, reductions, softmax, layer norm, dot attention) goes through
+// kScalarPipeline, the same plus LLVM's unroller after the loop vectoriser:
+// its scalar loops over constant extents are where unrolling pays (dot
+// attention at D = 128 was 13-20% slower without it). O3's module passes
+// (inliner, IPSCCP, ...) buy nothing here: tasks are called through the
+// thread pool (docs/performance.md, "Compile time").
+constexpr const char *kKernelPipeline =
     "function(sroa,early-cse<memssa>,instcombine<no-verify-fixpoint>,simplifycfg,loop-mssa(licm),gvn,"
     "loop-simplify,lcssa,loop-rotate,loop-vectorize,instcombine<no-verify-fixpoint>,simplifycfg,"
     "slp-vectorizer,instcombine<no-verify-fixpoint>,simplifycfg)";
+
+constexpr const char *kScalarPipeline =
+    "function(sroa,early-cse<memssa>,instcombine<no-verify-fixpoint>,simplifycfg,loop-mssa(licm),gvn,"
+    "loop-simplify,lcssa,loop-rotate,indvars,loop-vectorize,instcombine<no-verify-fixpoint>,simplifycfg,"
+    "slp-vectorizer,loop-unroll<O3>,instcombine<no-verify-fixpoint>,simplifycfg)";
 
 Status verifyGenerated(llvm::Module &module, llvm::TargetMachine &machine) {
   module.setTargetTriple(machine.getTargetTriple().str());
@@ -166,27 +181,62 @@ Status verifyGenerated(llvm::Module &module, llvm::TargetMachine &machine) {
   return Status::ok();
 }
 
+namespace {
+
+/// Runs a module pipeline on the defined functions `which` selects only:
+/// the others are optnone (and noinline, which optnone needs) meanwhile.
+void runOn(llvm::Module &module, llvm::TargetMachine &machine, const std::function<bool(const llvm::Function &)> &which,
+           const std::function<llvm::ModulePassManager(llvm::PassBuilder &)> &pipeline) {
+  std::vector<std::pair<llvm::Function *, bool>> skipped; // and whether it was noinline
+  for (llvm::Function &fn : module)
+    if (!fn.isDeclaration() && !which(fn) && !fn.hasFnAttribute(llvm::Attribute::OptimizeNone)) {
+      skipped.push_back({&fn, fn.hasFnAttribute(llvm::Attribute::NoInline)});
+      fn.addFnAttr(llvm::Attribute::OptimizeNone);
+      fn.addFnAttr(llvm::Attribute::NoInline);
+    }
+  if (skipped.size() < size_t(std::count_if(module.begin(), module.end(), [](const llvm::Function &f) { return !f.isDeclaration(); }))) {
+    llvm::LoopAnalysisManager lam;
+    llvm::FunctionAnalysisManager fam;
+    llvm::CGSCCAnalysisManager cgam;
+    llvm::ModuleAnalysisManager mam;
+    llvm::PipelineTuningOptions tuning;
+    tuning.LoopVectorization = true;
+    tuning.SLPVectorization = true;
+    // The new pass manager skips optnone functions only through this.
+    llvm::PassInstrumentationCallbacks callbacks;
+    llvm::OptNoneInstrumentation optNone(/*DebugLogging=*/false);
+    optNone.registerCallbacks(callbacks);
+    llvm::PassBuilder builder(&machine, tuning, std::nullopt, &callbacks);
+    builder.registerModuleAnalyses(mam);
+    builder.registerCGSCCAnalyses(cgam);
+    builder.registerFunctionAnalyses(fam);
+    builder.registerLoopAnalyses(lam);
+    builder.crossRegisterProxies(lam, fam, cgam, mam);
+    pipeline(builder).run(module, mam);
+  }
+  for (auto [fn, noInline] : skipped) {
+    fn->removeFnAttr(llvm::Attribute::OptimizeNone);
+    if (!noInline) fn->removeFnAttr(llvm::Attribute::NoInline);
+  }
+}
+
+} // namespace
+
 Status optimizeModule(llvm::Module &module, llvm::TargetMachine &machine) {
   if (Status s = verifyGenerated(module, machine); !s) return s;
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
-  llvm::PipelineTuningOptions tuning;
-  tuning.LoopVectorization = true;
-  tuning.SLPVectorization = true;
-  tuning.LoopUnrolling = false;
-  llvm::PassBuilder builder(&machine, tuning);
-  builder.registerModuleAnalyses(mam);
-  builder.registerCGSCCAnalyses(cgam);
-  builder.registerFunctionAnalyses(fam);
-  builder.registerLoopAnalyses(lam);
-  builder.crossRegisterProxies(lam, fam, cgam, mam);
-  llvm::ModulePassManager passes;
-  if (llvm::Error e = builder.parsePassPipeline(passes, kFunctionPipeline))
-    return Status::error("llvm: internal error: " + llvm::toString(std::move(e)));
-  passes.run(module, mam);
-  return Status::ok();
+  auto isKernel = [](const llvm::Function &fn) { return fn.hasFnAttribute(kKernelAttribute); };
+  Status parsed = Status::ok();
+  auto textual = [&](const char *text) {
+    return [&, text](llvm::PassBuilder &builder) {
+      llvm::ModulePassManager passes;
+      if (llvm::Error e = builder.parsePassPipeline(passes, text))
+        parsed = Status::error("llvm: internal error: " + llvm::toString(std::move(e)));
+      return passes;
+    };
+  };
+  runOn(module, machine, [&](const llvm::Function &fn) { return !isKernel(fn); }, textual(kScalarPipeline));
+  runOn(module, machine, isKernel, textual(kKernelPipeline));
+  return parsed;
 }
 
 Result<std::string> emitMachineCodeInPlace(llvm::Module &module, llvm::TargetMachine &machine, EmitKind kind) {
