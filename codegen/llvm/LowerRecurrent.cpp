@@ -27,8 +27,10 @@
 //      them it keeps its state and writes nothing.
 // The tasks read the layer's operands (input, output, packed weights, layer
 // number) from frame words the entry sets before each layer (Parameters), so
-// that every layer of one shape runs the same two functions: a 4-layer model
-// compiles two or three tasks, not eight.
+// that every layer runs the same recurrence function, and every layer of one
+// input size the same projection: a 4-layer model compiles two or three
+// tasks, not eight. (Layer 0's gi may be rows of a projected table picked by
+// ids, a parameter that is null for the other layers.)
 // Rows are stored in the input's own order (b*T + t when batch_first, else
 // t*B + b), for the input, the projection and the output alike. Every row
 // runs the same sequence of operations whatever block or thread it falls in.
@@ -122,11 +124,12 @@ struct RecurrentInputs {
 /// compiled once, not once a layer.
 struct Parameters {
   int input = -1, output = -1, index = -1;
+  int gi = -1, ids = -1; // gi's rows: the projection's, or a projected table's, then ids (else null)
   std::vector<int> wIh, bIh, wHh, bHh; // per direction (the biases: -1 without)
 };
 
 Parameters newParameters(NodeLowering &L, const RecurrentShape &s) {
-  Parameters p{L.parameter(), L.parameter(), L.parameter(), {}, {}, {}, {}};
+  Parameters p{L.parameter(), L.parameter(), L.parameter(), L.parameter(), L.parameter(), {}, {}, {}, {}};
   for (int64_t dir = 0; dir < s.dirs; ++dir) {
     p.wIh.push_back(L.parameter());
     p.wHh.push_back(L.parameter());
@@ -142,11 +145,14 @@ struct Slots {
 };
 
 /// In the entry: `layer`'s operands into the parameters.
-void setParameters(NodeLowering &L, const RecurrentShape &s, const Layer &layer, const Parameters &p) {
+void setParameters(NodeLowering &L, const RecurrentShape &s, const Layer &layer, const Slots &slots,
+                   const Parameters &p) {
   FunctionEmitter &e = L.entry();
   e.setFrameWord(p.input, layer.input ? e.ptr(layer.input) : e.framePointer(layer.inputSlot));
   e.setFrameWord(p.output, layer.outputSlot < 0 ? e.ptr(L.result(0)) : e.framePointer(layer.outputSlot));
   e.setFrameWord(p.index, e.i64(layer.index));
+  e.setFrameWord(p.gi, layer.projected ? layer.projected : e.framePointer(slots.gi));
+  e.setFrameWord(p.ids, layer.ids ? e.ptr(layer.ids) : llvm::ConstantPointerNull::get(e.b.getPtrTy()));
   for (int64_t dir = 0; dir < s.dirs; ++dir) {
     const Direction &d = layer.directions[size_t(dir)];
     if (!layer.projected) e.setFrameWord(p.wIh[size_t(dir)], e.packed(d.wIh));
@@ -180,15 +186,15 @@ void emitProjection(NodeLowering &L, const RecurrentShape &s, const Layer &layer
   L.runParallel(*task, e.dim(s.T * s.B), gemmRowGrain(layer.inputSize, stride));
 }
 
-/// The recurrence task of a layer (see the file comment), its operands
-/// read from the Parameters; layer 0 fed by a projected table has one of
-/// its own, every other layer shares one.
+/// The recurrence task of every layer (see the file comment), its operands
+/// read from the Parameters; `idsType` is the type of the ids of layer 0's
+/// projected table, if it has one.
 class Recurrence {
 public:
-  Recurrence(NodeLowering &L, const RecurrentShape &s, const Layer &layer, const Slots &slots,
+  Recurrence(NodeLowering &L, const RecurrentShape &s, DType idsType, const Slots &slots,
              const RecurrentInputs &in, const Parameters &params)
-      : L(L), s(s), layer(layer), in(in), params(params), t(L.task("recurrence")), b(t.b) {
-    T = t.dim(s.T), B = t.dim(s.B), gi = layer.projected ? layer.projected : t.framePointer(slots.gi);
+      : L(L), s(s), idsType(idsType), in(in), params(params), t(L.task("recurrence")), b(t.b) {
+    T = t.dim(s.T), B = t.dim(s.B), gi = t.framePointer(params.gi);
     out = t.framePointer(params.output);
     hState[0] = t.framePointer(slots.h);
     hState[1] = f32At(hState[0], b.CreateAdd(b.CreateMul(t.i64(s.dirs * s.Hp), B), t.i64(kStateSkew)));
@@ -222,7 +228,7 @@ public:
 private:
   NodeLowering &L;
   const RecurrentShape &s;
-  const Layer &layer;
+  DType idsType;
   const RecurrentInputs &in;
   const Parameters &params;
   FunctionEmitter &t;
@@ -317,8 +323,11 @@ private:
       if (in.lengths) time = b.CreateSelect(active, time, t.i64(0));
     }
     llvm::Value *position = s.batchFirst ? b.CreateAdd(b.CreateMul(row, T), time) : b.CreateAdd(b.CreateMul(time, B), row);
-    llvm::Value *giRow = layer.ids ? b.CreateSExt(t.loadElement(layer.ids->type.dtype, t.ptr(layer.ids), position), t.i64Type())
-                                   : position;
+    // Row ids[position] of a projected table, where the layer has one.
+    llvm::Value *ids = t.framePointer(params.ids);
+    llvm::Value *giRow = t.ifThenValues(b.CreateIsNotNull(ids), {position}, [&] {
+      return Values{b.CreateSExt(t.loadElement(idsType, ids, position), t.i64Type())};
+    })[0];
     llvm::Value *giAt = b.CreateAdd(b.CreateMul(giRow, t.i64(s.dirs * s.inputWidth())),
                                     b.CreateAdd(t.i64(at.dir * s.inputWidth()), unit));
     // Lanes past H read the next gate (or the buffer's padding): they only
@@ -379,7 +388,7 @@ Status lowerRecurrent(NodeLowering &L) {
   int buffers[2] = {-1, -1};
   Parameters params = newParameters(L, s);
   std::map<int64_t, FunctionEmitter *> projections; // by input size
-  std::map<bool, FunctionEmitter *> recurrences;    // by whether gi is a projected table
+  FunctionEmitter *recurrence = nullptr;            // one for every layer
   for (int k = 0; k < 2 && k + 1 < s.layers; ++k) buffers[k] = L.temporary(ByteSize{layerElements, 4});
   for (int64_t index = 0; index < s.layers; ++index) {
     Layer layer{index == 0 ? x : nullptr, index == 0 ? -1 : buffers[(index - 1) % 2],
@@ -400,11 +409,11 @@ Status lowerRecurrent(NodeLowering &L) {
       next += s.bias ? 4 : 2;
       layer.directions.push_back(d);
     }
-    setParameters(L, s, layer, params);
+    setParameters(L, s, layer, slots, params);
     emitProjection(L, s, layer, slots, params, projections);
-    FunctionEmitter *&recurrence = recurrences[layer.projected != nullptr];
     RecurrentInputs inputs{h0, c0, lengths};
-    if (!recurrence) recurrence = &Recurrence(L, s, layer, slots, inputs, params).emit();
+    if (!recurrence)
+      recurrence = &Recurrence(L, s, layer.ids ? layer.ids->type.dtype : DType::I64, slots, inputs, params).emit();
     // A thread's rows cost about T * dirs * G*H*Hp multiply-adds each.
     L.runParallel(*recurrence, L.entry().dim(s.B), std::max<int64_t>(1, (int64_t(1) << 14) / (s.dirs * s.G * s.H * s.Hp)), true);
   }
