@@ -1,6 +1,6 @@
 import csv, collections, statistics
 rows = collections.defaultdict(lambda: collections.defaultdict(list))
-for line in open('/tmp/ab/results.csv'):
+for line in open('__import__('sys').argv[1]'):
     if line.startswith('finished'): continue
     parts = next(csv.reader([line]))
     side, rnd, name, t = parts[0], parts[1], parts[2], float(parts[5])
