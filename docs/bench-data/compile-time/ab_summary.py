@@ -1,6 +1,8 @@
+# ab_summary.py RESULTS.csv: per benchmark, the old and new medians and new/old.
+import sys
 import csv, collections, statistics
 rows = collections.defaultdict(lambda: collections.defaultdict(list))
-for line in open('__import__('sys').argv[1]'):
+for line in open(sys.argv[1]):
     if line.startswith('finished'): continue
     parts = next(csv.reader([line]))
     side, rnd, name, t = parts[0], parts[1], parts[2], float(parts[5])
