@@ -5,10 +5,10 @@
 // become Status values.
 #include "codegen/llvm/CodegenDigest.h"
 #include "codegen/llvm/JitCode.h"
-#include "codegen/llvm/ObjectCache.h"
 #include "codegen/llvm/RuntimeAbi.h"
 #include "codegen/llvm/Target.h"
 #include "ir/Printer.h"
+#include "runtime/ObjectCache.h"
 #include "runtime/ThreadPool.h"
 
 #include <llvm/Bitcode/BitcodeReader.h>

@@ -20,7 +20,7 @@ struct EntryPoints {
 /// Compiles the functions of one module, each when first asked for, and
 /// links them into the process. Per function:
 ///   key      the cache key: the graph as printed, every weight's bytes, the
-///            target, attnc's code generator (ObjectCache.h)
+///            target, attnc's code generator (runtime/ObjectCache.h)
 ///   load     the objects from the cache, on a hit; on a miss:
 ///   emit     LLVM IR from the graph, weights as symbols (WeightMode::Linked)
 ///   split    the module cut into one part per thread (bitcode between them)

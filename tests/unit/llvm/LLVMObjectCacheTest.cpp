@@ -1,4 +1,4 @@
-// The object cache (codegen/llvm/ObjectCache.h) and the JIT's use of it:
+// The object cache (runtime/ObjectCache.h) and the JIT's use of it:
 // entries round-trip, a corrupt, truncated or foreign entry is never loaded,
 // the directory stays under its limit (least recently used out first), the
 // environment picks the directory; a compile that hits gives results bitwise
@@ -8,7 +8,7 @@
 #include "DifferentialCases.h"
 #include "LLVMTestSupport.h"
 
-#include "codegen/llvm/ObjectCache.h"
+#include "runtime/ObjectCache.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -63,6 +63,22 @@ TEST(ObjectCache, KeysTellPieceBoundariesApart) {
   EXPECT_FALSE(a.finish() == b.finish());
   EXPECT_TRUE(a.finish() == c.finish());
   EXPECT_EQ(a.finish().hex().size(), 32u);
+}
+
+TEST(ObjectCache, Hash128TellsLengthsAndEveryByteApart) {
+  std::vector<CacheKey> seen;
+  std::string bytes(40, '\0');
+  for (size_t length = 0; length <= bytes.size(); ++length) seen.push_back(hash128(bytes.data(), length));
+  for (size_t at = 0; at < bytes.size(); ++at)
+    for (int bit : {0, 7}) {
+      std::string flipped = bytes;
+      flipped[at] = char(1 << bit);
+      seen.push_back(hash128(flipped.data(), flipped.size()));
+    }
+  for (size_t i = 0; i < seen.size(); ++i)
+    for (size_t j = i + 1; j < seen.size(); ++j) EXPECT_FALSE(seen[i] == seen[j]) << i << " " << j;
+  EXPECT_TRUE(hash128(nullptr, 0) == hash128(bytes.data(), 0));
+  EXPECT_TRUE(hash128("abc", 3) == hash128(std::string("abc").c_str(), 3));
 }
 
 TEST(ObjectCache, EntriesRoundTripWithAlignedSections) {

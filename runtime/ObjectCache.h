@@ -1,6 +1,6 @@
-// Internal to codegen/llvm: compiled object code on disk, so that compiling
-// the same function again (in this process or another) is a file read
-// (docs/llvm-backend.md, "Object cache"). One file an entry, named by its
+// The object cache: compiled code on disk, so that compiling the same
+// function again (in this process or another) is a file read; the llvm
+// backend's JIT uses it (docs/llvm-backend.md, "Compiling"). One file an entry, named by its
 // key; written to a temporary file and renamed into place, so that many
 // processes may share a directory; checked (magic, key, sizes, checksum)
 // before it is trusted; bounded in size, least recently used out first.
@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-namespace attn::llvmcg {
+namespace attn {
 
 /// 128 bits that name an entry: the hash of everything that decides its code.
 struct CacheKey {
@@ -22,6 +22,10 @@ struct CacheKey {
   std::string hex() const;
   bool operator==(const CacheKey &) const = default;
 };
+
+/// The 128-bit hash of `bytes` (hash128 in ObjectCache.cpp: fast, not
+/// cryptographic; for keys and checksums of trusted processes' files).
+CacheKey hash128(const void *data, size_t bytes);
 
 /// A key built from pieces in order; each piece is hashed on its own and the
 /// digests then together, so ("ab", "c") and ("a", "bc") differ.
@@ -94,4 +98,4 @@ private:
   uint64_t maxBytes_;
 };
 
-} // namespace attn::llvmcg
+} // namespace attn

@@ -5,10 +5,8 @@
 //   count x (name length, offset, size)
 //   the names, one after the other
 //   the sections' bytes, each at an offset that is a multiple of 64
-//   checksum                      16 bytes: XXH3-128 of everything before it
-#include "codegen/llvm/ObjectCache.h"
-
-#include <llvm/Support/xxhash.h>
+//   checksum                      16 bytes: hash128 of everything before it
+#include "runtime/ObjectCache.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -22,7 +20,7 @@
 #include <unistd.h>
 #include <utime.h>
 
-namespace attn::llvmcg {
+namespace attn {
 
 namespace {
 
@@ -31,10 +29,18 @@ constexpr const char *kSuffix = ".attnc-obj";
 constexpr uint64_t kDefaultLimit = uint64_t(1) << 30;
 constexpr size_t kHeaderBytes = 8 + 16 + 8, kChecksumBytes = 16;
 
-CacheKey digest(const void *data, size_t bytes) {
-  llvm::XXH128_hash_t h = llvm::xxh3_128bits(llvm::ArrayRef<uint8_t>(static_cast<const uint8_t *>(data), bytes));
-  return CacheKey{h.low64, h.high64};
+/// splitmix64's finaliser: every input bit reaches every output bit.
+uint64_t avalanche(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
 }
+
+uint64_t rotate(uint64_t x, int bits) { return (x << bits) | (x >> (64 - bits)); }
+
+CacheKey digest(const void *data, size_t bytes) { return hash128(data, bytes); }
 
 void appendWord(std::string &out, uint64_t word) {
   char bytes[8];
@@ -76,6 +82,37 @@ bool writeAll(int fd, const std::string &bytes) {
 }
 
 } // namespace
+
+// Two lanes of 64 bits, each word multiplied into one lane and mixed into
+// the other (8 bytes a step; the lanes' chains are independent, so both
+// run at once), the tail zero padded, the length folded in at the end.
+CacheKey hash128(const void *data, size_t bytes) {
+  const unsigned char *p = static_cast<const unsigned char *>(data);
+  uint64_t a = 0x9e3779b97f4a7c15ull, b = 0xc2b2ae3d27d4eb4full;
+  auto step = [&](uint64_t w, uint64_t &x, uint64_t &y) {
+    x = rotate(x ^ (w * 0x87c37b91114253d5ull), 31) * 0x4cf5ad432745937full;
+    y += w ^ (x >> 29);
+  };
+  size_t i = 0;
+  for (; i + 16 <= bytes; i += 16) {
+    uint64_t w0, w1;
+    std::memcpy(&w0, p + i, 8);
+    std::memcpy(&w1, p + i + 8, 8);
+    step(w0, a, b);
+    step(w1, b, a);
+  }
+  unsigned char tail[16] = {};
+  if (bytes > i) std::memcpy(tail, p + i, bytes - i);
+  uint64_t w0, w1;
+  std::memcpy(&w0, tail, 8);
+  std::memcpy(&w1, tail + 8, 8);
+  step(w0, a, b);
+  step(w1, b, a);
+  a ^= uint64_t(bytes);
+  b ^= rotate(uint64_t(bytes), 32);
+  uint64_t low = avalanche(a + b), high = avalanche(b ^ rotate(a, 17));
+  return CacheKey{low, high};
+}
 
 std::string CacheKey::hex() const {
   static const char digits[] = "0123456789abcdef";
@@ -224,4 +261,4 @@ void ObjectCache::evict() const {
   }
 }
 
-} // namespace attn::llvmcg
+} // namespace attn
