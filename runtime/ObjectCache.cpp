@@ -83,34 +83,28 @@ bool writeAll(int fd, const std::string &bytes) {
 
 } // namespace
 
-// Two lanes of 64 bits, each word multiplied into one lane and mixed into
-// the other (8 bytes a step; the lanes' chains are independent, so both
-// run at once), the tail zero padded, the length folded in at the end.
+// Four lanes of 64 bits, each taking every fourth word of a 32-byte block
+// (multiply, rotate, multiply): the lanes' chains are independent, so they
+// run at once. The tail is zero padded, then the lanes and the length are
+// folded into both halves of the result.
 CacheKey hash128(const void *data, size_t bytes) {
   const unsigned char *p = static_cast<const unsigned char *>(data);
-  uint64_t a = 0x9e3779b97f4a7c15ull, b = 0xc2b2ae3d27d4eb4full;
-  auto step = [&](uint64_t w, uint64_t &x, uint64_t &y) {
-    x = rotate(x ^ (w * 0x87c37b91114253d5ull), 31) * 0x4cf5ad432745937full;
-    y += w ^ (x >> 29);
+  uint64_t lane[4] = {0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ull, 0x27d4eb2f165667c5ull};
+  auto block = [&](const unsigned char *at) {
+    for (int k = 0; k < 4; ++k) {
+      uint64_t w;
+      std::memcpy(&w, at + 8 * k, 8);
+      lane[k] = rotate(lane[k] ^ (w * 0x87c37b91114253d5ull), 31) * 0x4cf5ad432745937full;
+    }
   };
   size_t i = 0;
-  for (; i + 16 <= bytes; i += 16) {
-    uint64_t w0, w1;
-    std::memcpy(&w0, p + i, 8);
-    std::memcpy(&w1, p + i + 8, 8);
-    step(w0, a, b);
-    step(w1, b, a);
-  }
-  unsigned char tail[16] = {};
+  for (; i + 32 <= bytes; i += 32) block(p + i);
+  unsigned char tail[32] = {};
   if (bytes > i) std::memcpy(tail, p + i, bytes - i);
-  uint64_t w0, w1;
-  std::memcpy(&w0, tail, 8);
-  std::memcpy(&w1, tail + 8, 8);
-  step(w0, a, b);
-  step(w1, b, a);
-  a ^= uint64_t(bytes);
-  b ^= rotate(uint64_t(bytes), 32);
-  uint64_t low = avalanche(a + b), high = avalanche(b ^ rotate(a, 17));
+  block(tail);
+  uint64_t length = uint64_t(bytes);
+  uint64_t low = avalanche(lane[0] ^ rotate(lane[1], 17) ^ rotate(lane[2], 31) ^ rotate(lane[3], 47) ^ length);
+  uint64_t high = avalanche(lane[0] + 3 * lane[1] + 5 * lane[2] + 7 * lane[3] + rotate(length, 32));
   return CacheKey{low, high};
 }
 

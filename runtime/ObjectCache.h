@@ -23,8 +23,9 @@ struct CacheKey {
   bool operator==(const CacheKey &) const = default;
 };
 
-/// The 128-bit hash of `bytes` (hash128 in ObjectCache.cpp: fast, not
-/// cryptographic; for keys and checksums of trusted processes' files).
+/// The 128-bit hash of `bytes` (ObjectCache.cpp: four multiply-rotate
+/// lanes; fast, not cryptographic: for keys, and checksums against
+/// corruption, not against an attacker who can write the cache directory).
 CacheKey hash128(const void *data, size_t bytes);
 
 /// A key built from pieces in order; each piece is hashed on its own and the
