@@ -20,6 +20,7 @@ Result<std::string> emitCode(const ir::Module &module, const WeightMap *weights,
   llvm::Module generated("attn." + module.name, context);
   if (Status s = emitModule(generated, target->info, module, WeightMode::Globals, weights ? &*views : nullptr); !s)
     return s;
+  if (Status s = verifyGenerated(generated, *target->machine); !s) return s;
   if (Status s = optimizeModule(generated, *target->machine); !s) return s;
   if (kind != EmitKind::LLVMIR) return emitMachineCode(generated, *target->machine, kind);
   std::string text;

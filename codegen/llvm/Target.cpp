@@ -11,6 +11,7 @@
 #include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Passes/StandardInstrumentations.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/TargetParser/Host.h>
@@ -20,7 +21,6 @@
 #include <algorithm>
 #include <functional>
 #include <mutex>
-#include <llvm/Passes/StandardInstrumentations.h>
 
 namespace attn::llvmcg {
 
@@ -223,7 +223,6 @@ void runOn(llvm::Module &module, llvm::TargetMachine &machine, const std::functi
 } // namespace
 
 Status optimizeModule(llvm::Module &module, llvm::TargetMachine &machine) {
-  if (Status s = verifyGenerated(module, machine); !s) return s;
   auto isKernel = [](const llvm::Function &fn) { return fn.hasFnAttribute(kKernelAttribute); };
   Status parsed = Status::ok();
   auto textual = [&](const char *text) {

@@ -24,8 +24,9 @@ Result<Target> resolveTarget(const LLVMOptions &options);
 /// fails verification is a bug in the lowering, reported as an error.
 Status verifyGenerated(llvm::Module &module, llvm::TargetMachine &machine);
 
-/// verifyGenerated, then the backend's function pipeline (Target.cpp:
-/// cleanup and vectorisation of the scalar loops, no unrolling).
+/// The backend's two function pipelines (Target.cpp: kernels, and the
+/// rest), on a module verifyGenerated passed; a part split from one keeps
+/// its triple and data layout.
 Status optimizeModule(llvm::Module &module, llvm::TargetMachine &machine);
 
 /// Assembly or object bytes of a copy of `module` (the legacy code generator
