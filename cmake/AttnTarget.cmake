@@ -1,7 +1,9 @@
 # attn_add_library(NAME SOURCES... [DEPS ...]): a project library with the
 # project's warnings, include root and sanitizers.
 function(attn_target_options target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra)
+  # -Werror=switch in every build: a switch over OpKind (or any enum) that
+  # misses a case does not compile, with or without ATTN_WERROR.
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror=switch)
   if(ATTN_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

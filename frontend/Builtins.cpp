@@ -23,19 +23,17 @@ Results one(ir::Value *v, const Expr &call) {
   return std::vector<Operand>{Operand{v, std::nullopt, call.loc}};
 }
 
-Builtin unaryFloat(ir::OpKind op) {
-  return {{{"input"}}, [op](Sema &s, const Expr &call, const Args &a) -> Results {
-            auto x = s.lowerTensor(*a[0]);
-            if (!x) return std::nullopt;
-            return one(s.emit(op, {s.castTo(*x, DType::F32, call.loc)}, {}, call.loc), call);
-          }};
+/// A unary op or softmax that computes in f32 (ops.def's T_FLOAT) casts an
+/// integer input to f32 first, as torch.tanh and torch.softmax do.
+ir::Value *inputFor(Sema &s, ir::OpKind op, ir::Value *x, llvm::SMLoc loc) {
+  return ir::hasTrait(op, ir::T_FLOAT) ? s.castTo(x, DType::F32, loc) : x;
 }
 
 Builtin unary(ir::OpKind op) {
   return {{{"input"}}, [op](Sema &s, const Expr &call, const Args &a) -> Results {
             auto x = s.lowerTensor(*a[0]);
             if (!x) return std::nullopt;
-            return one(s.emit(op, {*x}, {}, call.loc), call);
+            return one(s.emit(op, {inputFor(s, op, *x, call.loc)}, {}, call.loc), call);
           }};
 }
 
@@ -74,7 +72,7 @@ Builtin reduction(ir::OpKind op) {
 Results lowerSoftmax(Sema &s, const Expr &call, const Args &a, ir::OpKind op) {
   auto x = s.lowerTensor(*a[0]);
   if (!x) return std::nullopt;
-  ir::Value *input = s.castTo(*x, DType::F32, call.loc);
+  ir::Value *input = inputFor(s, op, *x, call.loc);
   ir::Attrs attrs;
   attrs.Axis = s.evalAxis(*a[1], input->type.rank(), input->type);
   if (!attrs.Axis) return std::nullopt;
@@ -257,32 +255,49 @@ Results lowerSequenceMask(Sema &s, const Expr &call, const Args &a) {
   return one(s.emit(ir::OpKind::SequenceMask, {*lengths}, attrs, call.loc), call);
 }
 
-const std::map<std::string, Builtin> &builtins() {
+/// The ops with a signature of their own (ops.def's B_OWN), by op.
+const std::map<ir::OpKind, Builtin> &ownBuiltins() {
   using K = ir::OpKind;
-  static const std::map<std::string, Builtin> table = {
-      {"tanh", unaryFloat(K::Tanh)}, {"sigmoid", unaryFloat(K::Sigmoid)},
-      {"exp", unaryFloat(K::Exp)}, {"log", unaryFloat(K::Log)}, {"sqrt", unaryFloat(K::Sqrt)},
-      {"relu", unary(K::Relu)}, {"abs", unary(K::Abs)}, {"neg", unary(K::Neg)},
-      {"maximum", binaryFn(K::Maximum)}, {"minimum", binaryFn(K::Minimum)},
-      {"where", {{{"condition"}, {"input"}, {"other"}}, lowerWhere}},
-      {"cast", {{{"input"}, {"dtype"}}, lowerCast}},
-      {"sum", reduction(K::Sum)}, {"mean", reduction(K::Mean)}, {"max", reduction(K::Max)},
-      {"argmax", reduction(K::Argmax)},
-      {"softmax", {{{"input"}, {"axis"}, {"mask", false}},
-                   [](Sema &s, const Expr &c, const Args &a) { return lowerSoftmax(s, c, a, K::Softmax); }}},
-      {"log_softmax", {{{"input"}, {"axis"}},
+  static const std::map<ir::OpKind, Builtin> table = {
+      {K::Where, {{{"condition"}, {"input"}, {"other"}}, lowerWhere}},
+      {K::Cast, {{{"input"}, {"dtype"}}, lowerCast}},
+      {K::Softmax, {{{"input"}, {"axis"}, {"mask", false}},
+                    [](Sema &s, const Expr &c, const Args &a) { return lowerSoftmax(s, c, a, K::Softmax); }}},
+      {K::LogSoftmax, {{{"input"}, {"axis"}},
                        [](Sema &s, const Expr &c, const Args &a) { return lowerSoftmax(s, c, a, K::LogSoftmax); }}},
-      {"transpose", {{{"input"}, {"axis0"}, {"axis1"}}, lowerTranspose}},
-      {"permute", {{{"input"}, {"dims"}}, lowerPermute}},
-      {"reshape", {{{"input"}, {"shape"}}, lowerReshape}},
-      {"squeeze", {{{"input"}, {"axis", false}},
-                   [](Sema &s, const Expr &c, const Args &a) { return lowerSqueeze(s, c, a, K::Squeeze); }}},
-      {"unsqueeze", {{{"input"}, {"axis"}},
-                     [](Sema &s, const Expr &c, const Args &a) { return lowerSqueeze(s, c, a, K::Unsqueeze); }}},
-      {"concat", {{{"tensors"}, {"axis", false}}, lowerConcat}},
-      {"slice", {{{"input"}, {"axis"}, {"start"}, {"end"}}, lowerSlice}},
-      {"sequence_mask", {{{"lengths"}, {"maxlen"}}, lowerSequenceMask}},
+      {K::Transpose, {{{"input"}, {"axis0"}, {"axis1"}}, lowerTranspose}},
+      {K::Permute, {{{"input"}, {"dims"}}, lowerPermute}},
+      {K::Reshape, {{{"input"}, {"shape"}}, lowerReshape}},
+      {K::Squeeze, {{{"input"}, {"axis", false}},
+                    [](Sema &s, const Expr &c, const Args &a) { return lowerSqueeze(s, c, a, K::Squeeze); }}},
+      {K::Unsqueeze, {{{"input"}, {"axis"}},
+                      [](Sema &s, const Expr &c, const Args &a) { return lowerSqueeze(s, c, a, K::Unsqueeze); }}},
+      {K::Concat, {{{"tensors"}, {"axis", false}}, lowerConcat}},
+      {K::Slice, {{{"input"}, {"axis"}, {"start"}, {"end"}}, lowerSlice}},
+      {K::SequenceMask, {{{"lengths"}, {"maxlen"}}, lowerSequenceMask}},
   };
+  return table;
+}
+
+/// Every builtin, under its op's mnemonic, from ops.def's builtin column.
+const std::map<std::string, Builtin> &builtins() {
+  static const std::map<std::string, Builtin> table = [] {
+    std::map<std::string, Builtin> t;
+    for (ir::OpKind op : ir::allOpKinds()) {
+      std::string name(ir::mnemonic(op));
+      switch (ir::opInfo(op).builtin) {
+      case ir::BuiltinForm::None: break;
+      case ir::BuiltinForm::Unary: t.emplace(name, unary(op)); break;
+      case ir::BuiltinForm::Binary: t.emplace(name, binaryFn(op)); break;
+      case ir::BuiltinForm::Reduction: t.emplace(name, reduction(op)); break;
+      case ir::BuiltinForm::Own:
+        // A B_OWN op without an entry is not a builtin; SemaTest names it.
+        if (auto it = ownBuiltins().find(op); it != ownBuiltins().end()) t.emplace(name, it->second);
+        break;
+      }
+    }
+    return t;
+  }();
   return table;
 }
 

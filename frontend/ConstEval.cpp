@@ -7,30 +7,43 @@
 
 namespace attn::frontend {
 
-namespace {
-std::optional<ConstValue> arith(char op, ConstValue a, ConstValue b) {
+Result<ConstValue> foldConstants(ir::OpKind op, const ConstValue &a, const ConstValue &b) {
   ConstValue r;
-  if (op == '/') { // Python's true division
+  if (op == ir::OpKind::Div) { // Python's true division
+    if (b.asDouble() == 0) return Status::error("division by zero in a constant expression");
     r.isFloat = true;
-    if (b.asDouble() == 0) return std::nullopt;
     r.floatValue = a.asDouble() / b.asDouble();
+    return r;
+  }
+  bool isMax = op == ir::OpKind::Maximum;
+  if (isMax || op == ir::OpKind::Minimum) { // torch.maximum: the first on ties
+    bool takeB = isMax ? a.asDouble() < b.asDouble() : b.asDouble() < a.asDouble();
+    r = takeB ? b : a;
+    if (a.isFloat || b.isFloat) r.floatValue = r.asDouble(), r.isFloat = true;
     return r;
   }
   if (a.isFloat || b.isFloat) {
     r.isFloat = true;
     double x = a.asDouble(), y = b.asDouble();
-    r.floatValue = op == '+' ? x + y : op == '-' ? x - y : x * y;
+    r.floatValue = op == ir::OpKind::Add ? x + y : op == ir::OpKind::Sub ? x - y : x * y;
     return r;
   }
   int64_t x = a.intValue, y = b.intValue, z;
-  bool overflow = op == '+'   ? __builtin_add_overflow(x, y, &z)
-                  : op == '-' ? __builtin_sub_overflow(x, y, &z)
-                              : __builtin_mul_overflow(x, y, &z);
-  if (overflow) return std::nullopt;
+  bool overflow = op == ir::OpKind::Add   ? __builtin_add_overflow(x, y, &z)
+                  : op == ir::OpKind::Sub ? __builtin_sub_overflow(x, y, &z)
+                                          : __builtin_mul_overflow(x, y, &z);
+  if (overflow) return Status::error("integer overflow in a constant expression");
   r.intValue = z;
   return r;
 }
-} // namespace
+
+Result<ConstValue> negateConstant(const ConstValue &a) {
+  ConstValue r = a;
+  if (a.isFloat) r.floatValue = -a.floatValue;
+  else if (__builtin_sub_overflow(int64_t(0), a.intValue, &r.intValue))
+    return Status::error("integer overflow in a constant expression");
+  return r;
+}
 
 std::optional<ConstValue> Sema::evalConst(const Expr &e) {
   switch (e.kind) {
@@ -52,9 +65,12 @@ std::optional<ConstValue> Sema::evalConst(const Expr &e) {
   case Expr::Kind::Negate: {
     auto v = evalConst(*e.elements[0]);
     if (!v) return std::nullopt;
-    if (v->isFloat) v->floatValue = -v->floatValue;
-    else v->intValue = -v->intValue;
-    return v;
+    auto r = negateConstant(*v);
+    if (!r) {
+      error(e.loc, r.message());
+      return std::nullopt;
+    }
+    return *r;
   }
   case Expr::Kind::Binary: {
     if (e.op == '@') {
@@ -65,9 +81,12 @@ std::optional<ConstValue> Sema::evalConst(const Expr &e) {
     if (!a) return std::nullopt;
     auto b = evalConst(*e.elements[1]);
     if (!b) return std::nullopt;
-    auto r = arith(e.op, *a, *b);
-    if (!r) error(e.loc, e.op == '/' ? "division by zero in a constant" : "integer overflow in a constant");
-    return r;
+    auto r = foldConstants(binaryOpKind(e.op), *a, *b);
+    if (!r) {
+      error(e.loc, r.message());
+      return std::nullopt;
+    }
+    return *r;
   }
   case Expr::Kind::Bool: case Expr::Kind::String: case Expr::Kind::List: case Expr::Kind::Call:
     error(e.loc, "expected a numeric constant");
@@ -94,6 +113,12 @@ std::optional<bool> Sema::evalBool(const Expr &e, const char *what) {
   return std::nullopt;
 }
 
+std::optional<ir::Dim> Sema::checkedDim(const Expr &e, const ir::Dim &d) {
+  if (!d.overflowed()) return d;
+  error(e.loc, "integer overflow in a dimension");
+  return std::nullopt;
+}
+
 std::optional<ir::Dim> Sema::evalDim(const Expr &e) {
   if (e.kind == Expr::Kind::Name) {
     const Symbol *s = lookup(e.text);
@@ -116,12 +141,12 @@ std::optional<ir::Dim> Sema::evalDim(const Expr &e) {
     if (!a) return std::nullopt;
     auto b = evalDim(*e.elements[1]);
     if (!b) return std::nullopt;
-    return e.op == '+' ? *a + *b : e.op == '-' ? *a - *b : *a * *b;
+    return checkedDim(e, e.op == '+' ? *a + *b : e.op == '-' ? *a - *b : *a * *b);
   }
   if (e.kind == Expr::Kind::Negate) {
     auto a = evalDim(*e.elements[0]);
     if (!a) return std::nullopt;
-    return ir::Dim(0) - *a;
+    return checkedDim(e, ir::Dim(0) - *a);
   }
   auto v = evalInt(e, "a dimension");
   if (!v) return std::nullopt;

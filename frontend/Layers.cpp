@@ -2,7 +2,9 @@
 // declares under its state_dict names (in state_dict order), and how a call
 // of the layer expands into graph ops. Dropout is the identity (inference).
 #include "frontend/Sema.h"
+#include "ir/ShapeInference.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace attn::frontend {
@@ -13,37 +15,37 @@ using Kind = LayerInfo::Kind;
 
 struct LayerSpec {
   Kind kind;
+  const char *name;
+  std::optional<ir::OpKind> op; // what a call lowers to; none: the identity
   std::vector<ParamSpec> constructor;
   std::vector<ParamSpec> call;
 };
 
-const std::map<std::string, LayerSpec> &layerSpecs() {
-  static const std::map<std::string, LayerSpec> specs = {
-      {"Linear", {Kind::Linear, {{"in_features"}, {"out_features"}, {"bias", false}}, {{"input"}}}},
-      {"Embedding",
-       {Kind::Embedding, {{"num_embeddings"}, {"embedding_dim"}, {"padding_idx", false}}, {{"input"}}}},
-      {"LSTM",
-       {Kind::LSTM,
-        {{"input_size"}, {"hidden_size"}, {"num_layers", false}, {"bias", false},
-         {"batch_first", false}, {"dropout", false}, {"bidirectional", false}, {"proj_size", false}},
-        {{"input"}, {"h0", false}, {"c0", false}, {"lengths", false}}}},
-      {"GRU",
-       {Kind::GRU,
-        {{"input_size"}, {"hidden_size"}, {"num_layers", false}, {"bias", false},
-         {"batch_first", false}, {"dropout", false}, {"bidirectional", false}},
-        {{"input"}, {"h0", false}, {"lengths", false}}}},
-      {"RNN",
-       {Kind::RNN,
-        {{"input_size"}, {"hidden_size"}, {"num_layers", false}, {"nonlinearity", false},
-         {"bias", false}, {"batch_first", false}, {"dropout", false}, {"bidirectional", false}},
-        {{"input"}, {"h0", false}, {"lengths", false}}}},
-      {"LayerNorm",
-       {Kind::LayerNorm, {{"normalized_shape"}, {"eps", false}, {"elementwise_affine", false}, {"bias", false}},
-        {{"input"}}}},
-      {"Dropout", {Kind::Dropout, {{"p", false}, {"inplace", false}}, {{"input"}}}},
+const std::vector<LayerSpec> &layerSpecs() {
+#define REQ(name) ParamSpec{name, true}
+#define OPT(name) ParamSpec{name, false}
+#define OP(kind) ir::OpKind::kind
+#define NO_OP std::nullopt
+#define PARAMS(...) {__VA_ARGS__}
+  static const std::vector<LayerSpec> specs = {
+#define LAYER(K, name, op, constructor, call) {Kind::K, name, op, PARAMS constructor, PARAMS call},
+#include "frontend/layers.def"
   };
+#undef REQ
+#undef OPT
+#undef OP
+#undef NO_OP
+#undef PARAMS
   return specs;
 }
+
+const LayerSpec *findLayerSpec(const std::string &name) {
+  for (const LayerSpec &spec : layerSpecs())
+    if (name == spec.name) return &spec;
+  return nullptr;
+}
+
+const LayerSpec &layerSpec(Kind kind) { return layerSpecs()[size_t(kind)]; }
 
 bool isNone(const Expr *e) { return !e || (e->kind == Expr::Kind::Name && e->text == "none"); }
 
@@ -97,35 +99,30 @@ std::optional<RecurrentConfig> recurrentAttrs(Sema &s, Kind kind, const std::vec
     }
   }
   if (isRnn) {
-    attrs.Nonlinearity = "tanh";
+    attrs.Nonlinearity = ir::OpKind::Tanh;
     if (const Expr *nl = a[3]) {
       if (nl->kind != Expr::Kind::String || (nl->text != "tanh" && nl->text != "relu")) {
         s.error(nl->loc, "nonlinearity must be \"tanh\" or \"relu\"");
         return std::nullopt;
       }
-      attrs.Nonlinearity = nl->text;
+      attrs.Nonlinearity = nl->text == "relu" ? ir::OpKind::Relu : ir::OpKind::Tanh;
     }
   }
   return config;
-}
-
-ir::Type f32(std::vector<int64_t> dims) {
-  ir::Type t{DType::F32, {}};
-  for (int64_t d : dims) t.shape.push_back(ir::Dim(d));
-  return t;
 }
 
 } // namespace
 
 bool Sema::declareLayer(const LayerDecl &decl) {
   const Expr &ctor = *decl.constructor;
-  auto specIt = layerSpecs().find(ctor.text);
-  if (specIt == layerSpecs().end()) {
+  const LayerSpec *found = findLayerSpec(ctor.text);
+  if (!found) {
     std::vector<std::string> names;
-    for (const auto &[n, spec] : layerSpecs()) names.push_back(n);
+    for (const LayerSpec &spec : layerSpecs()) names.push_back(spec.name);
+    std::sort(names.begin(), names.end());
     return error(ctor.loc, "unknown layer type '" + ctor.text + "'" + didYouMean(ctor.text, names));
   }
-  const LayerSpec &spec = specIt->second;
+  const LayerSpec &spec = *found;
   auto args = bindArguments(ctor, spec.constructor);
   if (!args) return false;
   const auto &a = *args;
@@ -133,8 +130,11 @@ bool Sema::declareLayer(const LayerDecl &decl) {
   layer->kind = spec.kind;
   layer->name = decl.name;
   layer->loc = decl.loc;
-  auto addWeight = [&](const std::string &suffix, std::vector<int64_t> dims, ir::WeightInit init) {
-    layer->weights.push_back(module().addWeight(decl.name + "." + suffix, f32(std::move(dims)), init));
+  bool tooLarge = false; // a weight whose byte size overflows int64
+  auto addWeight = [&](const std::string &suffix, ir::DimList dims, ir::WeightInit init) {
+    ir::Type type{DType::F32, std::move(dims)};
+    if (!type.constantByteSize()) tooLarge = true;
+    layer->weights.push_back(module().addWeight(decl.name + "." + suffix, type, init));
   };
   using Init = ir::WeightInit::Kind;
   switch (spec.kind) {
@@ -173,21 +173,15 @@ bool Sema::declareLayer(const LayerDecl &decl) {
   case Kind::LSTM: case Kind::GRU: case Kind::RNN: {
     auto config = recurrentAttrs(*this, spec.kind, a, layer->attrs);
     if (!config) return false;
-    ir::Attrs &at = layer->attrs;
-    int64_t gates = spec.kind == Kind::LSTM ? 4 : spec.kind == Kind::GRU ? 3 : 1;
-    int64_t dirs = at.Bidirectional ? 2 : 1;
+    const ir::Attrs &at = layer->attrs;
+    std::vector<ir::RecurrentWeight> weights = ir::recurrentWeights(*spec.op, at, config->inputSize);
+    for (const ir::RecurrentWeight &w : weights)
+      for (const ir::Dim &d : w.shape)
+        if (d.overflowed())
+          return error(a[1]->loc, "hidden_size " + std::to_string(at.Hidden) +
+                                      " is too large: the weights' shapes overflow int64");
     ir::WeightInit init{Init::Uniform, 1.0 / std::sqrt(double(at.Hidden))};
-    for (int64_t k = 0; k < at.Layers; ++k)
-      for (int64_t d = 0; d < dirs; ++d) {
-        std::string sfx = "_l" + std::to_string(k) + (d ? "_reverse" : "");
-        int64_t in = k == 0 ? config->inputSize : at.Hidden * dirs;
-        addWeight("weight_ih" + sfx, {gates * at.Hidden, in}, init);
-        addWeight("weight_hh" + sfx, {gates * at.Hidden, at.Hidden}, init);
-        if (at.HasBias) {
-          addWeight("bias_ih" + sfx, {gates * at.Hidden}, init);
-          addWeight("bias_hh" + sfx, {gates * at.Hidden}, init);
-        }
-      }
+    for (ir::RecurrentWeight &w : weights) addWeight(w.name, std::move(w.shape), init);
     break;
   }
   case Kind::LayerNorm: {
@@ -223,8 +217,9 @@ bool Sema::declareLayer(const LayerDecl &decl) {
       bias = *b;
     }
     if (affine) {
-      addWeight("weight", shape, {Init::Ones});
-      if (bias) addWeight("bias", shape, {Init::Zeros});
+      ir::DimList dims(shape.begin(), shape.end());
+      addWeight("weight", dims, {Init::Ones});
+      if (bias) addWeight("bias", dims, {Init::Zeros});
     }
     break;
   }
@@ -237,6 +232,8 @@ bool Sema::declareLayer(const LayerDecl &decl) {
     }
     break;
   }
+  if (tooLarge)
+    return error(decl.loc, "layer '" + decl.name + "' would have a weight of more than 2^63 bytes");
   Symbol s;
   s.kind = Symbol::Kind::Layer;
   s.loc = decl.loc;
@@ -245,10 +242,8 @@ bool Sema::declareLayer(const LayerDecl &decl) {
 }
 
 std::optional<std::vector<Operand>> Sema::lowerLayerCall(const Expr &call, LayerInfo &layer) {
-  const LayerSpec *spec = nullptr;
-  for (const auto &[n, sp] : layerSpecs())
-    if (sp.kind == layer.kind) spec = &sp;
-  auto args = bindArguments(call, spec->call);
+  const LayerSpec &spec = layerSpec(layer.kind);
+  auto args = bindArguments(call, spec.call);
   if (!args) return std::nullopt;
   const auto &a = *args;
   auto x = lowerTensor(*a[0]);
@@ -264,10 +259,7 @@ std::optional<std::vector<Operand>> Sema::lowerLayerCall(const Expr &call, Layer
   case Kind::Dropout: return wrap(std::vector<ir::Value *>{*x});
   case Kind::Linear: case Kind::Embedding: case Kind::LayerNorm: {
     operands.insert(operands.end(), layer.weights.begin(), layer.weights.end());
-    ir::OpKind op = layer.kind == Kind::Linear      ? ir::OpKind::Linear
-                    : layer.kind == Kind::Embedding ? ir::OpKind::Embedding
-                                                    : ir::OpKind::LayerNorm;
-    return wrap(emitMulti(op, operands, layer.attrs, call.loc));
+    return wrap(emitMulti(*spec.op, operands, layer.attrs, call.loc));
   }
   case Kind::LSTM: case Kind::GRU: case Kind::RNN: {
     ir::Attrs attrs = layer.attrs;
@@ -290,10 +282,7 @@ std::optional<std::vector<Operand>> Sema::lowerLayerCall(const Expr &call, Layer
       attrs.HasLengths = true;
     }
     operands.insert(operands.end(), layer.weights.begin(), layer.weights.end());
-    ir::OpKind op = layer.kind == Kind::LSTM ? ir::OpKind::LSTM
-                    : layer.kind == Kind::GRU ? ir::OpKind::GRU
-                                              : ir::OpKind::RNN;
-    return wrap(emitMulti(op, operands, attrs, call.loc));
+    return wrap(emitMulti(*spec.op, operands, attrs, call.loc));
   }
   }
   return std::nullopt;

@@ -97,6 +97,9 @@ bool Sema::declareLet(const LetDecl &decl) {
 bool Sema::declareParam(const ParamDecl &decl) {
   std::optional<ir::Type> type = evalType(decl.type, /*allowSymbolic=*/false);
   if (!type) return false;
+  if (!type->constantByteSize())
+    return error(decl.loc, "param '" + decl.name + "' of type " + type->str() +
+                               " would take more than 2^63 bytes");
   Symbol s;
   s.kind = Symbol::Kind::Param;
   s.loc = decl.loc;
@@ -178,11 +181,11 @@ bool Sema::lowerFunction(const FnDecl &fn) {
     if (!bindLocal(p.name, p.loc, graph_->addArgument(p.name, *type))) return false;
   }
   for (const TypedName &r : fn.results) {
-    for (const ir::GraphResult &prev : graph_->results)
+    for (const ir::GraphResult &prev : graph_->results())
       if (prev.name == r.name) return error(r.loc, "duplicate result name '" + r.name + "'");
     std::optional<ir::Type> type = evalType(r.type, /*allowSymbolic=*/true);
     if (!type) return false;
-    graph_->results.push_back({r.name, *type, nullptr});
+    graph_->addResult(r.name, *type, nullptr);
   }
   bool returned = false;
   for (const Stmt &stmt : fn.body) {
@@ -235,7 +238,7 @@ bool Sema::lowerReturn(const ReturnStmt &stmt, const FnDecl &fn) {
     }
     values.insert(values.end(), lowered->begin(), lowered->end());
   }
-  auto &results = graph_->results;
+  auto &results = graph_->results();
   if (values.size() != results.size())
     return error(stmt.loc, "fn '" + fn.name + "' declares " + std::to_string(results.size()) +
                                " result" + (results.size() == 1 ? "" : "s") + " but returns " +
@@ -247,7 +250,7 @@ bool Sema::lowerReturn(const ReturnStmt &stmt, const FnDecl &fn) {
       return error(o.loc, "result '" + results[i].name + "' is declared " +
                               results[i].declaredType.str() + " but the returned value is " +
                               v->type.str());
-    results[i].value = v;
+    graph_->setResult(i, v);
   }
   return true;
 }

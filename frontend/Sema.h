@@ -40,9 +40,20 @@ struct ConstValue {
   double asDouble() const { return isFloat ? floatValue : double(intValue); }
 };
 
+/// Arithmetic on compile-time constants, the one rule for `let` values and
+/// for literals in expressions: Python's (`/` is true division; maximum and
+/// minimum as torch's), int64 overflow and division by zero are errors.
+Result<ConstValue> foldConstants(ir::OpKind op, const ConstValue &a, const ConstValue &b);
+Result<ConstValue> negateConstant(const ConstValue &a);
+/// The op of a binary operator: + - * / and @ (matmul).
+ir::OpKind binaryOpKind(char op);
+
 /// What a layer declaration created: its kind, constructor arguments and weights.
 struct LayerInfo {
-  enum class Kind { Linear, Embedding, LSTM, GRU, RNN, LayerNorm, Dropout } kind;
+  enum class Kind {
+#define LAYER(Kind, name, op, constructor, call) Kind,
+#include "frontend/layers.def"
+  } kind;
   std::string name;
   llvm::SMLoc loc;
   ir::Attrs attrs;                 // recurrent / layer_norm attributes
@@ -102,6 +113,8 @@ public:
   std::optional<ConstValue> evalConst(const Expr &e);
   std::optional<int64_t> evalInt(const Expr &e, const char *what);
   std::optional<ir::Dim> evalDim(const Expr &e);
+  /// `d`, or an error at `e` when its arithmetic overflowed int64.
+  std::optional<ir::Dim> checkedDim(const Expr &e, const ir::Dim &d);
   std::optional<ir::Type> evalType(const TypeExpr &t, bool allowSymbolic);
   std::optional<int64_t> evalAxis(const Expr &e, int64_t rank, const ir::Type &type);
   std::optional<bool> evalBool(const Expr &e, const char *what);

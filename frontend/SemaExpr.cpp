@@ -10,25 +10,7 @@ namespace {
 
 DType literalDType(const ConstValue &c) { return c.isFloat ? DType::F32 : DType::I64; }
 
-std::optional<ConstValue> foldLiterals(ir::OpKind op, ConstValue a, ConstValue b) {
-  ConstValue r;
-  if (op == ir::OpKind::Div || a.isFloat || b.isFloat) {
-    r.isFloat = true;
-    double x = a.asDouble(), y = b.asDouble();
-    r.floatValue = op == ir::OpKind::Add   ? x + y
-                   : op == ir::OpKind::Sub ? x - y
-                   : op == ir::OpKind::Mul ? x * y
-                                           : x / y;
-    return r;
-  }
-  int64_t z;
-  bool overflow = op == ir::OpKind::Add   ? __builtin_add_overflow(a.intValue, b.intValue, &z)
-                  : op == ir::OpKind::Sub ? __builtin_sub_overflow(a.intValue, b.intValue, &z)
-                                          : __builtin_mul_overflow(a.intValue, b.intValue, &z);
-  if (overflow) return std::nullopt;
-  r.intValue = z;
-  return r;
-}
+} // namespace
 
 ir::OpKind binaryOpKind(char op) {
   switch (op) {
@@ -39,8 +21,6 @@ ir::OpKind binaryOpKind(char op) {
   default: return ir::OpKind::MatMul;
   }
 }
-
-} // namespace
 
 /// The common dtype of a binary operation (PyTorch's promotion: a float wins;
 /// a zero-dim integer tensor does not widen an integer tensor of rank >= 1).
@@ -107,12 +87,12 @@ std::optional<Operand> Sema::binary(ir::OpKind op, Operand lhs, Operand rhs, llv
       error(loc, "'@' needs tensor operands, not numbers");
       return std::nullopt;
     }
-    auto folded = foldLiterals(op, *lhs.literal, *rhs.literal);
+    auto folded = foldConstants(op, *lhs.literal, *rhs.literal);
     if (!folded) {
-      error(loc, "integer overflow in a constant expression");
+      error(loc, folded.message());
       return std::nullopt;
     }
-    return Operand{nullptr, folded, loc};
+    return Operand{nullptr, *folded, loc};
   }
   if (op == ir::OpKind::MatMul && (lhs.isLiteral() || rhs.isLiteral())) {
     error(loc, "'@' needs tensor operands, not a number");
@@ -189,10 +169,12 @@ std::optional<Operand> Sema::lowerExpr(const Expr &e) {
     auto o = lowerExpr(*e.elements[0]);
     if (!o) return std::nullopt;
     if (o->isLiteral()) {
-      if (o->literal->isFloat) o->literal->floatValue = -o->literal->floatValue;
-      else o->literal->intValue = -o->literal->intValue;
-      o->loc = e.loc;
-      return o;
+      auto negated = negateConstant(*o->literal);
+      if (!negated) {
+        error(e.loc, negated.message());
+        return std::nullopt;
+      }
+      return Operand{nullptr, *negated, e.loc};
     }
     ir::Value *v = emit(ir::OpKind::Neg, {o->value}, {}, e.loc);
     if (!v) return std::nullopt;

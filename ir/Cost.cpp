@@ -22,7 +22,7 @@ std::optional<double> linearFlops(const Node &node, const DimBindings &dims) {
   auto out = elements(node.result(), dims);
   auto K = dimSize(node.operand(1), 1, dims);
   if (!out || !K) return std::nullopt;
-  return 2 * *out * double(*K) + (node.operands.size() > 2 ? *out : 0);
+  return 2 * *out * double(*K) + (node.operands().size() > 2 ? *out : 0);
 }
 
 /// The gate products of every layer and direction: 2 * B*T * (I + H) * gates*H.
@@ -34,7 +34,7 @@ std::optional<double> recurrentFlops(const Node &node, const DimBindings &dims) 
   size_t first = 1 + (a.HasInitialState ? (node.op == OpKind::LSTM ? 2 : 1) : 0) + (a.HasLengths ? 1 : 0);
   size_t perGroup = a.HasBias ? 4 : 2;
   double flops = 0;
-  for (size_t i = first; i + 1 < node.operands.size(); i += perGroup)
+  for (size_t i = first; i + 1 < node.operands().size(); i += perGroup)
     for (size_t w = i; w < i + 2; ++w) {
       auto weight = elements(node.operand(unsigned(w)), dims);
       if (!weight) return std::nullopt;

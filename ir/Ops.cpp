@@ -8,12 +8,22 @@ namespace attn::ir {
 
 namespace {
 #define A(Name) attrBit(AttrKind::Name)
+#define B_NONE BuiltinForm::None
+#define B_UNARY BuiltinForm::Unary
+#define B_BINARY BuiltinForm::Binary
+#define B_REDUCTION BuiltinForm::Reduction
+#define B_OWN BuiltinForm::Own
 const OpInfo kOpInfos[] = {
-#define OP(Kind, mnemonic, minOps, maxOps, numResults, traits, attrs)                        \
-  {OpKind::Kind, mnemonic, minOps, maxOps, numResults, traits, attrs},
+#define OP(Kind, mnemonic, minOps, maxOps, numResults, traits, attrs, builtin)               \
+  {OpKind::Kind, mnemonic, minOps, maxOps, numResults, traits, attrs, builtin},
 #include "ir/ops.def"
 };
 #undef A
+#undef B_NONE
+#undef B_UNARY
+#undef B_BINARY
+#undef B_REDUCTION
+#undef B_OWN
 
 std::string toText(double v) {
   char buf[32];
@@ -72,6 +82,8 @@ const std::vector<OpKind> &allOpKinds() {
   }();
   return kinds;
 }
+
+std::string attrValueText(double value) { return toText(value); }
 
 std::string_view attrName(AttrKind kind) {
   switch (kind) {

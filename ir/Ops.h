@@ -13,7 +13,7 @@
 namespace attn::ir {
 
 enum class OpKind : uint8_t {
-#define OP(Kind, mnemonic, minOps, maxOps, numResults, traits, attrs) Kind,
+#define OP(Kind, mnemonic, minOps, maxOps, numResults, traits, attrs, builtin) Kind,
 #include "ir/ops.def"
 };
 
@@ -25,6 +25,18 @@ enum OpTrait : uint32_t {
   T_REDUCTION = 1 << 3,
   T_RECURRENT = 1 << 4,
   T_FUSED = 1 << 5,
+  T_FLOAT = 1 << 6,      // computes in f32 (ops.def)
+  T_ACTIVATION = 1 << 7, // unary f32 -> f32, usable by linear_act
+  T_VIEW = 1 << 8,       // the operand's data under another shape
+};
+
+/// How the language exposes an op as a primitive function (ops.def).
+enum class BuiltinForm : uint8_t {
+  None,      // an operator, a layer, or made by a pass
+  Unary,     // f(input)
+  Binary,    // f(input, other)
+  Reduction, // f(input, axis=all, keepdim=false)
+  Own,       // a signature of its own (frontend/Builtins.cpp)
 };
 
 enum class AttrKind : uint8_t {
@@ -42,6 +54,7 @@ struct OpInfo {
   int numResults;
   uint32_t traits;
   uint32_t attrs; // attrBit()s
+  BuiltinForm builtin;
 };
 
 const OpInfo &opInfo(OpKind kind);
@@ -78,6 +91,9 @@ struct Attrs {
 
 /// Text of one attribute's value, as the printer writes it.
 std::string attrValueToString(const Attrs &attrs, AttrKind kind);
+/// A float as the printer writes it: 9 significant digits, always looking
+/// like a float (`1.0`, `1e-05`, `inf`, `nan`).
+std::string attrValueText(double value);
 std::string_view attrName(AttrKind kind);
 const std::vector<AttrKind> &allAttrKinds();
 

@@ -12,9 +12,9 @@
 // gets `.1`, `.2`), otherwise as numbers in order of definition.
 #include "ir/Printer.h"
 
-#include <map>
-#include <set>
 #include <sstream>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace attn::ir {
 
@@ -32,17 +32,36 @@ public:
       n = std::to_string(next_++);
     } else {
       n = v->name;
-      for (int i = 1; taken_.count(n); ++i) n = v->name + "." + std::to_string(i);
+      // Suffixes tried for this name before are taken: start after them, so
+      // N rebindings of one name cost N probes, not N^2 / 2.
+      unsigned &suffix = nextSuffix_[v->name];
+      while (taken_.count(n)) n = v->name + "." + std::to_string(++suffix);
     }
     taken_.insert(n);
     return names_[v] = "%" + n;
   }
 
 private:
-  std::map<const Value *, std::string> names_;
-  std::set<std::string> taken_;
+  std::unordered_map<const Value *, std::string> names_;
+  std::unordered_set<std::string> taken_;
+  std::unordered_map<std::string, unsigned> nextSuffix_;
   unsigned next_ = 0;
 };
+
+/// ` = [v0, v1, ...]`: floats with 9 significant digits (exact for f32).
+void printData(const Tensor &t, std::ostream &os) {
+  os << " = [";
+  for (int64_t i = 0; i < t.numElements(); ++i) {
+    os << (i ? ", " : "");
+    switch (t.dtype()) {
+    case DType::F32: os << attrValueText(double(t.as<float>()[i])); break;
+    case DType::I64: os << t.as<int64_t>()[i]; break;
+    case DType::I32: os << t.as<int32_t>()[i]; break;
+    case DType::Bool: os << (t.as<uint8_t>()[i] ? "true" : "false"); break;
+    }
+  }
+  os << "]";
+}
 
 void printAttrs(const Node &n, std::ostream &os) {
   bool first = true;
@@ -63,16 +82,16 @@ void printGraph(const Module &, const Graph &g, std::ostream &os) {
   for (size_t i = 0; i < g.arguments.size(); ++i)
     os << (i ? ", " : "") << namer.name(g.arguments[i]) << ": " << g.arguments[i]->type.str();
   os << ") -> (";
-  for (size_t i = 0; i < g.results.size(); ++i)
-    os << (i ? ", " : "") << g.results[i].name << ": " << g.results[i].declaredType.str();
+  for (size_t i = 0; i < g.results().size(); ++i)
+    os << (i ? ", " : "") << g.results()[i].name << ": " << g.results()[i].declaredType.str();
   os << ") {\n";
   for (const auto &n : g.nodes()) {
     os << "  ";
     for (size_t i = 0; i < n->results.size(); ++i)
       os << (i ? ", " : "") << namer.name(n->results[i]);
     os << " = " << mnemonic(n->op) << "(";
-    for (size_t i = 0; i < n->operands.size(); ++i)
-      os << (i ? ", " : "") << namer.name(n->operands[i]);
+    for (size_t i = 0; i < n->operands().size(); ++i)
+      os << (i ? ", " : "") << namer.name(n->operands()[i]);
     os << ")";
     printAttrs(*n, os);
     os << " : ";
@@ -81,17 +100,21 @@ void printGraph(const Module &, const Graph &g, std::ostream &os) {
     os << "\n";
   }
   os << "  return";
-  for (size_t i = 0; i < g.results.size(); ++i)
-    os << (i ? ", " : " ") << namer.name(g.results[i].value);
+  for (size_t i = 0; i < g.results().size(); ++i)
+    os << (i ? ", " : " ") << namer.name(g.results()[i].value);
   os << "\n}\n";
 }
 
 void printModule(const Module &m, std::ostream &os) {
   os << "model " << m.name << "\n";
-  // A constant made by a pass (its data held by the module) prints as `const`.
-  for (const auto &w : m.weights())
-    os << (m.constantData(w.get()) ? "const @" : "weight @") << w->name << " : " << w->type.str()
-       << "\n";
+  // A constant made by a pass (its data held by the module) prints as
+  // `const`, with its data when it is small enough to read.
+  for (const auto &w : m.weights()) {
+    const Tensor *data = m.constantData(w.get());
+    os << (data ? "const @" : "weight @") << w->name << " : " << w->type.str();
+    if (data && data->numElements() <= kPrintedConstantElements) printData(*data, os);
+    os << "\n";
+  }
   for (const auto &f : m.functions) {
     os << "\n";
     printGraph(m, *f, os);

@@ -9,6 +9,10 @@
 
 namespace attn::ir {
 
+/// Module constants with at most this many elements print their data (and
+/// parse back, ir/Parser.h); larger ones print their type only.
+constexpr int64_t kPrintedConstantElements = 64;
+
 void printModule(const Module &module, std::ostream &os);
 void printGraph(const Module &module, const Graph &graph, std::ostream &os);
 std::string moduleToString(const Module &module);

@@ -58,14 +58,7 @@ Status requireFloatShape(const Type &t, const DimList &expected, std::string_vie
   } while (0)
 
 Result<Types> unary(OpKind op, const Types &in) {
-  switch (op) {
-  case OpKind::Tanh: case OpKind::Sigmoid: case OpKind::Exp: case OpKind::Log:
-  case OpKind::Sqrt:
-    TRY(requireFloat(in[0], mnemonic(op)));
-    break;
-  default:
-    TRY(requireNumeric(in[0], mnemonic(op)));
-  }
+  TRY(hasTrait(op, T_FLOAT) ? requireFloat(in[0], mnemonic(op)) : requireNumeric(in[0], mnemonic(op)));
   return Types{in[0]};
 }
 
@@ -89,7 +82,7 @@ Result<Types> reduction(OpKind op, const Types &in, const Attrs &a) {
   const Type &x = in[0];
   TRY(requireAxis(a.Axis, x.rank(), mnemonic(op)));
   TRY(requireNumeric(x, mnemonic(op)));
-  if (op == OpKind::Mean) TRY(requireFloat(x, "mean"));
+  if (hasTrait(op, T_FLOAT)) TRY(requireFloat(x, mnemonic(op)));
   DimList shape;
   for (int64_t i = 0; i < x.rank(); ++i) {
     bool reduced = !a.Axis || *a.Axis == i;
@@ -136,116 +129,126 @@ Result<Types> matmul(const Types &in) {
   return Types{Type{a.dtype, shape}};
 }
 
-Result<Types> shapeOp(OpKind op, const Types &in, const Attrs &a) {
-  const Type &x = in[0];
+Result<Types> transpose(const Type &x, const Attrs &a) {
   Type r = x;
-  switch (op) {
-  case OpKind::Transpose:
-    TRY(requireAxis(a.Axis, x.rank(), "transpose"));
-    TRY(requireAxis(a.Axis2, x.rank(), "transpose"));
-    std::swap(r.shape[*a.Axis], r.shape[a.Axis2]);
-    return Types{r};
-  case OpKind::Permute: {
-    std::vector<int64_t> sorted = a.Perm;
-    std::sort(sorted.begin(), sorted.end());
-    for (int64_t i = 0; i < int64_t(sorted.size()); ++i)
-      if (sorted[i] != i || int64_t(sorted.size()) != x.rank())
-        return fail("permute needs a permutation of the " + std::to_string(x.rank()) + " axes of " + x.str());
-    for (size_t i = 0; i < a.Perm.size(); ++i) r.shape[i] = x.shape[a.Perm[i]];
-    return Types{r};
-  }
-  case OpKind::Reshape:
-    if (product(a.Shape) != product(x.shape))
-      return fail("cannot reshape " + x.str() + " to " + dimsToString(a.Shape) +
-                  ": the element counts differ");
-    r.shape = a.Shape;
-    return Types{r};
-  case OpKind::Squeeze:
-    TRY(requireAxis(a.Axis, x.rank(), "squeeze"));
-    r.shape.clear();
-    for (int64_t i = 0; i < x.rank(); ++i) {
-      bool selected = !a.Axis || *a.Axis == i;
-      if (selected && x.shape[i] == Dim(1)) continue;
-      if (a.Axis && *a.Axis == i && !x.shape[i].isConstant())
-        return fail("squeeze: axis " + std::to_string(i) + " of " + x.str() +
-                    " is symbolic; squeeze needs a dimension of size 1");
-      r.shape.push_back(x.shape[i]);
-    }
-    return Types{r};
-  case OpKind::Unsqueeze:
-    TRY(requireAxis(a.Axis, x.rank() + 1, "unsqueeze"));
-    r.shape.insert(r.shape.begin() + *a.Axis, Dim(1));
-    return Types{r};
-  case OpKind::Concat: {
-    TRY(requireSameDType(in, "concat"));
-    TRY(requireAxis(a.Axis, x.rank(), "concat"));
-    Dim total(0);
-    for (const Type &t : in) {
-      if (t.rank() != x.rank()) return fail("concat: operands differ in rank: " + x.str() + " and " + t.str());
-      for (int64_t i = 0; i < x.rank(); ++i)
-        if (i != *a.Axis && t.shape[i] != x.shape[i])
-          return fail("concat: shapes " + x.str() + " and " + t.str() + " differ outside axis " +
-                      std::to_string(*a.Axis));
-      total = total + t.shape[*a.Axis];
-    }
-    r.shape[*a.Axis] = total;
-    return Types{r};
-  }
-  case OpKind::Slice: {
-    TRY(requireAxis(a.Axis, x.rank(), "slice"));
-    Dim size = x.shape[*a.Axis];
-    auto s = a.Start.constant(), e = a.End.constant(), n = size.constant();
-    if ((s && *s < 0) || (s && e && *s > *e) || (e && n && *e > *n))
-      return fail("slice [" + a.Start.str() + ", " + a.End.str() + ") is out of range for axis " +
-                  std::to_string(*a.Axis) + " of " + x.str());
-    r.shape[*a.Axis] = a.End - a.Start;
-    return Types{r};
-  }
-  default:
-    return fail("not a shape op");
-  }
+  TRY(requireAxis(a.Axis, x.rank(), "transpose"));
+  TRY(requireAxis(a.Axis2, x.rank(), "transpose"));
+  std::swap(r.shape[*a.Axis], r.shape[a.Axis2]);
+  return Types{r};
 }
 
-Result<Types> layer(OpKind op, const Types &in, const Attrs &a) {
+Result<Types> permute(const Type &x, const Attrs &a) {
+  Type r = x;
+  std::vector<int64_t> sorted = a.Perm;
+  std::sort(sorted.begin(), sorted.end());
+  for (int64_t i = 0; i < int64_t(sorted.size()); ++i)
+    if (sorted[i] != i || int64_t(sorted.size()) != x.rank())
+      return fail("permute needs a permutation of the " + std::to_string(x.rank()) + " axes of " + x.str());
+  for (size_t i = 0; i < a.Perm.size(); ++i) r.shape[i] = x.shape[a.Perm[i]];
+  return Types{r};
+}
+
+Result<Types> reshape(const Type &x, const Attrs &a) {
+  Type r = x;
+  if (product(a.Shape) != product(x.shape))
+    return fail("cannot reshape " + x.str() + " to " + dimsToString(a.Shape) +
+                ": the element counts differ");
+  r.shape = a.Shape;
+  return Types{r};
+}
+
+Result<Types> squeeze(const Type &x, const Attrs &a) {
+  Type r = x;
+  TRY(requireAxis(a.Axis, x.rank(), "squeeze"));
+  r.shape.clear();
+  for (int64_t i = 0; i < x.rank(); ++i) {
+    bool selected = !a.Axis || *a.Axis == i;
+    if (selected && x.shape[i] == Dim(1)) continue;
+    if (a.Axis && *a.Axis == i && !x.shape[i].isConstant())
+      return fail("squeeze: axis " + std::to_string(i) + " of " + x.str() +
+                  " is symbolic; squeeze needs a dimension of size 1");
+    r.shape.push_back(x.shape[i]);
+  }
+  return Types{r};
+}
+
+Result<Types> unsqueeze(const Type &x, const Attrs &a) {
+  Type r = x;
+  TRY(requireAxis(a.Axis, x.rank() + 1, "unsqueeze"));
+  r.shape.insert(r.shape.begin() + *a.Axis, Dim(1));
+  return Types{r};
+}
+
+Result<Types> concat(const Types &in, const Attrs &a) {
   const Type &x = in[0];
-  switch (op) {
-  case OpKind::Linear: {
-    TRY(requireFloat(x, "linear input"));
-    const Type &w = in[1];
-    TRY(requireFloat(w, "linear weight"));
-    if (x.rank() < 1) return fail("linear needs an input with at least one axis");
-    if (w.rank() != 2 || w.shape[1] != x.shape.back())
-      return fail("linear: input " + x.str() + " does not match weight " + w.str() +
-                  " (expected last axis " + (w.rank() == 2 ? w.shape[1].str() : "?") + ")");
-    if (in.size() == 3) TRY(requireFloatShape(in[2], {w.shape[0]}, "linear bias"));
-    Type r = x;
-    r.shape.back() = w.shape[0];
-    return Types{r};
+  Type r = x;
+  TRY(requireSameDType(in, "concat"));
+  TRY(requireAxis(a.Axis, x.rank(), "concat"));
+  Dim total(0);
+  for (const Type &t : in) {
+    if (t.rank() != x.rank()) return fail("concat: operands differ in rank: " + x.str() + " and " + t.str());
+    for (int64_t i = 0; i < x.rank(); ++i)
+      if (i != *a.Axis && t.shape[i] != x.shape[i])
+        return fail("concat: shapes " + x.str() + " and " + t.str() + " differ outside axis " +
+                    std::to_string(*a.Axis));
+    total = total + t.shape[*a.Axis];
   }
-  case OpKind::Embedding: {
-    if (!isInteger(x.dtype)) return fail("embedding indices must be i64 or i32, got " + x.str());
-    const Type &w = in[1];
-    if (w.rank() != 2) return fail("embedding weight must be 2-D, got " + w.str());
-    Type r{w.dtype, x.shape};
-    r.shape.push_back(w.shape[1]);
-    return Types{r};
-  }
-  case OpKind::LayerNorm: {
-    TRY(requireFloat(x, "layer_norm input"));
-    if (a.NormRank < 1 || a.NormRank > x.rank())
-      return fail("layer_norm: normalized shape of rank " + std::to_string(a.NormRank) +
-                  " does not fit input " + x.str());
-    DimList trailing(x.shape.end() - a.NormRank, x.shape.end());
-    for (size_t i = 1; i < in.size(); ++i) TRY(requireFloatShape(in[i], trailing, "layer_norm weight"));
-    return Types{x};
-  }
-  case OpKind::SequenceMask:
-    if (!isInteger(x.dtype) || x.rank() != 1)
-      return fail("sequence_mask expects 1-D integer lengths, got " + x.str());
-    return Types{Type{DType::Bool, {x.shape[0], a.Length}}};
-  default:
-    return fail("not a layer op");
-  }
+  r.shape[*a.Axis] = total;
+  return Types{r};
+}
+
+Result<Types> slice(const Type &x, const Attrs &a) {
+  Type r = x;
+  TRY(requireAxis(a.Axis, x.rank(), "slice"));
+  Dim size = x.shape[*a.Axis];
+  auto s = a.Start.constant(), e = a.End.constant(), n = size.constant();
+  if ((s && *s < 0) || (s && e && *s > *e) || (e && n && *e > *n))
+    return fail("slice [" + a.Start.str() + ", " + a.End.str() + ") is out of range for axis " +
+                std::to_string(*a.Axis) + " of " + x.str());
+  r.shape[*a.Axis] = a.End - a.Start;
+  return Types{r};
+}
+
+Result<Types> linear(const Types &in) {
+  const Type &x = in[0];
+  TRY(requireFloat(x, "linear input"));
+  const Type &w = in[1];
+  TRY(requireFloat(w, "linear weight"));
+  if (x.rank() < 1) return fail("linear needs an input with at least one axis");
+  if (w.rank() != 2 || w.shape[1] != x.shape.back())
+    return fail("linear: input " + x.str() + " does not match weight " + w.str() +
+                " (expected last axis " + (w.rank() == 2 ? w.shape[1].str() : "?") + ")");
+  if (in.size() == 3) TRY(requireFloatShape(in[2], {w.shape[0]}, "linear bias"));
+  Type r = x;
+  r.shape.back() = w.shape[0];
+  return Types{r};
+}
+
+Result<Types> embedding(const Types &in) {
+  const Type &x = in[0];
+  if (!isInteger(x.dtype)) return fail("embedding indices must be i64 or i32, got " + x.str());
+  const Type &w = in[1];
+  if (w.rank() != 2) return fail("embedding weight must be 2-D, got " + w.str());
+  Type r{w.dtype, x.shape};
+  r.shape.push_back(w.shape[1]);
+  return Types{r};
+}
+
+Result<Types> layerNorm(const Types &in, const Attrs &a) {
+  const Type &x = in[0];
+  TRY(requireFloat(x, "layer_norm input"));
+  if (a.NormRank < 1 || a.NormRank > x.rank())
+    return fail("layer_norm: normalized shape of rank " + std::to_string(a.NormRank) +
+                " does not fit input " + x.str());
+  DimList trailing(x.shape.end() - a.NormRank, x.shape.end());
+  for (size_t i = 1; i < in.size(); ++i) TRY(requireFloatShape(in[i], trailing, "layer_norm weight"));
+  return Types{x};
+}
+
+Result<Types> sequenceMask(const Type &x, const Attrs &a) {
+  if (!isInteger(x.dtype) || x.rank() != 1)
+    return fail("sequence_mask expects 1-D integer lengths, got " + x.str());
+  return Types{Type{DType::Bool, {x.shape[0], a.Length}}};
 }
 
 Result<Types> recurrent(OpKind op, const Types &in, const Attrs &a) {
@@ -253,36 +256,29 @@ Result<Types> recurrent(OpKind op, const Types &in, const Attrs &a) {
   TRY(requireFloat(x, std::string(mnemonic(op)) + " input"));
   if (x.rank() != 3)
     return fail(std::string(mnemonic(op)) + " expects a 3-D input, got " + x.str());
-  if (in.size() != recurrentOperandCount(op, a))
+  RecurrentOperands layout(op, a);
+  if (in.size() != layout.count)
     return fail(std::string(mnemonic(op)) + ": wrong number of operands");
-  int64_t dirs = a.Bidirectional ? 2 : 1, H = a.Hidden;
+  if (op == OpKind::RNN && a.Nonlinearity != OpKind::Tanh && a.Nonlinearity != OpKind::Relu)
+    return fail("rnn: nonlinearity must be tanh or relu, got " + std::string(mnemonic(a.Nonlinearity)));
+  Dim dirs(a.Bidirectional ? 2 : 1), H(a.Hidden);
   Dim B = a.BatchFirst ? x.shape[0] : x.shape[1];
   Dim T = a.BatchFirst ? x.shape[1] : x.shape[0];
-  DimList stateShape = {Dim(a.Layers * dirs), B, Dim(H)};
-  size_t next = 1;
-  if (a.HasInitialState) {
-    int states = op == OpKind::LSTM ? 2 : 1;
-    for (int s = 0; s < states; ++s)
-      TRY(requireFloatShape(in[next++], stateShape, s == 0 ? "initial hidden state" : "initial cell state"));
-  }
-  if (a.HasLengths) {
-    const Type &len = in[next++];
+  DimList stateShape = {Dim(a.Layers) * dirs, B, H};
+  if (layout.h0) TRY(requireFloatShape(in[*layout.h0], stateShape, "initial hidden state"));
+  if (layout.c0) TRY(requireFloatShape(in[*layout.c0], stateShape, "initial cell state"));
+  if (layout.lengths) {
+    const Type &len = in[*layout.lengths];
     if (!isInteger(len.dtype) || len.shape != DimList{B})
       return fail("lengths must be an integer tensor of shape " + dimsToString({B}) + ", got " + len.str());
   }
-  int64_t G = recurrentGateCount(op);
-  for (int64_t layer = 0; layer < a.Layers; ++layer) {
-    Dim inputSize = layer == 0 ? x.shape[2] : Dim(H * dirs);
-    for (int64_t d = 0; d < dirs; ++d) {
-      TRY(requireFloatShape(in[next++], {Dim(G * H), inputSize}, "weight_ih"));
-      TRY(requireFloatShape(in[next++], {Dim(G * H), Dim(H)}, "weight_hh"));
-      if (a.HasBias) {
-        TRY(requireFloatShape(in[next++], {Dim(G * H)}, "bias_ih"));
-        TRY(requireFloatShape(in[next++], {Dim(G * H)}, "bias_hh"));
-      }
-    }
-  }
-  DimList outShape = a.BatchFirst ? DimList{B, T, Dim(H * dirs)} : DimList{T, B, Dim(H * dirs)};
+  if ((Dim(recurrentGateCount(op)) * H).overflowed() || (H * dirs).overflowed())
+    return fail(std::string(mnemonic(op)) + ": hidden_size " + std::to_string(a.Hidden) +
+                " is too large: the weights' shapes overflow int64");
+  size_t next = layout.firstWeight;
+  for (const RecurrentWeight &w : recurrentWeights(op, a, x.shape[2]))
+    TRY(requireFloatShape(in[next++], w.shape, w.name));
+  DimList outShape = a.BatchFirst ? DimList{B, T, H * dirs} : DimList{T, B, H * dirs};
   Types r = {Type{DType::F32, outShape}, Type{DType::F32, stateShape}};
   if (op == OpKind::LSTM) r.push_back(Type{DType::F32, stateShape});
   return r;
@@ -313,10 +309,10 @@ Result<Types> attention(OpKind op, const Types &in) {
 /// linear_act: linear's rule, and an activation that maps f32 to f32.
 Result<Types> linearAct(const Types &in, const Attrs &a) {
   OpKind act = a.Activation;
-  if (!hasTrait(act, T_ELEMENTWISE) || opInfo(act).minOperands != 1 || act == OpKind::Cast)
+  if (!hasTrait(act, T_ACTIVATION))
     return fail("linear_act: activation " + std::string(mnemonic(act)) +
                 " is not a unary elementwise op");
-  return layer(OpKind::Linear, in, a);
+  return linear(in);
 }
 
 /// fused_elementwise: each step typed by its op's own rule on scalars; the
@@ -374,16 +370,36 @@ int64_t recurrentGateCount(OpKind op) {
   return op == OpKind::LSTM ? 4 : op == OpKind::GRU ? 3 : 1;
 }
 
-size_t recurrentOperandCount(OpKind op, const Attrs &a) {
-  size_t n = 1;
-  if (a.HasInitialState) n += op == OpKind::LSTM ? 2 : 1;
-  if (a.HasLengths) n += 1;
-  n += size_t(a.Layers) * (a.Bidirectional ? 2 : 1) * (a.HasBias ? 4 : 2);
-  return n;
+RecurrentOperands::RecurrentOperands(OpKind op, const Attrs &a)
+    : layers(a.Layers), directions(a.Bidirectional ? 2 : 1), hasBias(a.HasBias) {
+  size_t next = 1;
+  if (a.HasInitialState) h0 = next++;
+  if (a.HasInitialState && op == OpKind::LSTM) c0 = next++;
+  if (a.HasLengths) lengths = next++;
+  firstWeight = next;
+  count = weights(layers, 0);
 }
 
-Result<std::vector<Type>> inferResultTypes(OpKind op, const std::vector<Type> &in,
-                                           const Attrs &a) {
+std::vector<RecurrentWeight> recurrentWeights(OpKind op, const Attrs &a, const Dim &inputSize) {
+  Dim H(a.Hidden), gates = Dim(recurrentGateCount(op)) * H;
+  int64_t directions = a.Bidirectional ? 2 : 1;
+  std::vector<RecurrentWeight> weights;
+  for (int64_t layer = 0; layer < a.Layers; ++layer)
+    for (int64_t d = 0; d < directions; ++d) {
+      std::string suffix = "_l" + std::to_string(layer) + (d ? "_reverse" : "");
+      weights.push_back({"weight_ih" + suffix, {gates, layer == 0 ? inputSize : H * Dim(directions)}});
+      weights.push_back({"weight_hh" + suffix, {gates, H}});
+      if (a.HasBias) {
+        weights.push_back({"bias_ih" + suffix, {gates}});
+        weights.push_back({"bias_hh" + suffix, {gates}});
+      }
+    }
+  return weights;
+}
+
+namespace {
+
+Result<Types> infer(OpKind op, const Types &in, const Attrs &a) {
   const OpInfo &info = opInfo(op);
   if (int(in.size()) < info.minOperands || (info.maxOperands >= 0 && int(in.size()) > info.maxOperands))
     return fail(std::string(info.mnemonic) + " takes " + std::to_string(info.minOperands) +
@@ -403,18 +419,40 @@ Result<std::vector<Type>> inferResultTypes(OpKind op, const std::vector<Type> &i
     return reduction(op, in, a);
   case OpKind::Softmax: case OpKind::LogSoftmax: return softmax(op, in, a);
   case OpKind::MatMul: return matmul(in);
-  case OpKind::Transpose: case OpKind::Permute: case OpKind::Reshape: case OpKind::Squeeze:
-  case OpKind::Unsqueeze: case OpKind::Concat: case OpKind::Slice:
-    return shapeOp(op, in, a);
-  case OpKind::SequenceMask: case OpKind::Linear: case OpKind::Embedding:
-  case OpKind::LayerNorm:
-    return layer(op, in, a);
+  case OpKind::Transpose: return transpose(in[0], a);
+  case OpKind::Permute: return permute(in[0], a);
+  case OpKind::Reshape: return reshape(in[0], a);
+  case OpKind::Squeeze: return squeeze(in[0], a);
+  case OpKind::Unsqueeze: return unsqueeze(in[0], a);
+  case OpKind::Concat: return concat(in, a);
+  case OpKind::Slice: return slice(in[0], a);
+  case OpKind::SequenceMask: return sequenceMask(in[0], a);
+  case OpKind::Linear: return linear(in);
+  case OpKind::Embedding: return embedding(in);
+  case OpKind::LayerNorm: return layerNorm(in, a);
   case OpKind::LSTM: case OpKind::GRU: case OpKind::RNN: return recurrent(op, in, a);
   case OpKind::AdditiveAttention: case OpKind::DotAttention: return attention(op, in);
   case OpKind::LinearAct: return linearAct(in, a);
   case OpKind::FusedElementwise: return fusedElementwise(in, a);
   }
   return fail("unknown op");
+}
+
+} // namespace
+
+Result<std::vector<Type>> inferResultTypes(OpKind op, const std::vector<Type> &in,
+                                           const Attrs &a) {
+  for (const Type &t : in)
+    for (const Dim &d : t.shape)
+      if (d.overflowed()) return fail(std::string(mnemonic(op)) + ": an operand's shape overflows int64");
+  auto types = infer(op, in, a);
+  if (!types) return types;
+  for (const Type &t : *types)
+    for (const Dim &d : t.shape)
+      if (d.overflowed())
+        return fail(std::string(mnemonic(op)) + ": the result's shape " + dimsToString(t.shape) +
+                    " overflows int64");
+  return types;
 }
 
 } // namespace attn::ir

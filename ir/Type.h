@@ -18,6 +18,9 @@ struct Type {
   bool operator!=(const Type &o) const { return !(*this == o); }
   /// "f32[B, T, 24]", "i64" for a scalar.
   std::string str() const;
+  /// The size in bytes of a tensor of this type when every dim is constant;
+  /// nullopt when one is symbolic or the size overflows int64.
+  std::optional<int64_t> constantByteSize() const;
 };
 
 } // namespace attn::ir

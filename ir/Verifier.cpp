@@ -22,7 +22,7 @@ Status verifyGraph(const Module &m, const Graph &g) {
   for (const auto &w : m.weights()) defined.insert(w.get());
   for (const auto &n : g.nodes()) {
     std::vector<Type> types;
-    for (const Value *v : n->operands) {
+    for (const Value *v : n->operands()) {
       if (!v || !defined.count(v)) return nodeError(g, *n, "operand used before it is defined");
       types.push_back(v->type);
     }
@@ -40,7 +40,7 @@ Status verifyGraph(const Module &m, const Graph &g) {
       defined.insert(r);
     }
   }
-  for (const GraphResult &r : g.results) {
+  for (const GraphResult &r : g.results()) {
     if (!r.value || !defined.count(r.value))
       return Status::error("verifier: in fn " + g.name + ", result " + r.name + " is not defined");
     if (r.value->type != r.declaredType)

@@ -15,7 +15,6 @@ using ir::Node;
 using ir::OpKind;
 using ir::Value;
 
-Status mismatch(const std::string &why) { return Status::error(why); }
 
 /// f32 [B, T, D] with the B and T of the scores.
 bool isSequence(const Value *h, const ir::Type &scores) {
@@ -82,7 +81,7 @@ struct ScoreVector {
   Value *u = nullptr, *v = nullptr;
   bool reshapeV = false;
 };
-std::optional<ScoreVector> matchScoreVector(const ir::Graph &g, Value *s) {
+std::optional<ScoreVector> matchScoreVector(Value *s) {
   if (Node *mm = definedBy(s, OpKind::MatMul); mm && mm->operand(1)->type.rank() == 1)
     return ScoreVector{mm->operand(0), mm->operand(1), false};
   if (Node *sum = definedBy(s, OpKind::Sum); sum && hasAxis(*sum, 2) && !sum->attrs.Keepdim) {
@@ -96,7 +95,7 @@ std::optional<ScoreVector> matchScoreVector(const ir::Graph &g, Value *s) {
       return r;
   }
   Node *squeeze = definedBy(s, OpKind::Squeeze);
-  if (!squeeze || !hasAxis(*squeeze, 2) || !hasOneUse(g, squeeze->operand(0))) return std::nullopt;
+  if (!squeeze || !hasAxis(*squeeze, 2) || !squeeze->operand(0)->hasOneUse()) return std::nullopt;
   Value *product = squeeze->operand(0);
   if (Node *linear = definedBy(product, OpKind::Linear)) // V [1, A]; its bias shifts every score
     return ScoreVector{linear->operand(0), linear->operand(1), true};
@@ -106,13 +105,13 @@ std::optional<ScoreVector> matchScoreVector(const ir::Graph &g, Value *s) {
 }
 
 /// P = W h + b: linear(h, W [, b]), h @ M, add(either, b).
-std::string matchProjection(Value *p, AttentionMatch &m, Value *&k) {
+bool matchProjection(Value *p, AttentionMatch &m, Value *&k, MatchAttempt &attempt) {
   Value *bias = nullptr;
   if (Node *add = definedBy(p, OpKind::Add)) {
     matchEitherOrder(*add, [&](Value *x, Value *b) {
       Node *def = x->kind == Value::Kind::NodeResult ? x->def : nullptr;
       bool product = def && (def->op == OpKind::MatMul ||
-                             (def->op == OpKind::Linear && def->operands.size() == 2));
+                             (def->op == OpKind::Linear && def->operands().size() == 2));
       if (!product || b->type != ir::Type{DType::F32, {x->type.shape.back()}}) return false;
       p = x, bias = b;
       return true;
@@ -120,49 +119,52 @@ std::string matchProjection(Value *p, AttentionMatch &m, Value *&k) {
   }
   if (Node *linear = definedBy(p, OpKind::Linear)) {
     k = linear->operand(0), m.W = linear->operand(1), m.transposeW = false;
-    if (linear->operands.size() == 3) bias = linear->operand(2);
+    if (linear->operands().size() == 3) bias = linear->operand(2);
   } else if (Node *mm = definedBy(p, OpKind::MatMul); mm && mm->operand(1)->type.rank() == 2) {
     k = mm->operand(0);
     Node *t = definedBy(mm->operand(1), OpKind::Transpose);
     m.transposeW = !(t && isTransposeOf(*t, 0, 1));
     m.W = m.transposeW ? mm->operand(1) : t->operand(0);
   } else {
-    return "tanh's operand " + describe(p) + " is not W h_t + b (a linear, or @ with a matrix)";
+    return attempt.fail("", "tanh's operand " + describe(p) +
+                                " is not W h_t + b (a linear, or @ with a matrix)");
   }
   m.b = bias;
-  return "";
+  return true;
 }
 
-/// Additive: s = v . tanh(W h_t + b). Empty on success, else why not.
-std::string matchAdditive(const ir::Graph &g, Value *s, AttentionMatch &m) {
-  auto sv = matchScoreVector(g, s);
-  if (!sv) return describe(s) + " is not u @ v with v a vector";
+/// Additive: s = v . tanh(W h_t + b).
+bool matchAdditive(Value *s, AttentionMatch &m, MatchAttempt &attempt) {
+  auto sv = matchScoreVector(s);
+  if (!sv) return attempt.fail("", describe(s) + " is not u @ v with v a vector");
   const ir::Type &u = sv->u->type;
-  if (u.rank() != 3 || u.dtype != DType::F32) return "u = " + describe(sv->u) + " is not [B, T, A]";
+  if (u.rank() != 3 || u.dtype != DType::F32)
+    return attempt.fail("", "u = " + describe(sv->u) + " is not [B, T, A]");
   if (!sv->reshapeV && sv->v->type != ir::Type{DType::F32, {u.shape[2]}})
-    return "v = " + describe(sv->v) + " is " + sv->v->type.str() + ", not f32[" + u.shape[2].str() +
-           "]";
+    return attempt.fail("", "v = " + describe(sv->v) + " is " + sv->v->type.str() + ", not f32[" +
+                                u.shape[2].str() + "]");
   Node *tanh = definedBy(sv->u, OpKind::Tanh);
-  if (!tanh) return "no tanh: u = " + describe(sv->u) + " is not tanh(W h_t + b)";
+  if (!tanh) return attempt.fail("", "no tanh: u = " + describe(sv->u) + " is not tanh(W h_t + b)");
   AttentionMatch found = m;
   Value *k = nullptr;
-  if (std::string why = matchProjection(tanh->operand(0), found, k); !why.empty()) return why;
+  if (!matchProjection(tanh->operand(0), found, k, attempt)) return false;
   if (k != m.h)
-    return "the scores are computed from " + describe(k) + " but the weighted sum is over " +
-           describe(m.h);
+    return attempt.fail("", "the scores are computed from " + describe(k) +
+                                " but the weighted sum is over " + describe(m.h));
   if (!found.b && !u.shape[2].isConstant())
-    return "the projection has no bias and its size " + u.shape[2].str() + " is not constant";
+    return attempt.fail("", "the projection has no bias and its size " + u.shape[2].str() +
+                                " is not constant");
   found.kind = OpKind::AdditiveAttention;
   found.v = sv->v, found.reshapeV = sv->reshapeV;
   m = found;
-  return "";
+  return true;
 }
 
 /// s_t = k_t . q per batch row, in its spellings: k [B, T, E], q [B, E].
-bool matchRowDot(const ir::Graph &g, Value *s, Value *&k, Value *&q) {
+bool matchRowDot(Value *s, Value *&k, Value *&q) {
   if (Node *squeeze = definedBy(s, OpKind::Squeeze)) {
     Node *mm = definedBy(squeeze->operand(0), OpKind::MatMul);
-    if (!mm || !hasOneUse(g, mm->result())) return false;
+    if (!mm || !mm->result()->hasOneUse()) return false;
     Node *uq = definedBy(mm->operand(hasAxis(*squeeze, 2) ? 1 : 0), OpKind::Unsqueeze);
     if (hasAxis(*squeeze, 2) && uq && hasAxis(*uq, 2)) // k @ unsqueeze(q, 2)
       return k = mm->operand(0), q = uq->operand(0), true;
@@ -181,18 +183,19 @@ bool matchRowDot(const ir::Graph &g, Value *s, Value *&k, Value *&q) {
          });
 }
 
-/// Dot: s = q . h_t, or Luong general s = q . (G h_t). Empty on success.
-std::string matchDot(const ir::Graph &g, Value *s, AttentionMatch &m) {
+/// Dot: s = q . h_t, or Luong general s = q . (G h_t).
+bool matchDot(Value *s, AttentionMatch &m, MatchAttempt &attempt) {
   Value *k = nullptr, *q = nullptr;
-  if (!matchRowDot(g, s, k, q)) return describe(s) + " is not a dot product q . k_t per batch row";
+  if (!matchRowDot(s, k, q))
+    return attempt.fail("", describe(s) + " is not a dot product q . k_t per batch row");
   const ir::Type &st = s->type;
   if (k->type.rank() != 3 || q->type != ir::Type{DType::F32, {st.shape[0], k->type.shape[2]}})
-    return "the query " + describe(q) + " is not [B, E] for keys " + k->type.str();
+    return attempt.fail("", "the query " + describe(q) + " is not [B, E] for keys " + k->type.str());
   AttentionMatch found = m;
   found.kind = OpKind::DotAttention, found.q = q;
   if (k == m.h) {
     m = found;
-    return "";
+    return true;
   }
   if (Node *linear = definedBy(k, OpKind::Linear); linear && linear->operand(0) == m.h) {
     found.G = linear->operand(1); // its bias adds q . b, the same for every t
@@ -202,20 +205,22 @@ std::string matchDot(const ir::Graph &g, Value *s, AttentionMatch &m) {
     found.transposeG = !(t && isTransposeOf(*t, 0, 1));
     found.G = found.transposeG ? mm->operand(1) : t->operand(0);
   } else {
-    return "the keys " + describe(k) + " are neither the summed " + describe(m.h) +
-           " nor a linear map of it";
+    return attempt.fail("", "the keys " + describe(k) + " are neither the summed " +
+                                describe(m.h) + " nor a linear map of it");
   }
   m = found;
-  return "";
+  return true;
 }
 
 /// Drops constants added to every score; the pre-softmax scores must have no
 /// other use (they would have to be computed anyway).
-Result<Value *> stripShifts(const ir::Graph &g, Value *s) {
+Value *stripShifts(Value *s, MatchAttempt &attempt) {
   for (;;) {
-    if (!hasOneUse(g, s))
-      return mismatch("scores: " + describe(s) +
-                      " has another use, so the pre-softmax scores must be computed anyway");
+    if (!s->hasOneUse()) {
+      attempt.fail("scores", describe(s) +
+                                 " has another use, so the pre-softmax scores must be computed anyway");
+      return nullptr;
+    }
     Node *add = definedBy(s, OpKind::Add);
     Value *inner = nullptr;
     if (add)
@@ -233,35 +238,41 @@ Result<Value *> stripShifts(const ir::Graph &g, Value *s) {
 Result<AttentionMatch> matchAttention(const ir::Graph &graph, ir::Node &softmax) {
   AttentionMatch m;
   m.softmax = &softmax;
+  MatchAttempt attempt;
+  auto mismatch = [&] { return Status::error(attempt.reason()); };
   Value *s = softmax.operand(0);
   const ir::Type &st = s->type;
-  if (st.rank() != 2)
-    return mismatch("softmax: the scores are " + st.str() +
-                    ", not [B, T] (canonicalize turns [B, T, 1] scores into [B, T])");
-  if (!hasAxis(softmax, 1))
-    return mismatch("softmax: over axis 0 of " + st.str() +
-                    ", the batch axis; attention normalises over time, axis 1");
-  if (softmax.operands.size() == 2) {
+  if (!attempt.require(st.rank() == 2, "softmax",
+                       "the scores are " + st.str() +
+                           ", not [B, T] (canonicalize turns [B, T, 1] scores into [B, T])") ||
+      !attempt.require(hasAxis(softmax, 1), "softmax",
+                       "over axis 0 of " + st.str() +
+                           ", the batch axis; attention normalises over time, axis 1"))
+    return mismatch();
+  if (softmax.numOperands() == 2) {
     m.mask = softmax.operand(1);
-    if (m.mask->type != ir::Type{DType::Bool, st.shape})
-      return mismatch("mask: " + describe(m.mask) + " is " + m.mask->type.str() +
-                      "; the fused ops take a mask of the scores' shape, bool" +
-                      ir::dimsToString(st.shape));
+    if (!attempt.require(m.mask->type == ir::Type{DType::Bool, st.shape}, "mask",
+                         describe(m.mask) + " is " + m.mask->type.str() +
+                             "; the fused ops take a mask of the scores' shape, bool" +
+                             ir::dimsToString(st.shape)))
+      return mismatch();
   }
   auto sum = findWeightedSum(graph, softmax);
-  if (!sum)
-    return mismatch("weighted sum: no use of the weights is a sum over time of a_t h_t for an h of "
-                    "shape [B, T, D] (sum(unsqueeze(a, 2) * h, axis=1), unsqueeze(a, 1) @ h, or "
-                    "transpose(h, 1, 2) @ unsqueeze(a, 2))");
+  if (!sum) {
+    attempt.fail("weighted sum",
+                 "no use of the weights is a sum over time of a_t h_t for an h of shape [B, T, D] "
+                 "(sum(unsqueeze(a, 2) * h, axis=1), unsqueeze(a, 1) @ h, or "
+                 "transpose(h, 1, 2) @ unsqueeze(a, 2))");
+    return mismatch();
+  }
   m.h = sum->h, m.context = sum->context;
-  auto scores = stripShifts(graph, s);
-  if (!scores) return scores.status();
-  std::string additive = matchAdditive(graph, *scores, m);
-  if (additive.empty()) return m;
-  std::string dot = matchDot(graph, *scores, m);
-  if (dot.empty()) return m;
-  return mismatch("scores: neither additive v . tanh(W h_t + b) (" + additive +
-                  ") nor dot q . h_t (" + dot + ")");
+  Value *scores = stripShifts(s, attempt);
+  if (!scores) return mismatch();
+  MatchAttempt additive, dot;
+  if (matchAdditive(scores, m, additive) || matchDot(scores, m, dot)) return m;
+  attempt.fail("scores", "neither additive v . tanh(W h_t + b) (" + additive.reason() +
+                             ") nor dot q . h_t (" + dot.reason() + ")");
+  return mismatch();
 }
 
 } // namespace attn::passes

@@ -17,7 +17,7 @@ namespace attn::passes::CSE {
 namespace {
 
 bool sameComputation(const ir::Node &a, const ir::Node &b) {
-  if (a.op != b.op || a.operands != b.operands || !(a.attrs == b.attrs)) return false;
+  if (a.op != b.op || a.operands() != b.operands() || !(a.attrs == b.attrs)) return false;
   if (a.results.size() != b.results.size()) return false;
   for (size_t i = 0; i < a.results.size(); ++i)
     if (a.results[i]->type != b.results[i]->type) return false;
@@ -27,10 +27,12 @@ bool sameComputation(const ir::Node &a, const ir::Node &b) {
 } // namespace
 
 bool run(ir::Graph &graph, PassContext &) {
-  std::map<ir::OpKind, std::vector<ir::Node *>> seen;
-  std::set<const ir::Node *> replaced;
+  // Candidates by op and operands, so each node is compared with the few
+  // that could be the same computation, not with every node of its op.
+  std::map<std::pair<ir::OpKind, std::vector<ir::Value *>>, std::vector<ir::Node *>> seen;
+  std::vector<ir::Node *> replaced;
   for (const auto &node : graph.nodes()) {
-    std::vector<ir::Node *> &same = seen[node->op];
+    std::vector<ir::Node *> &same = seen[{node->op, node->operands()}];
     ir::Node *earlier = nullptr;
     for (ir::Node *candidate : same)
       if (sameComputation(*candidate, *node)) earlier = candidate;
@@ -40,10 +42,10 @@ bool run(ir::Graph &graph, PassContext &) {
     }
     for (size_t i = 0; i < node->results.size(); ++i)
       replaceValue(graph, node->result(unsigned(i)), earlier->result(unsigned(i)));
-    replaced.insert(node.get());
+    replaced.push_back(node.get());
   }
   if (replaced.empty()) return false;
-  eraseDeadNodes(graph, std::move(replaced));
+  eraseDeadNodes(graph, replaced);
   return true;
 }
 

@@ -59,7 +59,7 @@ bool foldBiasIntoLinear(ir::Graph &graph, Node &n) {
   if (n.op != OpKind::Add) return false;
   return matchEitherOrder(n, [&](Value *product, Value *bias) {
     Node *linear = definedBy(product, OpKind::Linear);
-    if (!linear || linear->operands.size() != 2 || !hasOneUse(graph, product)) return false;
+    if (!linear || linear->operands().size() != 2 || !product->hasOneUse()) return false;
     const ir::Type &w = linear->operand(1)->type;
     if (bias->type != ir::Type{DType::F32, {w.shape[0]}}) return false;
     replaceValue(graph, n.result(),
@@ -86,14 +86,10 @@ bool isIdentityPermutation(const std::vector<int64_t> &perm) {
 }
 
 bool removeNoOpShapeOp(ir::Graph &graph, Node &n) {
-  bool noOp = false;
-  switch (n.op) {
-  case OpKind::Squeeze:
-  case OpKind::Reshape: noOp = n.result()->type == n.operand(0)->type; break;
-  case OpKind::Transpose: noOp = n.attrs.Axis == n.attrs.Axis2; break;
-  case OpKind::Permute: noOp = isIdentityPermutation(n.attrs.Perm); break;
-  default: return false;
-  }
+  bool noOp = ((n.op == OpKind::Squeeze || n.op == OpKind::Reshape) &&
+               n.result()->type == n.operand(0)->type) ||
+              (n.op == OpKind::Transpose && n.attrs.Axis == n.attrs.Axis2) ||
+              (n.op == OpKind::Permute && isIdentityPermutation(n.attrs.Perm));
   if (noOp) replaceValue(graph, n.result(), n.operand(0));
   return noOp;
 }
@@ -106,7 +102,7 @@ bool softmaxWithoutUnitAxis(ir::Graph &graph, Node &n) {
   int64_t last = scores->type.rank() - 1;
   if (last < 1 || scores->type.shape[last] != ir::Dim(1) || n.attrs.Axis == last) return false;
   std::vector<Value *> operands = {build(graph, n, OpKind::Squeeze, {scores}, axisAttr(last))};
-  if (n.operands.size() == 2) {
+  if (n.operands().size() == 2) {
     Value *mask = n.operand(1);
     int64_t maskLast = mask->type.rank() - 1;
     operands.push_back(maskLast < 0 ? mask
@@ -125,12 +121,12 @@ bool unitProjectionToMatVec(ir::Graph &graph, Node &n) {
   Value *product = n.operand(0);
   int64_t last = product->type.rank() - 1;
   if (last < 1 || !hasAxis(n, last) || product->type.shape[last] != ir::Dim(1)) return false;
-  if (!hasOneUse(graph, product)) return false;
+  if (!product->hasOneUse()) return false;
   Value *u = nullptr, *matrix = nullptr, *bias = nullptr;
   ir::Dim length;
   if (Node *linear = definedBy(product, OpKind::Linear)) { // V: [1, A]
     u = linear->operand(0), matrix = linear->operand(1), length = matrix->type.shape[1];
-    if (linear->operands.size() == 3) bias = linear->operand(2);
+    if (linear->operands().size() == 3) bias = linear->operand(2);
   } else if (Node *mm = definedBy(product, OpKind::MatMul);
              mm && mm->operand(1)->type.rank() == 2 && mm->operand(0)->type.rank() >= 2) {
     u = mm->operand(0), matrix = mm->operand(1), length = matrix->type.shape[0]; // V: [A, 1]
@@ -147,6 +143,10 @@ bool unitProjectionToMatVec(ir::Graph &graph, Node &n) {
   return true;
 }
 
+/// A rule strictly shrinks the graph or moves it towards the normal form, so
+/// sweeps end; the limit guards against a pair of rules undoing each other.
+constexpr int kMaxSweeps = 16;
+
 using Rule = bool (*)(ir::Graph &, Node &);
 constexpr Rule kRules[] = {
     foldTransposeIntoMatmul, foldBiasIntoLinear,     removeSqueezeUnsqueezePair,
@@ -155,25 +155,37 @@ constexpr Rule kRules[] = {
 
 } // namespace
 
-bool run(ir::Graph &graph, PassContext &) {
+bool run(ir::Graph &graph, PassContext &context) {
   bool changed = false;
-  for (int sweep = 0; sweep < 16; ++sweep) {
-    std::set<const Node *> rewritten;
-    // By index: rules insert nodes before the one they rewrite.
-    for (size_t i = 0; i < graph.nodes().size(); ++i) {
-      Node *n = graph.nodes()[i].get();
-      if (!isLive(graph, *n)) continue;
+  for (int sweep = 0; sweep < kMaxSweeps; ++sweep) {
+    std::vector<Node *> rewritten;
+    const ir::NodeList &nodes = graph.nodes();
+    for (auto it = nodes.begin(); it != nodes.end();) {
+      Node *n = it->get();
+      if (!n->isUsed()) {
+        ++it;
+        continue;
+      }
+      // Rules insert nodes before the one they rewrite; the sweep goes on
+      // with the first of them, so a rewrite's result is looked at at once.
+      auto before = it == nodes.begin() ? nodes.end() : std::prev(it);
+      bool fired = false;
       for (Rule rule : kRules)
         if (rule(graph, *n)) {
-          rewritten.insert(n);
+          rewritten.push_back(n);
+          fired = true;
           break;
         }
+      it = !fired ? std::next(it) : before == nodes.end() ? nodes.begin() : std::next(before);
     }
-    if (rewritten.empty()) break;
+    if (rewritten.empty()) return changed;
     // Erased now, so that the rewritten nodes' uses do not count next sweep.
-    eraseDeadNodes(graph, std::move(rewritten));
+    eraseDeadNodes(graph, rewritten);
     changed = true;
   }
+  context.warnings.push_back("canonicalize: " + graph.name + ": stopped after " +
+                             std::to_string(kMaxSweeps) +
+                             " sweeps with rules still firing; the graph is left partly canonical");
   return changed;
 }
 

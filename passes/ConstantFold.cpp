@@ -65,7 +65,7 @@ public:
   bool fold(ir::Node &node) {
     if (node.op == OpKind::Constant || node.op == OpKind::DimValue) return false;
     std::vector<TensorView> operands;
-    for (const Value *v : node.operands) {
+    for (const Value *v : node.operands()) {
       auto data = known(v);
       if (!data) return false;
       operands.push_back(*data);
@@ -99,7 +99,7 @@ private:
       if (auto scalar = exactScalar(value))
         return ir::Builder(graph_, &node).constant(*scalar, value.dtype(), node.loc);
     std::string base = "const";
-    for (const Value *v : node.operands)
+    for (const Value *v : node.operands())
       if (v->isWeight()) {
         base = v->name;
         break;
@@ -119,13 +119,12 @@ private:
 bool run(ir::Graph &graph, PassContext &context) {
   if (!context.evaluate) return false;
   Folder folder(graph, context);
-  std::set<const ir::Node *> folded;
-  for (size_t i = 0; i < graph.nodes().size(); ++i) { // by index: constants go in front
-    ir::Node *node = graph.nodes()[i].get();
-    if (isLive(graph, *node) && folder.fold(*node)) folded.insert(node);
-  }
+  std::vector<ir::Node *> folded;
+  // Folded constants go in front of the node: the walk does not see them.
+  for (const auto &node : graph.nodes())
+    if (node->isUsed() && folder.fold(*node)) folded.push_back(node.get());
   bool changed = !folded.empty();
-  eraseDeadNodes(graph, std::move(folded));
+  eraseDeadNodes(graph, folded);
   return changed;
 }
 

@@ -97,22 +97,18 @@ ir::Node *rewrite(ir::Graph &graph, ir::Module &module, const AttentionMatch &m)
   return *fused;
 }
 
-/// The first softmax not yet looked at; none is ever created, so `seen` (which
-/// may hold erased nodes' addresses) cannot hide one.
-ir::Node *nextSoftmax(const ir::Graph &graph, const std::set<const ir::Node *> &seen) {
-  for (const auto &n : graph.nodes())
-    if (n->op == OpKind::Softmax && !seen.count(n.get())) return n.get();
-  return nullptr;
-}
-
 } // namespace
 
 bool run(ir::Graph &graph, PassContext &context) {
   std::erase_if(context.remarks, [&](const FusionRemark &r) { return r.function == graph.name; });
   bool changed = false;
-  std::set<const ir::Node *> seen;
-  while (ir::Node *softmax = nextSoftmax(graph, seen)) {
-    seen.insert(softmax);
+  // In graph order. A rewrite puts the fused node where the softmax was and
+  // erases the pattern (which may include nodes after it): the walk goes on
+  // after the fused node, never through an erased one.
+  const ir::NodeList &nodes = graph.nodes();
+  for (auto it = nodes.begin(); it != nodes.end();) {
+    ir::Node *softmax = (it++)->get();
+    if (softmax->op != OpKind::Softmax) continue;
     FusionRemark remark{graph.name, softmax->loc, false, ""};
     auto match = matchAttention(graph, *softmax);
     if (!match) {
@@ -127,6 +123,7 @@ bool run(ir::Graph &graph, PassContext &context) {
     context.remarks.push_back(std::move(remark));
     // The pattern's nodes go now, so that their uses do not count in the next match.
     eraseDeadNodes(graph, {softmax, match->context->def});
+    it = std::next(graph.position(fused));
     changed = true;
   }
   return changed;

@@ -22,7 +22,8 @@
 #include "passes/Pattern.h"
 
 #include <algorithm>
-#include <map>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace attn::passes::FuseElementwise {
 
@@ -32,19 +33,14 @@ using ir::Node;
 using ir::OpKind;
 using ir::Value;
 
-bool isActivation(OpKind op) {
-  return ir::hasTrait(op, ir::T_ELEMENTWISE) && ir::opInfo(op).maxOperands == 1 &&
-         op != OpKind::Cast;
-}
-
 bool fuseLinearActivation(ir::Graph &graph, Node &act) {
-  if (!isActivation(act.op) || act.operand(0)->type.dtype != DType::F32) return false;
+  if (!ir::hasTrait(act.op, ir::T_ACTIVATION) || act.operand(0)->type.dtype != DType::F32) return false;
   Node *linear = definedBy(act.operand(0), OpKind::Linear);
-  if (!linear || !hasOneUse(graph, linear->result())) return false;
+  if (!linear || !linear->result()->hasOneUse()) return false;
   ir::Attrs attrs;
   attrs.Activation = act.op;
   auto fused =
-      ir::Builder(graph, &act).createValue(OpKind::LinearAct, linear->operands, attrs, act.loc);
+      ir::Builder(graph, &act).createValue(OpKind::LinearAct, linear->operands(), attrs, act.loc);
   assert(fused && "linear_act types as linear does");
   replaceValue(graph, act.result(), *fused);
   return true;
@@ -53,33 +49,29 @@ bool fuseLinearActivation(ir::Graph &graph, Node &act) {
 bool isFusible(const Node &n) { return ir::hasTrait(n.op, ir::T_ELEMENTWISE); }
 
 /// The elementwise nodes feeding `root` only, `root` included, in graph order.
+/// A member's only use is in the tree, so none is reached twice.
 std::vector<Node *> collectTree(const ir::Graph &graph, Node &root) {
   std::vector<Node *> tree = {&root};
   for (size_t i = 0; i < tree.size(); ++i)
-    for (Value *operand : tree[i]->operands) {
+    for (Value *operand : tree[i]->operands()) {
       Node *def = operand->kind == Value::Kind::NodeResult ? operand->def : nullptr;
-      if (def && isFusible(*def) && hasOneUse(graph, operand) &&
-          std::find(tree.begin(), tree.end(), def) == tree.end())
-        tree.push_back(def);
+      if (def && isFusible(*def) && operand->hasOneUse()) tree.push_back(def);
     }
-  std::map<const Node *, size_t> position;
-  for (size_t i = 0; i < graph.nodes().size(); ++i)
-    position[graph.nodes()[i].get()] = i;
-  std::sort(tree.begin(), tree.end(), [&](Node *a, Node *b) { return position[a] < position[b]; });
+  std::sort(tree.begin(), tree.end(), [&](Node *a, Node *b) { return graph.comesBefore(a, b); });
   return tree;
 }
 
-bool fuseTree(ir::Graph &graph, Node &root, std::set<const Node *> &absorbed) {
+bool fuseTree(ir::Graph &graph, Node &root, std::unordered_set<const Node *> &absorbed) {
   if (!isFusible(root) || absorbed.count(&root)) return false;
   std::vector<Node *> tree = collectTree(graph, root);
   if (tree.size() < 2) return false;
   absorbed.insert(tree.begin(), tree.end());
+  std::unordered_set<const Node *> members(tree.begin(), tree.end());
   std::vector<Value *> inputs;
-  std::map<const Value *, int32_t> index; // inputs, then the tree's results
+  std::unordered_map<const Value *, int32_t> index; // inputs, then the tree's results
   for (Node *n : tree)
-    for (Value *operand : n->operands) {
-      bool inner = operand->kind == Value::Kind::NodeResult &&
-                   std::find(tree.begin(), tree.end(), operand->def) != tree.end();
+    for (Value *operand : n->operands()) {
+      bool inner = operand->kind == Value::Kind::NodeResult && members.count(operand->def);
       if (!inner && !index.count(operand)) {
         index[operand] = int32_t(inputs.size());
         inputs.push_back(operand);
@@ -89,7 +81,7 @@ bool fuseTree(ir::Graph &graph, Node &root, std::set<const Node *> &absorbed) {
   attrs.Body.numInputs = int32_t(inputs.size());
   for (Node *n : tree) {
     ir::ElementwiseStep step{n->op, {}, n->op == OpKind::Cast ? n->attrs.DType : DType::F32};
-    for (Value *operand : n->operands)
+    for (Value *operand : n->operands())
       step.operands.push_back(index.at(operand));
     index[n->result()] = attrs.Body.numInputs + int32_t(attrs.Body.steps.size());
     attrs.Body.steps.push_back(std::move(step));
@@ -104,18 +96,18 @@ bool fuseTree(ir::Graph &graph, Node &root, std::set<const Node *> &absorbed) {
 } // namespace
 
 bool run(ir::Graph &graph, PassContext &) {
-  std::set<const Node *> replaced, absorbed;
+  std::unordered_set<const Node *> absorbed;
+  std::vector<Node *> replaced;
   std::vector<Node *> nodes;
   for (const auto &n : graph.nodes())
     nodes.push_back(n.get());
   for (Node *n : nodes)
-    if (fuseLinearActivation(graph, *n)) replaced.insert(n);
+    if (fuseLinearActivation(graph, *n)) replaced.push_back(n);
   // Roots last to first, so that each tree is as large as it can be.
   for (auto it = nodes.rbegin(); it != nodes.rend(); ++it)
-    if (!replaced.count(*it) && isLive(graph, **it) && fuseTree(graph, **it, absorbed))
-      replaced.insert(*it);
+    if ((*it)->isUsed() && fuseTree(graph, **it, absorbed)) replaced.push_back(*it);
   bool changed = !replaced.empty();
-  eraseDeadNodes(graph, std::move(replaced));
+  eraseDeadNodes(graph, replaced);
   return changed;
 }
 

@@ -43,6 +43,10 @@ struct PassContext {
   NodeEvaluator evaluate;
   /// One remark per softmax seen by the latest fuse-attention run on each function.
   std::vector<FusionRemark> remarks;
+  /// What a pass could not finish (e.g. canonicalize's sweep limit): the
+  /// result is still correct, but may not be fully optimised. The driver
+  /// prints each as a warning.
+  std::vector<std::string> warnings;
 
   /// The data of weight `w`: a constant the module holds, or the weights' entry
   /// when it has the declared dtype and shape; nullopt when unknown.

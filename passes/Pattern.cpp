@@ -1,6 +1,8 @@
 // The pattern helper's queries and edits (Pattern.h).
 #include "passes/Pattern.h"
 
+#include <unordered_set>
+
 namespace attn::passes {
 
 ir::Node *definedBy(const ir::Value *v, ir::OpKind op) {
@@ -8,21 +10,9 @@ ir::Node *definedBy(const ir::Value *v, ir::OpKind op) {
   return v->def;
 }
 
-bool hasOneUse(const ir::Graph &graph, const ir::Value *v) { return graph.useCount(v) == 1; }
-
-bool isLive(const ir::Graph &graph, const ir::Node &node) {
-  for (const ir::Value *r : node.results)
-    if (graph.useCount(r) > 0) return true;
-  return false;
-}
-
 bool isDefinedBefore(const ir::Graph &graph, const ir::Value *v, const ir::Node *node) {
   if (v->kind != ir::Value::Kind::NodeResult) return true;
-  for (const auto &n : graph.nodes()) {
-    if (n.get() == v->def) return true;
-    if (n.get() == node) return false;
-  }
-  return false;
+  return graph.comesBefore(v->def, node);
 }
 
 bool hasAxis(const ir::Node &node, int64_t axis) { return node.attrs.Axis == axis; }
@@ -55,26 +45,32 @@ std::string describe(const ir::Value *v) {
 void replaceValue(ir::Graph &graph, ir::Value *from, ir::Value *to) {
   if (from == to) return;
   if (to->kind == ir::Value::Kind::NodeResult && to->name.empty()) to->name = from->name;
-  graph.replaceAllUses(from, to);
+  graph.replaceAllUsesWith(from, to);
 }
 
 bool eraseDeadNodes(ir::Graph &graph) {
-  std::set<const ir::Node *> all;
-  for (const auto &n : graph.nodes())
-    all.insert(n.get());
-  return eraseDeadNodes(graph, std::move(all));
+  std::vector<ir::Node *> all;
+  for (const auto &n : graph.nodes()) all.push_back(n.get());
+  return eraseDeadNodes(graph, all);
 }
 
-bool eraseDeadNodes(ir::Graph &graph, std::set<const ir::Node *> candidates) {
+bool eraseDeadNodes(ir::Graph &graph, const std::vector<ir::Node *> &candidates) {
+  // A worklist: erasing a node drops its operands' uses, which may leave
+  // their producers dead in turn. Each node is erased once; the work is the
+  // number of candidates plus the operands of the erased nodes.
+  std::vector<ir::Node *> work(candidates.rbegin(), candidates.rend());
+  std::unordered_set<const ir::Node *> erased;
   bool changed = false;
-  // Backwards: a node's users come after it, so one sweep removes whole chains.
-  for (size_t i = graph.nodes().size(); i-- > 0;) {
-    ir::Node *node = graph.nodes()[i].get();
-    if (!candidates.count(node) || isLive(graph, *node)) continue;
-    for (const ir::Value *v : node->operands)
-      if (v->kind == ir::Value::Kind::NodeResult) candidates.insert(v->def);
-    candidates.erase(node);
+  while (!work.empty()) {
+    ir::Node *node = work.back();
+    work.pop_back();
+    if (node->isUsed() || erased.count(node)) continue;
+    std::vector<ir::Node *> producers;
+    for (const ir::Value *v : node->operands())
+      if (v->kind == ir::Value::Kind::NodeResult) producers.push_back(v->def);
+    erased.insert(node);
     graph.eraseNode(node);
+    work.insert(work.end(), producers.begin(), producers.end());
     changed = true;
   }
   return changed;
@@ -92,7 +88,7 @@ bool MatchAttempt::require(bool condition, std::string_view part, const std::str
 }
 
 bool MatchAttempt::fail(std::string_view part, const std::string &why) {
-  if (reason_.empty()) reason_ = std::string(part) + ": " + why;
+  if (reason_.empty()) reason_ = part.empty() ? why : std::string(part) + ": " + why;
   return false;
 }
 

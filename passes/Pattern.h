@@ -20,11 +20,6 @@ namespace attn::passes {
 /// weight or another op.
 ir::Node *definedBy(const ir::Value *v, ir::OpKind op);
 
-/// True when `v` has exactly one use (operands and function results).
-bool hasOneUse(const ir::Graph &graph, const ir::Value *v);
-/// True when some result of `node` is used.
-bool isLive(const ir::Graph &graph, const ir::Node &node);
-
 /// True when `v` is an argument or a weight, or is defined by a node before `node`.
 bool isDefinedBefore(const ir::Graph &graph, const ir::Value *v, const ir::Node *node);
 
@@ -47,8 +42,9 @@ void replaceValue(ir::Graph &graph, ir::Value *from, ir::Value *to);
 bool eraseDeadNodes(ir::Graph &graph);
 /// Erases the nodes of `candidates` that are unused, and then whatever that
 /// leaves unused among their operands' producers: the garbage of a rewrite,
-/// without touching dead code the rewrite did not make.
-bool eraseDeadNodes(ir::Graph &graph, std::set<const ir::Node *> candidates);
+/// without touching dead code the rewrite did not make. Time: the number of
+/// candidates and of the erased nodes' operands.
+bool eraseDeadNodes(ir::Graph &graph, const std::vector<ir::Node *> &candidates);
 
 /// Calls match(x, y) with a binary node's operands in both orders; true when
 /// either order matched.
@@ -65,7 +61,8 @@ public:
   ir::Node *expect(const ir::Value *v, ir::OpKind op, std::string_view part);
   /// `condition`; when false, records "PART: WHY".
   bool require(bool condition, std::string_view part, const std::string &why);
-  /// Records a failure (if none yet); always false.
+  /// Records a failure (if none yet): "PART: WHY", or "WHY" when `part` is
+  /// empty (a sub-pattern whose caller names the part); always false.
   bool fail(std::string_view part, const std::string &why);
 
   bool failed() const { return !reason_.empty(); }

@@ -67,8 +67,11 @@ Status checkShape(const ir::Value &arg, const TensorView &view, const DimBinding
   std::vector<std::string> mismatched; // symbols of the dims that differ, once each
   for (size_t k = 0; k < arg.type.shape.size(); ++k) {
     const ir::Dim &dim = arg.type.shape[k];
-    std::optional<int64_t> value = dim.evaluate(dims);
-    assert(value && "checkDimsBindable checked that every dim is bindable");
+    std::optional<int64_t> value = dim.evaluate(dims); // every symbol is bound (step 3)
+    if (!value)
+      return Status::error("input '" + arg.name + "': dimension " + dim.str() + " of " +
+                           ir::dimsToString(arg.type.shape) +
+                           " overflows int64 with the dims bound from the inputs");
     expected.push_back(*value);
     if (*value == view.shape[k]) continue;
     for (const std::string &symbol : dim.symbols())

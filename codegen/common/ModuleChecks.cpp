@@ -83,7 +83,7 @@ Status checkDimsBindable(const ir::Graph &graph) {
     if (ir::hasAttr(node->op, ir::AttrKind::Length)) use(a.Length);
     if (ir::hasAttr(node->op, ir::AttrKind::Symbol)) used.insert(a.Symbol);
   }
-  for (const ir::GraphResult &r : graph.results)
+  for (const ir::GraphResult &r : graph.results())
     for (const ir::Dim &d : r.declaredType.shape) use(d);
   for (const std::string &symbol : used)
     if (!bindable.count(symbol))
@@ -104,7 +104,7 @@ FunctionSignature signatureOf(const ir::Graph &graph) {
   FunctionSignature signature{graph.name, {}, {}};
   for (const ir::Value *arg : graph.arguments)
     signature.arguments.push_back(specOf(arg->name, arg->type));
-  for (const ir::GraphResult &r : graph.results)
+  for (const ir::GraphResult &r : graph.results())
     signature.results.push_back(specOf(r.name, r.declaredType));
   return signature;
 }
@@ -124,18 +124,26 @@ std::string locationPrefix(const ir::Module &module, const ir::Node &node) {
 
 Result<std::vector<Shape>> resultShapes(const ir::Node &node, const DimBindings &dims) {
   std::vector<Shape> shapes;
+  auto bindings = [&] {
+    std::string text;
+    for (const auto &[symbol, value] : dims)
+      text += (text.empty() ? "" : ", ") + symbol + " = " + std::to_string(value);
+    return text;
+  };
   for (const ir::Value *r : node.results) {
     Shape shape;
-    for (const ir::Dim &d : r->type.shape) shape.push_back(*d.evaluate(dims));
+    for (const ir::Dim &d : r->type.shape) {
+      std::optional<int64_t> value = d.evaluate(dims);
+      if (!value)
+        return Status::error(std::string(ir::mnemonic(node.op)) + ": result shape " +
+                             ir::dimsToString(r->type.shape) + " overflows int64 (" + bindings() + ")");
+      shape.push_back(*value);
+    }
     for (int64_t d : shape)
-      if (d < 0) {
-        std::string bindings;
-        for (const auto &[symbol, value] : dims)
-          bindings += (bindings.empty() ? "" : ", ") + symbol + " = " + std::to_string(value);
+      if (d < 0)
         return Status::error(std::string(ir::mnemonic(node.op)) + ": result shape " +
                              ir::dimsToString(r->type.shape) + " is " + shapeToString(shape) +
-                             ", which has a negative dim (" + bindings + ")");
-      }
+                             ", which has a negative dim (" + bindings() + ")");
     shapes.push_back(std::move(shape));
   }
   return shapes;

@@ -11,13 +11,14 @@ KernelResult evaluateNode(const KernelArgs &args) {
   case K::Constant: return constantKernel(args);
   case K::DimValue: return dimValueKernel(args);
 
-  case K::Tanh: return mapFloat(args, [](float x) { return std::tanh(x); });
-  case K::Sigmoid: return mapFloat(args, [](float x) { return sigmoid(x); });
+  // The T_FLOAT ops (ops.def) see only f32: shape inference requires it.
+  case K::Tanh: return mapNumeric(args, [](auto x) { return std::tanh(x); });
+  case K::Sigmoid: return mapNumeric(args, [](auto x) { return sigmoid(float(x)); });
   // `x < 0 ? 0 : x` keeps NaN, as torch.relu does.
   case K::Relu: return mapNumeric(args, [](auto x) { return x < 0 ? decltype(x)(0) : x; });
-  case K::Exp: return mapFloat(args, [](float x) { return std::exp(x); });
-  case K::Log: return mapFloat(args, [](float x) { return std::log(x); });
-  case K::Sqrt: return mapFloat(args, [](float x) { return std::sqrt(x); });
+  case K::Exp: return mapNumeric(args, [](auto x) { return std::exp(x); });
+  case K::Log: return mapNumeric(args, [](auto x) { return std::log(x); });
+  case K::Sqrt: return mapNumeric(args, [](auto x) { return std::sqrt(x); });
   case K::Abs: return mapNumeric(args, [](auto x) { return absolute(x); });
   case K::Neg: return mapNumeric(args, [](auto x) { return negate(x); });
   case K::Cast: return castKernel(args);

@@ -56,15 +56,6 @@ template <typename T> T minimumOf(T a, T b) {
 
 inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
-/// y = f(x) on f32.
-template <typename F> KernelResult mapFloat(const KernelArgs &args, F f) {
-  Tensor y = args.makeResult(0);
-  const float *x = args.operand(0).as<float>();
-  float *out = y.as<float>();
-  for (int64_t i = 0; i < y.numElements(); ++i) out[i] = f(x[i]);
-  return results(std::move(y));
-}
-
 /// y = f(x) on any numeric dtype; f is generic over the element type.
 template <typename F> KernelResult mapNumeric(const KernelArgs &args, F f) {
   Tensor y = args.makeResult(0);

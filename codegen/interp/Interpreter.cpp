@@ -59,7 +59,7 @@ Result<std::vector<Tensor>> InterpreterExecutable::evaluate(const ir::Graph &gra
     values[graph.arguments[i]] = bound.arguments[i];
   for (const auto &node : graph.nodes()) {
     std::vector<TensorView> operands;
-    for (const ir::Value *v : node->operands) operands.push_back(values.at(v));
+    for (const ir::Value *v : node->operands()) operands.push_back(values.at(v));
     auto shapes = codegen::resultShapes(*node, bound.dims);
     if (!shapes) return Status::error(locationPrefix(*module_, *node) + shapes.message());
     KernelArgs args{*node, std::move(operands), std::move(*shapes), bound.dims};
@@ -75,7 +75,7 @@ Result<std::vector<Tensor>> InterpreterExecutable::evaluate(const ir::Graph &gra
     }
   }
   std::vector<Tensor> results;
-  for (const ir::GraphResult &r : graph.results)
+  for (const ir::GraphResult &r : graph.results())
     results.push_back(Tensor::copyOf(values.at(r.value)));
   return results;
 }

@@ -98,7 +98,7 @@ void maskedSoftmax(const float *x, const uint8_t *keep, int64_t n, int64_t strid
 // Kernels, by file. Each implements exactly the typing rule of its op
 // (ir/ShapeInference.cpp) with the semantics of the PyTorch function.
 
-// ElementwiseKernels.cpp (mapFloat and friends are in Elementwise.h).
+// ElementwiseKernels.cpp (mapNumeric and friends are in Elementwise.h).
 KernelResult constantKernel(const KernelArgs &args);
 KernelResult dimValueKernel(const KernelArgs &args);
 KernelResult castKernel(const KernelArgs &args);

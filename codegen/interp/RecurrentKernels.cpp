@@ -110,21 +110,20 @@ struct RecurrentOperands {
 };
 
 RecurrentOperands splitOperands(const KernelArgs &args, const RecurrentShape &s) {
-  const ir::Attrs &a = args.attrs();
+  const ir::RecurrentOperands layout(s.op, args.attrs());
   RecurrentOperands r;
-  size_t next = 1;
-  if (a.HasInitialState) r.h0 = &args.operand(next++);
-  if (a.HasInitialState && s.op == ir::OpKind::LSTM) r.c0 = &args.operand(next++);
-  if (a.HasLengths) r.lengths = &args.operand(next++);
+  if (layout.h0) r.h0 = &args.operand(*layout.h0);
+  if (layout.c0) r.c0 = &args.operand(*layout.c0);
+  if (layout.lengths) r.lengths = &args.operand(*layout.lengths);
   for (int64_t layer = 0; layer < s.layers; ++layer)
     for (int64_t dir = 0; dir < s.dirs; ++dir) {
+      size_t next = layout.weights(layer, dir);
       DirectionWeights w{args.operand(next).as<float>(), args.operand(next + 1).as<float>(),
                          layer == 0 ? args.operand(0).shape[2] : s.dirs * s.H};
-      if (a.HasBias) {
+      if (layout.hasBias) {
         w.bIh = args.operand(next + 2).as<float>();
         w.bHh = args.operand(next + 3).as<float>();
       }
-      next += a.HasBias ? 4 : 2;
       r.directions.push_back(w);
     }
   return r;
@@ -163,7 +162,7 @@ RecurrentShape recurrentShape(const KernelArgs &args) {
   s.layers = a.Layers;
   s.dirs = a.Bidirectional ? 2 : 1;
   s.gates = ir::recurrentGateCount(op);
-  s.relu = op == ir::OpKind::RNN && a.Nonlinearity == "relu";
+  s.relu = op == ir::OpKind::RNN && a.Nonlinearity == ir::OpKind::Relu;
   return s;
 }
 
@@ -177,9 +176,6 @@ KernelResult recurrentKernel(const KernelArgs &args) {
   RecurrentShape s = recurrentShape(args);
   bool isLstm = s.op == ir::OpKind::LSTM;
   std::string name(ir::mnemonic(s.op));
-  if (s.op == ir::OpKind::RNN && a.Nonlinearity != "tanh" && a.Nonlinearity != "relu")
-    return Status::error("rnn: nonlinearity must be \"tanh\" or \"relu\", got \"" + a.Nonlinearity +
-                         "\"");
   if (s.T == 0)
     return Status::error(name + ": the input has no time steps (T = 0); a recurrent layer " +
                          "needs at least one, as in PyTorch");

@@ -331,7 +331,7 @@ public:
   int index;
 
   FunctionEmitter &entry() { return graph.entry(); }
-  const ir::Value *operand(unsigned i) const { return node.operands[i]; }
+  const ir::Value *operand(unsigned i) const { return node.operands()[i]; }
   const ir::Value *result(unsigned i = 0) const { return node.results[i]; }
   /// A task named after the node: `void(frame, begin, end)`.
   FunctionEmitter &task(const std::string &what);
@@ -375,7 +375,11 @@ Status lowerLayerNorm(NodeLowering &L);
 Status lowerMatMul(NodeLowering &L);
 Status lowerLinear(NodeLowering &L);
 Status lowerEmbedding(NodeLowering &L);
-Status lowerShape(NodeLowering &L);
+Status lowerTranspose(NodeLowering &L);
+Status lowerPermute(NodeLowering &L);
+Status lowerConcat(NodeLowering &L);
+Status lowerSlice(NodeLowering &L);
+Status lowerSequenceMask(NodeLowering &L);
 Status lowerRecurrent(NodeLowering &L);
 Status lowerAttention(NodeLowering &L);
 

@@ -22,10 +22,6 @@ namespace attn::llvmcg {
 
 namespace {
 
-bool isView(ir::OpKind op) {
-  return op == ir::OpKind::Reshape || op == ir::OpKind::Squeeze || op == ir::OpKind::Unsqueeze;
-}
-
 ByteSize sizeOf(const ir::Type &type) {
   ir::Dim elements(1);
   for (const ir::Dim &d : type.shape) elements = elements * d;
@@ -99,15 +95,16 @@ void GraphEmitter::assignValueStorage() {
   symbols = functionSymbols(graph);
   frameSize_ = int(symbols.size());
   for (const ir::Value *arg : graph.arguments) argumentSlots_.push_back(valueSlots_[arg] = newSlot());
-  for (size_t i = 0; i < graph.results.size(); ++i) outputSlots_.push_back(newSlot());
-  const auto &nodes = graph.nodes();
-  for (const auto &node : nodes)
-    if (isView(node->op)) roots_[node->result()] = root(node->operand(0));
+  for (size_t i = 0; i < graph.results().size(); ++i) outputSlots_.push_back(newSlot());
+  std::vector<const ir::Node *> nodes;
+  for (const auto &node : graph.nodes()) nodes.push_back(node.get());
+  for (const ir::Node *node : nodes)
+    if (ir::hasTrait(node->op, ir::T_VIEW)) roots_[node->result()] = root(node->operand(0));
   std::unordered_map<const ir::Value *, int> lastUse;
   for (int n = 0; n < int(nodes.size()); ++n)
-    for (const ir::Value *o : nodes[n]->operands) lastUse[root(o)] = n;
-  for (size_t i = 0; i < graph.results.size(); ++i) {
-    const ir::Value *v = graph.results[i].value;
+    for (const ir::Value *o : nodes[n]->operands()) lastUse[root(o)] = n;
+  for (size_t i = 0; i < graph.results().size(); ++i) {
+    const ir::Value *v = graph.results()[i].value;
     if (v->kind == ir::Value::Kind::NodeResult && !roots_.count(v) && !valueSlots_.count(v))
       valueSlots_[v] = outputSlots_[i];
     else
@@ -205,11 +202,12 @@ Status GraphEmitter::emit() {
   llvm::BranchInst::Create(body, loads);
   functions_.push_back(std::make_unique<FunctionEmitter>(*this, fn, loads, body, frame_));
   entry_ = functions_.back().get();
-  const auto &nodes = graph.nodes();
-  for (currentNode_ = 0; currentNode_ < int(nodes.size()); ++currentNode_) {
-    NodeLowering lowering(*this, *nodes[currentNode_], currentNode_);
+  currentNode_ = 0;
+  for (const auto &node : graph.nodes()) {
+    NodeLowering lowering(*this, *node, currentNode_);
     if (Status s = lowerNode(lowering); !s)
-      return Status::error(codegen::locationPrefix(m.source, *nodes[currentNode_]) + s.message());
+      return Status::error(codegen::locationPrefix(m.source, *node) + s.message());
+    ++currentNode_;
   }
   emitResultCopies();
   entry_->b.CreateRet(entry_->b.getInt32(0));

@@ -67,15 +67,14 @@ std::vector<std::string> functionSymbols(const ir::Graph &graph) {
   return symbols;
 }
 
-DimChecks::DimChecks(const ir::Graph &graph) : graph_(graph) {
-  const auto &nodes = graph.nodes();
-  for (int n = 0; n < int(nodes.size()); ++n)
-    if (hasDimCheck(*nodes[n])) nodes_.push_back(n);
+DimChecks::DimChecks(const ir::Graph &graph) {
+  for (const auto &node : graph.nodes())
+    if (hasDimCheck(*node)) nodes_.push_back(node.get());
 }
 
 Status DimChecks::run(const ir::Module &module, const codegen::DimBindings &dims) const {
-  for (int n : nodes_) {
-    const ir::Node &node = *graph_.nodes()[n];
+  for (const ir::Node *checked : nodes_) {
+    const ir::Node &node = *checked;
     Status s = codegen::resultShapes(node, dims).status();
     if (s) s = opCheck(node, dims);
     if (!s) return Status::error(codegen::locationPrefix(module, node) + s.message());
@@ -88,7 +87,7 @@ Status runtimeError(const ir::Module &module, const ir::Graph &graph, int32_t co
   int64_t index = error[0];
   if (index < 0 || index >= int64_t(graph.nodes().size()))
     return Status::error("llvm: the generated code failed with code " + std::to_string(code));
-  const ir::Node &node = *graph.nodes()[size_t(index)];
+  const ir::Node &node = **std::next(graph.nodes().begin(), index);
   std::string message = "llvm: the generated code failed with code " + std::to_string(code);
   switch (RuntimeError(code)) {
   case kEmbeddingOutOfRange: {

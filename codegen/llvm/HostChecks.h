@@ -23,8 +23,7 @@ public:
   Status run(const ir::Module &module, const codegen::DimBindings &dims) const;
 
 private:
-  const ir::Graph &graph_;
-  std::vector<int> nodes_;
+  std::vector<const ir::Node *> nodes_;
 };
 
 /// The message of the error the generated code returned (`code`, `error`

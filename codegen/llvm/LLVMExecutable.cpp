@@ -126,7 +126,7 @@ public:
     if (!bound) return bound.status();
     std::vector<Tensor> results;
     std::vector<void *> outputs;
-    for (const ir::GraphResult &r : f->graph->results) {
+    for (const ir::GraphResult &r : f->graph->results()) {
       // The code writes every element of a result (runInto relies on it too).
       results.push_back(Tensor::uninitialized(r.declaredType.dtype, shapeOf(r.declaredType, bound->dims)));
       outputs.push_back(results.back().data());
@@ -193,7 +193,7 @@ Status LLVMExecutable::runInto(std::string_view function, const NamedTensorViews
   const CompiledFunction *f = find(function);
   if (!f) return Status::error("no function '" + std::string(function) + "'");
   std::vector<const TensorView *> buffers;
-  for (const ir::GraphResult &r : f->graph->results) {
+  for (const ir::GraphResult &r : f->graph->results()) {
     const TensorView *buffer = nullptr;
     size_t count = 0;
     for (const auto &[name, view] : outputs)
@@ -208,15 +208,15 @@ Status LLVMExecutable::runInto(std::string_view function, const NamedTensorViews
   if (!bound) return bound.status();
   std::vector<void *> pointers;
   for (size_t i = 0; i < buffers.size(); ++i) {
-    const ir::Type &type = f->graph->results[i].declaredType;
+    const ir::Type &type = f->graph->results()[i].declaredType;
     Shape shape = shapeOf(type, bound->dims);
     const TensorView &out = *buffers[i];
     if (out.dtype != type.dtype || out.shape != shape)
-      return Status::error("output '" + f->graph->results[i].name + "' is " +
+      return Status::error("output '" + f->graph->results()[i].name + "' is " +
                            codegen::typeText(type.dtype, shape) + ", its buffer is " +
                            codegen::typeText(out.dtype, out.shape));
     if (!out.data && out.numElements() > 0)
-      return Status::error("output '" + f->graph->results[i].name + "' has no data (a null pointer)");
+      return Status::error("output '" + f->graph->results()[i].name + "' has no data (a null pointer)");
     pointers.push_back(out.data);
   }
   return call(*f, *bound, pointers);

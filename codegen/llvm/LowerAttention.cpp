@@ -46,8 +46,8 @@ struct Attention {
 /// Scalar loops for symbolic A or D.
 llvm::Value *additiveScoreGeneric(FunctionEmitter &f, const ir::Node &node, llvm::Value *ht, llvm::Value *D) {
   llvm::IRBuilder<> &b = f.b;
-  llvm::Value *w = f.ptr(node.operands[1]), *bias = f.ptr(node.operands[2]), *v = f.ptr(node.operands[3]);
-  llvm::Value *A = f.dim(node.operands[1]->type.shape[0]);
+  llvm::Value *w = f.ptr(node.operands()[1]), *bias = f.ptr(node.operands()[2]), *v = f.ptr(node.operands()[3]);
+  llvm::Value *A = f.dim(node.operands()[1]->type.shape[0]);
   return f.forRangeCarry(f.i64(0), A, {f.f32(0.0f)}, [&](llvm::Value *i, const Values &e) {
     llvm::Value *u = f.forRangeCarry(f.i64(0), D, {f.loadF32(bias, i)}, [&](llvm::Value *d, const Values &c) {
       return Values{f.fma(f.loadF32(w, b.CreateAdd(b.CreateMul(i, D), d)), f.loadF32(ht, d), c[0])};
@@ -368,10 +368,10 @@ Status lowerAttention(NodeLowering &L) {
   const ir::DimList &h = L.operand(0)->type.shape;
   Attention a;
   a.additive = L.node.op == ir::OpKind::AdditiveAttention;
-  a.writeAlpha = L.graph.graph.useCount(L.result(1)) > 0;
+  a.writeAlpha = L.result(1)->isUsed();
   a.B = h[0], a.T = h[1], a.D = h[2];
   size_t maskIndex = a.additive ? 4 : 2;
-  if (L.node.operands.size() > maskIndex) a.mask = L.operand(unsigned(maskIndex));
+  if (L.node.operands().size() > maskIndex) a.mask = L.operand(unsigned(maskIndex));
   const ir::DimList &w = L.operand(1)->type.shape;
   if (a.additive && w[0].constant() && a.D.constant()) {
     a.A = *w[0].constant();

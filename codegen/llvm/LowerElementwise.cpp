@@ -211,7 +211,7 @@ void checkDivisors(NodeLowering &L) {
 }
 
 std::vector<const ir::Value *> operandsOf(const ir::Node &node) {
-  return std::vector<const ir::Value *>(node.operands.begin(), node.operands.end());
+  return std::vector<const ir::Value *>(node.operands().begin(), node.operands().end());
 }
 
 /// Each step of a fused body on the inputs' values; the last is the result.
@@ -222,7 +222,7 @@ llvm::Value *evaluateBody(FunctionEmitter &f, const ir::Node &node, const Values
   const ir::ElementwiseBody &body = node.attrs.Body;
   Values values = inputs;
   std::vector<DType> types;
-  for (const ir::Value *v : node.operands) types.push_back(v->type.dtype);
+  for (const ir::Value *v : node.operands()) types.push_back(v->type.dtype);
   for (const ir::ElementwiseStep &step : body.steps) {
     Values x;
     std::vector<ir::Type> scalarTypes;
@@ -249,7 +249,7 @@ llvm::Value *evaluateBody(FunctionEmitter &f, const ir::Node &node, const Values
 /// follow from the inputs' through each step's typing rule).
 bool hasIntegerDivision(const ir::Node &node) {
   std::vector<DType> types;
-  for (const ir::Value *v : node.operands) types.push_back(v->type.dtype);
+  for (const ir::Value *v : node.operands()) types.push_back(v->type.dtype);
   for (const ir::ElementwiseStep &step : node.attrs.Body.steps) {
     std::vector<ir::Type> scalarTypes;
     for (int32_t k : step.operands) scalarTypes.push_back(ir::Type{types[size_t(k)], {}});
@@ -293,7 +293,7 @@ Status lowerElementwise(NodeLowering &L) {
   const ir::Node &node = L.node;
   if (node.op == ir::OpKind::Div) checkDivisors(L);
   std::vector<DType> types;
-  for (const ir::Value *v : node.operands) types.push_back(v->type.dtype);
+  for (const ir::Value *v : node.operands()) types.push_back(v->type.dtype);
   DType resultType = L.result()->type.dtype;
   emitElementwiseNode(L, operandsOf(node), [&](FunctionEmitter &f, const Values &x) {
     return emitScalarOp(f, node.op, types, x, resultType);

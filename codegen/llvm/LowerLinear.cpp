@@ -18,7 +18,7 @@ void emitGenericLinear(NodeLowering &L, ir::OpKind activation) {
   FunctionEmitter &t = L.task("linear");
   llvm::IRBuilder<> &b = t.b;
   llvm::Value *src = t.ptr(x), *w = t.ptr(weight), *dst = t.ptr(L.result());
-  llvm::Value *bias = L.node.operands.size() == 3 ? t.ptr(L.operand(2)) : nullptr;
+  llvm::Value *bias = L.node.operands().size() == 3 ? t.ptr(L.operand(2)) : nullptr;
   llvm::Value *in = t.dim(weight->type.shape[1]), *out = t.dim(weight->type.shape[0]);
   t.forRange(t.arg(1), t.arg(2), [&](llvm::Value *r) {
     t.forRange(t.i64(0), out, [&](llvm::Value *o) {
@@ -67,7 +67,7 @@ Status lowerLinear(NodeLowering &L) {
   }
   PackedRef w = L.pack(weight, PackKind::Transposed);
   PackedRef bias;
-  bool hasBias = L.node.operands.size() == 3;
+  bool hasBias = L.node.operands().size() == 3;
   if (hasBias) bias = L.pack(L.operand(2), PackKind::Padded);
   GemmShape shape{*in, *out, *in, *out, activation};
   FunctionEmitter &t = L.task("linear");

@@ -99,14 +99,15 @@ struct Layer {
 /// that it is still there, range-checked by the embedding, when the layer
 /// runs) and the table and W_ih, b_ih known now; `next` is the index of layer
 /// 0's first weight operand.
-void foldEmbedding(NodeLowering &L, const RecurrentShape &s, const ir::Value *x, size_t next, Layer &layer) {
+void foldEmbedding(NodeLowering &L, const RecurrentShape &s, const ir::Value *x,
+                   const ir::RecurrentOperands &layout, Layer &layer) {
   const ir::Node *def = x->def;
   if (!def || def->op != ir::OpKind::Embedding || !def->operand(0)->isArgument()) return;
   std::vector<const ir::Value *> weights, biases;
-  size_t perDirection = s.bias ? 4 : 2;
   for (int64_t dir = 0; dir < s.dirs; ++dir) {
-    weights.push_back(L.operand(unsigned(next + size_t(dir) * perDirection)));
-    biases.push_back(s.bias ? L.operand(unsigned(next + size_t(dir) * perDirection + 2)) : nullptr);
+    size_t first = layout.weights(0, dir);
+    weights.push_back(L.operand(unsigned(first)));
+    biases.push_back(s.bias ? L.operand(unsigned(first + 2)) : nullptr);
   }
   layer.projected = L.m.projectedTable(def->operand(1), weights, biases, s.inputWidth());
   if (layer.projected) layer.ids = def->operand(0);
@@ -365,19 +366,18 @@ Status lowerRecurrent(NodeLowering &L) {
   const ir::Attrs &a = L.node.attrs;
   const ir::Value *x = L.operand(0);
   RecurrentShape s{L.node.op, a.Hidden, ir::recurrentGateCount(L.node.op), a.Layers, a.Bidirectional ? 2 : 1,
-          a.BatchFirst, L.node.op == ir::OpKind::RNN && a.Nonlinearity == "relu", a.HasBias,
+          a.BatchFirst, L.node.op == ir::OpKind::RNN && a.Nonlinearity == ir::OpKind::Relu, a.HasBias,
           a.BatchFirst ? x->type.shape[0] : x->type.shape[1], a.BatchFirst ? x->type.shape[1] : x->type.shape[0]};
-  if (L.node.op == ir::OpKind::RNN && a.Nonlinearity != "tanh" && a.Nonlinearity != "relu")
-    return Status::error("rnn: nonlinearity must be \"tanh\" or \"relu\", got \"" + a.Nonlinearity + "\"");
   auto inputSize = x->type.shape[2].constant();
   if (!inputSize)
     return Status::error(std::string(ir::mnemonic(s.op)) + ": the llvm backend needs a constant input size, got " +
                          x->type.shape[2].str());
-  size_t next = 1;
-  const ir::Value *h0 = nullptr, *c0 = nullptr, *lengths = nullptr;
-  if (a.HasInitialState) h0 = L.operand(unsigned(next++));
-  if (a.HasInitialState && s.op == ir::OpKind::LSTM) c0 = L.operand(unsigned(next++));
-  if (a.HasLengths) lengths = L.operand(unsigned(next++));
+  const ir::RecurrentOperands layout(L.node.op, a);
+  auto optionalOperand = [&](std::optional<size_t> index) {
+    return index ? L.operand(unsigned(*index)) : nullptr;
+  };
+  const ir::Value *h0 = optionalOperand(layout.h0), *c0 = optionalOperand(layout.c0),
+                  *lengths = optionalOperand(layout.lengths);
   if (lengths) checkLengths(L, s, lengths);
   s.lanes = L.m.target.lanes();
   s.Hp = roundUp(s.H, s.lanes);
@@ -398,15 +398,15 @@ Status lowerRecurrent(NodeLowering &L) {
       llvm::Value *target = layer.outputSlot < 0 ? e.ptr(L.result(0)) : e.framePointer(layer.outputSlot);
       e.zeroBytes(target, e.b.CreateMul(e.dim(layerElements), e.i64(4)));
     }
-    if (index == 0) foldEmbedding(L, s, x, next, layer);
+    if (index == 0) foldEmbedding(L, s, x, layout, layer);
     for (int dir = 0; dir < s.dirs; ++dir) {
+      size_t next = layout.weights(index, dir);
       Direction d;
       if (!layer.projected) d.wIh = L.pack(L.operand(unsigned(next)), PackKind::Transposed);
       d.wHh = L.pack(L.operand(unsigned(next + 1)), PackKind::Panels, s.G);
       if (s.bias)
         d.bIh = layer.projected ? PackedRef{} : L.pack(L.operand(unsigned(next + 2)), PackKind::Padded),
         d.bHh = L.pack(L.operand(unsigned(next + 3)), PackKind::Padded, s.G);
-      next += s.bias ? 4 : 2;
       layer.directions.push_back(d);
     }
     setParameters(L, s, layer, slots, params);

@@ -156,13 +156,13 @@ Status lowerSoftmax(NodeLowering &L) {
   const ir::Value *x = L.operand(0);
   Split s = splitAxis(x->type.shape, L.node.attrs.Axis);
   int maskSlot = -1;
-  if (L.node.operands.size() == 2 && L.operand(1)->type.shape != x->type.shape) {
+  if (L.node.operands().size() == 2 && L.operand(1)->type.shape != x->type.shape) {
     maskSlot = L.temporary(ByteSize{s.outer * s.size * s.inner, 1});
     emitBroadcastCopy(L, L.operand(1), x->type.shape, maskSlot);
   }
   FunctionEmitter &t = L.task("softmax");
   llvm::Value *keep = maskSlot >= 0 ? t.framePointer(maskSlot)
-                      : L.node.operands.size() == 2 ? t.ptr(L.operand(1)) : nullptr;
+                      : L.node.operands().size() == 2 ? t.ptr(L.operand(1)) : nullptr;
   llvm::Value *src = t.ptr(x), *dst = t.ptr(L.result());
   llvm::Value *size = t.dim(s.size), *inner = t.dim(s.inner);
   t.forRange(t.arg(1), t.arg(2), [&](llvm::Value *row) { // row = o*inner + i
@@ -182,8 +182,8 @@ Status lowerLayerNorm(NodeLowering &L) {
   FunctionEmitter &t = L.task("layer_norm");
   llvm::IRBuilder<> &b = t.b;
   llvm::Value *src = t.ptr(L.operand(0)), *dst = t.ptr(L.result());
-  llvm::Value *weight = L.node.operands.size() > 1 ? t.ptr(L.operand(1)) : nullptr;
-  llvm::Value *bias = L.node.operands.size() > 2 ? t.ptr(L.operand(2)) : nullptr;
+  llvm::Value *weight = L.node.operands().size() > 1 ? t.ptr(L.operand(1)) : nullptr;
+  llvm::Value *bias = L.node.operands().size() > 2 ? t.ptr(L.operand(2)) : nullptr;
   llvm::Value *n = t.extent(shape, lead, shape.size());
   llvm::Value *count = b.CreateSIToFP(n, t.f32Type());
   llvm::Value *eps = t.f32(float(L.node.attrs.Eps));

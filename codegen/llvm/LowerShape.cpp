@@ -58,7 +58,7 @@ void emitConcat(NodeLowering &L) {
   llvm::Value *to = t.ptr(y);
   t.forRange(t.arg(1), t.arg(2), [&](llvm::Value *o) {
     ir::Dim start(0);
-    for (const ir::Value *x : L.node.operands) {
+    for (const ir::Value *x : L.node.operands()) {
       const ir::Dim &size = x->type.shape[axis];
       llvm::Value *bytes = b.CreateMul(t.dim(size), inner);
       llvm::Value *target = b.CreateAdd(b.CreateMul(o, rowBytes), b.CreateMul(t.dim(start), inner));
@@ -106,22 +106,33 @@ void emitSequenceMask(NodeLowering &L) {
 
 } // namespace
 
-Status lowerShape(NodeLowering &L) {
+Status lowerTranspose(NodeLowering &L) {
   const ir::Attrs &a = L.node.attrs;
-  switch (L.node.op) {
-  case ir::OpKind::Transpose: {
-    std::vector<int64_t> perm(L.operand(0)->type.shape.size());
-    for (size_t k = 0; k < perm.size(); ++k) perm[k] = int64_t(k);
-    std::swap(perm[size_t(*a.Axis)], perm[size_t(a.Axis2)]);
-    emitPermute(L, perm);
-    return Status::ok();
-  }
-  case ir::OpKind::Permute: emitPermute(L, a.Perm); return Status::ok();
-  case ir::OpKind::Concat: emitConcat(L); return Status::ok();
-  case ir::OpKind::Slice: emitSlice(L); return Status::ok();
-  case ir::OpKind::SequenceMask: emitSequenceMask(L); return Status::ok();
-  default: return Status::error(std::string(ir::mnemonic(L.node.op)) + " is not a shape op");
-  }
+  std::vector<int64_t> perm(L.operand(0)->type.shape.size());
+  for (size_t k = 0; k < perm.size(); ++k) perm[k] = int64_t(k);
+  std::swap(perm[size_t(*a.Axis)], perm[size_t(a.Axis2)]);
+  emitPermute(L, perm);
+  return Status::ok();
+}
+
+Status lowerPermute(NodeLowering &L) {
+  emitPermute(L, L.node.attrs.Perm);
+  return Status::ok();
+}
+
+Status lowerConcat(NodeLowering &L) {
+  emitConcat(L);
+  return Status::ok();
+}
+
+Status lowerSlice(NodeLowering &L) {
+  emitSlice(L);
+  return Status::ok();
+}
+
+Status lowerSequenceMask(NodeLowering &L) {
+  emitSequenceMask(L);
+  return Status::ok();
 }
 
 } // namespace attn::llvmcg

@@ -21,10 +21,13 @@ Status lowerNode(NodeLowering &L) {
   case K::Softmax: case K::LogSoftmax: return lowerSoftmax(L);
   case K::MatMul: return lowerMatMul(L);
 
-  // Views: the result shares its operand's memory (GraphEmitter).
+  // Views (T_VIEW): the result shares its operand's memory (GraphEmitter).
   case K::Reshape: case K::Squeeze: case K::Unsqueeze: return Status::ok();
-  case K::Transpose: case K::Permute: case K::Concat: case K::Slice: case K::SequenceMask:
-    return lowerShape(L);
+  case K::Transpose: return lowerTranspose(L);
+  case K::Permute: return lowerPermute(L);
+  case K::Concat: return lowerConcat(L);
+  case K::Slice: return lowerSlice(L);
+  case K::SequenceMask: return lowerSequenceMask(L);
 
   case K::Linear: return lowerLinear(L);
   case K::Embedding: return lowerEmbedding(L);

@@ -97,7 +97,15 @@ llvm::Value *emitScalarOp(FunctionEmitter &f, ir::OpKind op, const std::vector<D
   case K::Maximum: return extremum(f, isFloat, true, x[0], x[1]);
   case K::Minimum: return extremum(f, isFloat, false, x[0], x[1]);
   case K::Where: return b.CreateSelect(x[0], x[1], x[2]);
-  default: break;
+  // Not elementwise: no scalar form (the verifier keeps them out of a
+  // fused_elementwise body). Listed so that a new op must be placed.
+  case K::Constant: case K::DimValue: case K::Sum: case K::Mean: case K::Max: case K::Argmax:
+  case K::Softmax: case K::LogSoftmax: case K::MatMul: case K::Transpose: case K::Permute:
+  case K::Reshape: case K::Squeeze: case K::Unsqueeze: case K::Concat: case K::Slice:
+  case K::SequenceMask: case K::Linear: case K::Embedding: case K::LayerNorm: case K::LSTM:
+  case K::GRU: case K::RNN: case K::AdditiveAttention: case K::DotAttention: case K::LinearAct:
+  case K::FusedElementwise:
+    break;
   }
   assert(false && "not an elementwise op");
   return nullptr;

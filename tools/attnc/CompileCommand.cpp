@@ -8,6 +8,7 @@
 #include "tools/attnc/RunCommand.h"
 
 #include <llvm/Support/SourceMgr.h>
+#include <llvm/Support/WithColor.h>
 #include <llvm/Support/raw_ostream.h>
 
 #include <iostream>
@@ -58,6 +59,7 @@ bool optimizeModel(LoadedModel &model, const WeightMap *weights,
     reportError(s.message());
     return false;
   }
+  for (const std::string &w : context.warnings) llvm::WithColor::warning(llvm::errs(), "attnc") << w << "\n";
   if (explainFusion) tool::explainFusion(model, context);
   return true;
 }

@@ -22,7 +22,7 @@ std::string escape(const std::string &text) {
 std::string nodeLabel(const ir::Node &n) {
   std::string label(ir::mnemonic(n.op));
   std::vector<std::string> weights;
-  for (const ir::Value *v : n.operands)
+  for (const ir::Value *v : n.operands())
     if (v->isWeight()) weights.push_back("@" + v->name);
   if (weights.size() > 3) {
     label += "\\n" + std::to_string(weights.size()) + " weights";
@@ -64,7 +64,7 @@ void writeGraph(const ir::Graph &g, size_t index, std::ostream &os) {
     os << "    " << id << " [shape=box, "
        << (fused ? "style=\"filled,bold\", fillcolor=\"#ffd8a8\", " : "") << "label=\""
        << nodeLabel(*n) << "\"];\n";
-    for (const ir::Value *v : n->operands) {
+    for (const ir::Value *v : n->operands()) {
       auto it = source.find(v);
       if (it != source.end())
         os << "    " << it->second << " -> " << id << " [label=\" " << v->type.str() << "\"];\n";
@@ -72,9 +72,9 @@ void writeGraph(const ir::Graph &g, size_t index, std::ostream &os) {
     for (const ir::Value *r : n->results)
       source[r] = id;
   }
-  for (size_t i = 0; i < g.results.size(); ++i) {
+  for (size_t i = 0; i < g.results().size(); ++i) {
     std::string id = prefix + "result" + std::to_string(i);
-    const ir::GraphResult &r = g.results[i];
+    const ir::GraphResult &r = g.results()[i];
     os << "    " << id << " [shape=ellipse, style=filled, fillcolor=\"#d3f0d3\", label=\""
        << escape(r.name) << "\\n"
        << r.declaredType.str() << "\"];\n";

@@ -1,6 +1,8 @@
 // Model loading and output writing for the attnc subcommands.
 #include "tools/attnc/Driver.h"
 
+#include "ir/Parser.h"
+
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/Path.h>
@@ -38,6 +40,21 @@ std::unique_ptr<LoadedModel> loadModel(const std::string &path,
   }
   loaded->sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
   frontend::Diagnostics diags(loaded->sourceMgr, llvm::errs());
+  if (llvm::StringRef(path).ends_with(".ir")) { // the IR text form (docs/ir.md)
+    if (!defines.empty()) {
+      reportError("-D sets a model file's let constants; an IR file has none");
+      return nullptr;
+    }
+    llvm::StringRef text = loaded->sourceMgr.getMemoryBuffer(loaded->sourceMgr.getMainFileID())->getBuffer();
+    ir::IRParseResult parsed = ir::parseModule(std::string_view(text.data(), text.size()));
+    if (!parsed.module) {
+      diags.error(diags.toSMLoc(parsed.errorLoc), parsed.error);
+      return nullptr;
+    }
+    loaded->module = std::move(parsed.module);
+    loaded->module->fileName = path;
+    return loaded;
+  }
   loaded->module = frontend::compileModel(loaded->sourceMgr, diags, options);
   if (!loaded->module) return nullptr;
   return loaded;

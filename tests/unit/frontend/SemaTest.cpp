@@ -151,3 +151,29 @@ TEST(Sema, WhereBranchesPromoteLikeBinaryOperators) {
   auto f = compileText(fnOf("m: bool[B], x: i64[B]) -> (z: f32[B])", "  return where(m, x, 0.5)"));
   ASSERT_TRUE(f.module) << f.diagnostics;
 }
+
+// ops.def's builtin column is the builtin table: every op it exposes is a
+// function of the language under its mnemonic (one with a signature of its
+// own must have an entry in Builtins.cpp), and no other op is.
+TEST(Sema, BuiltinsAreTheOpsTheOpTableExposes) {
+  for (attn::ir::OpKind op : attn::ir::allOpKinds()) {
+    std::string name(attn::ir::mnemonic(op));
+    auto c = compileText(fnOf("x: f32[B]) -> (y: f32[B])", "  return " + name + "()"));
+    bool unknown = c.diagnostics.find("unknown function '" + name + "'") != std::string::npos;
+    EXPECT_EQ(unknown, attn::ir::opInfo(op).builtin == attn::ir::BuiltinForm::None)
+        << name << ": " << c.diagnostics;
+  }
+}
+
+// Two literals fold by the op's own rule (maximum(3, 2) is 3, not 3 * 2),
+// with the checks every constant gets.
+TEST(Sema, LiteralsFoldByTheOpsRule) {
+  auto c = compileText(fnOf("x: i64[B]) -> (y: i64[B])", "  return x * maximum(3, 2) + minimum(-4, 5)"));
+  ASSERT_TRUE(c.module) << c.diagnostics;
+  EXPECT_NE(c.ir().find("{value = 3.0, dtype = i64}"), std::string::npos) << c.ir();
+  EXPECT_NE(c.ir().find("{value = -4.0, dtype = i64}"), std::string::npos) << c.ir();
+  auto zero = compileText(fnOf("x: f32[B]) -> (y: f32[B])", "  return x * (hidden / 0)"));
+  EXPECT_FALSE(zero.module);
+  EXPECT_NE(zero.diagnostics.find("division by zero in a constant expression"), std::string::npos)
+      << zero.diagnostics;
+}

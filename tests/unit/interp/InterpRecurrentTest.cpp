@@ -19,7 +19,7 @@ struct RecurrentConfig {
   int64_t input = 1, hidden = 1, layers = 1;
   bool bidirectional = false, batchFirst = false, bias = true, initialState = false;
   bool lengths = false;
-  std::string nonlinearity = "tanh";
+  ir::OpKind nonlinearity = ir::OpKind::Tanh;
 
   int64_t gates() const { return op == OpKind::LSTM ? 4 : op == OpKind::GRU ? 3 : 1; }
   int64_t dirs() const { return bidirectional ? 2 : 1; }
@@ -119,7 +119,7 @@ ReferenceRun reference(const RecurrentConfig &c, WeightValues &w, const Matrix &
             h[j] = (1 - z) * n + z * h[j];
           } else {
             double a = gi[j] + gh[j];
-            h[j] = c.nonlinearity == "relu" ? std::max(a, 0.0) : std::tanh(a);
+            h[j] = c.nonlinearity == ir::OpKind::Relu ? std::max(a, 0.0) : std::tanh(a);
           }
           next[t][dir * H + j] = h[j];
         }
@@ -185,7 +185,7 @@ TEST(InterpRecurrent, GruStepMatchesTheFormulas) {
 }
 
 TEST(InterpRecurrent, RnnStepTanhAndRelu) {
-  for (std::string nonlinearity : {"tanh", "relu"}) {
+  for (ir::OpKind nonlinearity : {ir::OpKind::Tanh, ir::OpKind::Relu}) {
     RecurrentConfig c{OpKind::RNN};
     c.hidden = 2, c.nonlinearity = nonlinearity, c.bias = false;
     WeightValues w = {{"weight_ih_l0", {1.0, -2.0}}, {"weight_hh_l0", {0.5, 0.5, 0.5, 0.5}}};
@@ -198,7 +198,7 @@ TEST(InterpRecurrent, RnnStepTanhAndRelu) {
     Tensor xs = f32({2, 1, 1}, {0.3, 0.1});
     auto y = runOk(*exe, {{"x", xs.view()}});
     ASSERT_EQ(y.size(), 2u);
-    auto act = [&](double v) { return nonlinearity == "relu" ? std::max(v, 0.0) : std::tanh(v); };
+    auto act = [&](double v) { return nonlinearity == ir::OpKind::Relu ? std::max(v, 0.0) : std::tanh(v); };
     double h1a = act(0.3), h1b = act(-0.6); // h0 = 0
     double h2a = act(0.1 + 0.5 * (h1a + h1b)), h2b = act(-0.2 + 0.5 * (h1a + h1b));
     expectClose(valuesOf(y[0]), {h1a, h1b, h2a, h2b});
@@ -300,7 +300,7 @@ TEST(InterpRecurrent, SequencesMatchTheReference) {
         expectMatchesReference(c, 4, 2, {4, 4});
       }
   RecurrentConfig relu{OpKind::RNN, 2, 3};
-  relu.nonlinearity = "relu", relu.bias = false;
+  relu.nonlinearity = ir::OpKind::Relu, relu.bias = false;
   expectMatchesReference(relu, 3, 1, {3});
 }
 

@@ -92,7 +92,7 @@ public:
     return results.empty() ? nullptr : results[0];
   }
   void result(const std::string &name, ir::Value *v) {
-    graph_->results.push_back({name, v->type, v});
+    graph_->addResult(name, v->type, v);
   }
 
   ir::Module &module() { return *module_; }

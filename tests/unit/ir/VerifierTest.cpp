@@ -26,7 +26,7 @@ TEST(Verifier, AcceptsBuiltGraph) {
   Value *w = f.module.addWeight("fc.weight", Type{DType::F32, {3, 4}});
   auto y = Builder(*f.g).createValue(OpKind::Linear, {f.x, w});
   ASSERT_TRUE(y.isOk()) << y.message();
-  f.g->results.push_back({"y", (*y)->type, *y});
+  f.g->addResult("y", (*y)->type, *y);
   Status s = verifyModule(f.module);
   EXPECT_TRUE(s.isOk()) << s.message();
   std::string text = moduleToString(f.module);
@@ -37,7 +37,7 @@ TEST(Verifier, AcceptsBuiltGraph) {
 TEST(Verifier, RejectsWrongResultType) {
   Fixture f;
   Node *n = f.g->appendNode(OpKind::Tanh, {f.x}, {Type{DType::F32, {7}}}, {}, {3, 5});
-  f.g->results.push_back({"y", n->result()->type, n->result()});
+  f.g->addResult("y", n->result()->type, n->result());
   Status s = verifyModule(f.module);
   ASSERT_FALSE(s.isOk());
   EXPECT_NE(s.message().find("tanh at line 3"), std::string::npos) << s.message();
@@ -48,8 +48,8 @@ TEST(Verifier, RejectsUseBeforeDefinition) {
   Fixture f;
   Node *a = f.g->appendNode(OpKind::Tanh, {f.x}, {f.x->type}, {}, {});
   Node *b = f.g->appendNode(OpKind::Exp, {a->result()}, {f.x->type}, {}, {});
-  a->operands[0] = b->result(); // a cycle: a uses b, defined after it
-  f.g->results.push_back({"y", b->result()->type, b->result()});
+  f.g->setOperand(a, 0, b->result()); // a cycle: a uses b, defined after it
+  f.g->addResult("y", b->result()->type, b->result());
   Status s = verifyModule(f.module);
   ASSERT_FALSE(s.isOk());
   EXPECT_NE(s.message().find("before it is defined"), std::string::npos) << s.message();
@@ -57,9 +57,10 @@ TEST(Verifier, RejectsUseBeforeDefinition) {
 
 TEST(Verifier, RejectsUnboundAndMistypedResults) {
   Fixture f;
-  f.g->results.push_back({"y", f.x->type, nullptr});
+  f.g->addResult("y", f.x->type, nullptr);
   EXPECT_FALSE(verifyModule(f.module).isOk());
-  f.g->results.back() = {"y", Type{DType::I64, f.x->type.shape}, f.x};
+  f.g->addResult("z", Type{DType::I64, f.x->type.shape}, f.x);
+  f.g->setResult(0, f.x);
   Status s = verifyModule(f.module);
   ASSERT_FALSE(s.isOk());
   EXPECT_NE(s.message().find("declared i64[B, 4]"), std::string::npos) << s.message();
@@ -68,7 +69,7 @@ TEST(Verifier, RejectsUnboundAndMistypedResults) {
 TEST(Verifier, RejectsWrongOperandCount) {
   Fixture f;
   Node *n = f.g->appendNode(OpKind::Add, {f.x}, {f.x->type}, {}, {});
-  f.g->results.push_back({"y", f.x->type, n->result()});
+  f.g->addResult("y", f.x->type, n->result());
   Status s = verifyModule(f.module);
   ASSERT_FALSE(s.isOk());
   EXPECT_NE(s.message().find("operands"), std::string::npos) << s.message();

@@ -30,7 +30,7 @@ struct RecurrentLayer {
   OpKind op;
   int64_t hidden, layers;
   bool bidirectional, batchFirst, bias, initialState, lengths;
-  std::string nonlinearity = "tanh";
+  ir::OpKind nonlinearity = ir::OpKind::Tanh;
   double scale = 0.6; // the weights are uniform in [-scale, scale], the biases in [-0.5, 0.5]
 };
 

@@ -53,7 +53,7 @@ TEST_P(LLVMFusion, LLVMMatchesInterpreterAfterThePipeline) {
       ASSERT_TRUE(actual.isOk()) << actual.message();
       for (size_t r = 0; r < expected->size(); ++r)
         expectAllClose((*actual)[r], (*expected)[r],
-                       "fn " + g->name + " result " + g->results[r].name + " (B = " +
+                       "fn " + g->name + " result " + g->results()[r].name + " (B = " +
                            std::to_string(dims.at("B")) + ", T = " + std::to_string(dims.at("T")) + ")");
     }
 }

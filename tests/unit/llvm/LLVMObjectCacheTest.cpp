@@ -208,7 +208,7 @@ struct CachedModel {
       ir::Value *gx = g->addArgument("x", ir::Type{DType::F32, {B, T, Dim(6)}});
       auto z = ir::Builder(*g).create(OpKind::Tanh, {gx});
       EXPECT_TRUE(z.isOk());
-      g->results.push_back({"z", (*z)->result()->type, (*z)->result()});
+      g->addResult("z", (*z)->result()->type, (*z)->result());
     }
     inputs.add("x", random.tensor(DType::F32, {3, 7, 6}));
   }

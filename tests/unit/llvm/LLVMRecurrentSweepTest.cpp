@@ -26,11 +26,11 @@ void buildRecurrent(ModelBuilder &m, int64_t hidden) {
     for (size_t i = 0; i < r.size(); ++i) m.result(name + "." + std::to_string(i), r[i]);
   };
   uint32_t seed = uint32_t(hidden * 10);
-  results("lstm", recurrent(m, "lstm", {OpKind::LSTM, hidden, 2, true, true, true, true, true, "tanh", scale}, x,
+  results("lstm", recurrent(m, "lstm", {OpKind::LSTM, hidden, 2, true, true, true, true, true, OpKind::Tanh, scale}, x,
                             lengths, seed));
-  results("gru", recurrent(m, "gru", {OpKind::GRU, hidden, 2, true, false, true, false, true, "tanh", scale}, xt,
+  results("gru", recurrent(m, "gru", {OpKind::GRU, hidden, 2, true, false, true, false, true, OpKind::Tanh, scale}, xt,
                            lengths, seed + 1));
-  results("rnn", recurrent(m, "rnn", {OpKind::RNN, hidden, 1, false, true, false, false, false, "relu", scale}, x,
+  results("rnn", recurrent(m, "rnn", {OpKind::RNN, hidden, 1, false, true, false, false, false, OpKind::Relu, scale}, x,
                            lengths, seed + 2));
 }
 
@@ -105,11 +105,11 @@ TEST_P(LLVMRecurrentSweep, EmbeddingFedLayersFoldTheirProjection) {
     auto results = [&](const std::string &name, const std::vector<ir::Value *> &r) {
       for (size_t i = 0; i < r.size(); ++i) m.result(name + "." + std::to_string(i), r[i]);
     };
-    results("lstm", recurrent(m, "lstm", {OpKind::LSTM, hidden, 2, true, true, true, false, true, "tanh", scale}, x,
+    results("lstm", recurrent(m, "lstm", {OpKind::LSTM, hidden, 2, true, true, true, false, true, OpKind::Tanh, scale}, x,
                               lengths, 1));
-    results("gru", recurrent(m, "gru", {OpKind::GRU, hidden, 1, true, false, true, false, false, "tanh", scale}, xt,
+    results("gru", recurrent(m, "gru", {OpKind::GRU, hidden, 1, true, false, true, false, false, OpKind::Tanh, scale}, xt,
                              lengths, 2));
-    results("rnn", recurrent(m, "rnn", {OpKind::RNN, hidden, 1, false, true, false, false, false, "relu", scale}, x,
+    results("rnn", recurrent(m, "rnn", {OpKind::RNN, hidden, 1, false, true, false, false, false, OpKind::Relu, scale}, x,
                              lengths, 3));
     auto interp = m.compile();
     auto llvm = compileWithLLVM(m, GetParam().options);

@@ -70,7 +70,7 @@ OpCase recurrentLayers() {
             addResults(m, "gru", recurrent(m, "gru", {K::GRU, 3, 2, true, true, true, true, true}, x, lengths, 3));
             addResults(m, "gru_tm", recurrent(m, "gru_tm", {K::GRU, 4, 1, true, false, true, false, true}, xt, lengths, 4));
             addResults(m, "rnn", recurrent(m, "rnn", {K::RNN, 6, 1, false, true, true, false, false}, x, lengths, 5));
-            addResults(m, "rnn_relu", recurrent(m, "rnn_relu", {K::RNN, 2, 2, true, false, false, false, true, "relu"}, xt, lengths, 6));
+            addResults(m, "rnn_relu", recurrent(m, "rnn_relu", {K::RNN, 2, 2, true, false, false, false, true, K::Relu}, xt, lengths, 6));
           },
           {recurrentInputs(40, 3, 5, {5, 2, 3}), recurrentInputs(41, 1, 1, {1}), std::move(badLengths),
            recurrentInputs(42, 2, 0, {1, 1})}};

@@ -52,7 +52,7 @@ TEST(FusionExamples, SentimentAlphaIsTheFusedOpsSecondResult) {
   auto module = expectSameResults(example("sentiment"), defaultPipeline());
   ASSERT_TRUE(module);
   const ir::Graph &g = *module->functions.front();
-  const ir::Value *weights = g.results[1].value;
+  const ir::Value *weights = g.results()[1].value;
   ASSERT_EQ(weights->kind, ir::Value::Kind::NodeResult);
   EXPECT_EQ(weights->def->op, ir::OpKind::AdditiveAttention);
   EXPECT_EQ(weights->index, 1u);

@@ -191,7 +191,7 @@ expectSameResults(const std::string &text, const passes::PipelineOptions &pipeli
       if (!expected || !actual) return nullptr;
       for (size_t r = 0; r < expected->size(); ++r)
         expectAllClose((*actual)[r], (*expected)[r],
-                       "fn " + g->name + " result " + g->results[r].name);
+                       "fn " + g->name + " result " + g->results()[r].name);
     }
   return after;
 }
