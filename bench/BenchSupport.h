@@ -9,7 +9,7 @@
 #include "codegen/Backend.h"
 #include "codegen/interp/ConstantEvaluation.h"
 #include "codegen/llvm/LLVMBackend.h"
-#include "frontend/Sema.h"
+#include "frontend/Frontend.h"
 #include "ir/Cost.h"
 #include "ir/InitialWeights.h"
 #include "ir/SampleInputs.h"
@@ -17,12 +17,11 @@
 #include "runtime/Machine.h"
 
 #include <benchmark/benchmark.h>
-#include <llvm/Support/MemoryBuffer.h>
-#include <llvm/Support/raw_ostream.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -69,17 +68,15 @@ inline CompiledModel compileModel(const std::string &path, const std::vector<std
     std::fprintf(stderr, "bench: %s: %s\n", path.c_str(), message.c_str());
     std::exit(1);
   };
-  auto buffer = llvm::MemoryBuffer::getFile(path);
-  if (!buffer) fail("cannot read the model");
-  llvm::SourceMgr sm;
-  sm.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
-  std::string diagnostics;
-  llvm::raw_string_ostream os(diagnostics);
-  frontend::Diagnostics diags(sm, os);
+  std::ifstream file(path);
+  if (!file) fail("cannot read the model");
+  std::stringstream text;
+  text << file.rdbuf();
   frontend::FrontendOptions options;
   options.defines = defines;
-  std::unique_ptr<ir::Module> module = frontend::compileModel(sm, diags, options);
-  if (!module) fail(os.str());
+  frontend::CompiledText compiled = frontend::compileModelText(text.str(), path, options);
+  if (!compiled.module) fail(compiled.diagnostics);
+  std::unique_ptr<ir::Module> module = std::move(compiled.module);
   if (!weights) weights = std::make_shared<const WeightStore>(WeightStore::fromTensors(ir::initialWeights(*module, 0)));
   WeightMap weightMap = WeightMap::fromStore(weights);
   passes::PassContext context(*module);

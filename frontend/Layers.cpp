@@ -223,6 +223,15 @@ bool Sema::declareLayer(const LayerDecl &decl) {
     }
     break;
   }
+  case Kind::Tanh: case Kind::Sigmoid:
+    break;
+  case Kind::ReLU:
+    if (a[0] && !evalBool(*a[0], "inplace")) return false; // no effect on the result
+    break;
+  case Kind::GELU:
+    if (a[0] && (a[0]->kind != Expr::Kind::String || a[0]->text != "none"))
+      return error(a[0]->loc, "GELU supports approximate=\"none\" (the erf form) only");
+    break;
   case Kind::Dropout:
     if (a[0]) {
       auto p = evalConst(*a[0]);
@@ -257,6 +266,11 @@ std::optional<std::vector<Operand>> Sema::lowerLayerCall(const Expr &call, Layer
   std::vector<ir::Value *> operands = {*x};
   switch (layer.kind) {
   case Kind::Dropout: return wrap(std::vector<ir::Value *>{*x});
+  case Kind::Tanh: case Kind::Sigmoid: case Kind::ReLU: case Kind::GELU: {
+    // As the builtin of the same op: an f32 op casts an integer input first.
+    ir::Value *input = ir::hasTrait(*spec.op, ir::T_FLOAT) ? castTo(*x, DType::F32, call.loc) : *x;
+    return wrap(emitMulti(*spec.op, {input}, {}, call.loc));
+  }
   case Kind::Linear: case Kind::Embedding: case Kind::LayerNorm: {
     operands.insert(operands.end(), layer.weights.begin(), layer.weights.end());
     return wrap(emitMulti(*spec.op, operands, layer.attrs, call.loc));

@@ -11,6 +11,7 @@
 
 #include "frontend/AST.h"
 #include "frontend/Diagnostics.h"
+#include "frontend/Frontend.h"
 #include "ir/Builder.h"
 #include "ir/Graph.h"
 
@@ -21,11 +22,6 @@
 #include <vector>
 
 namespace attn::frontend {
-
-struct FrontendOptions {
-  /// `-D name=value`: overrides of `let` constants (value text as given).
-  std::vector<std::pair<std::string, std::string>> defines;
-};
 
 /// Parses and lowers the SourceMgr's main buffer. Returns nullptr after
 /// printing diagnostics.

@@ -84,6 +84,7 @@ std::optional<double> nodeFlops(const Node &node, const DimBindings &dims) {
   case OpKind::Sqrt:
   case OpKind::Abs:
   case OpKind::Neg:
+  case OpKind::Gelu:
   case OpKind::Cast:
   case OpKind::Add:
   case OpKind::Sub:

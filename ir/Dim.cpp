@@ -9,10 +9,64 @@ Dim::Dim(int64_t constant) {
   if (constant != 0) terms_[{}] = constant;
 }
 
+namespace {
+
+/// Python's a // b: the quotient rounded toward -inf; nullopt for b = 0 and
+/// the one overflowing case.
+std::optional<int64_t> floorDivide(int64_t a, int64_t b) {
+  if (b == 0 || (a == INT64_MIN && b == -1)) return std::nullopt;
+  int64_t q = a / b;
+  if (a % b != 0 && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+std::string_view opName(Dim::Op op) {
+  switch (op) {
+  case Dim::Op::FloorDiv: return "floordiv";
+  case Dim::Op::Min: return "min";
+  case Dim::Op::Max: return "max";
+  }
+  return "?";
+}
+
+} // namespace
+
 Dim Dim::symbol(const std::string &name) {
   Dim d;
-  d.terms_[{name}] = 1;
+  d.terms_[{Factor{name, nullptr}}] = 1;
   return d;
+}
+
+Dim Dim::atom(Op op, const Dim &a, const Dim &b) {
+  if (a.overflowed_ || b.overflowed_) return overflow();
+  std::string text = std::string(opName(op)) + "(" + a.str() + ", " + b.str() + ")";
+  Dim d;
+  d.terms_[{Factor{std::move(text), std::make_shared<const Atom>(Atom{op, a, b})}}] = 1;
+  return d;
+}
+
+Dim Dim::floorDiv(const Dim &a, const Dim &b) {
+  auto x = a.constant(), y = b.constant();
+  if (x && y) {
+    if (auto q = floorDivide(*x, *y)) return Dim(*q);
+    if (*y != 0) return overflow(); // INT64_MIN // -1
+  }
+  if (y == 1) return a;
+  return atom(Op::FloorDiv, a, b); // b = 0: an atom without a value
+}
+
+Dim Dim::min(const Dim &a, const Dim &b) {
+  auto x = a.constant(), y = b.constant();
+  if (x && y) return Dim(std::min(*x, *y));
+  if (a == b) return a;
+  return atom(Op::Min, a, b);
+}
+
+Dim Dim::max(const Dim &a, const Dim &b) {
+  auto x = a.constant(), y = b.constant();
+  if (x && y) return Dim(std::max(*x, *y));
+  if (a == b) return a;
+  return atom(Op::Max, a, b);
 }
 
 Dim Dim::overflow() {
@@ -44,18 +98,37 @@ std::optional<int64_t> Dim::constant() const {
 }
 
 std::optional<std::string> Dim::asSymbol() const {
-  if (terms_.size() != 1) return std::nullopt;
+  if (overflowed_ || terms_.size() != 1) return std::nullopt;
   const auto &[m, c] = *terms_.begin();
-  if (m.size() != 1 || c != 1) return std::nullopt;
-  return m.front();
+  if (m.size() != 1 || c != 1 || m.front().atom) return std::nullopt;
+  return m.front().symbol;
 }
 
 std::vector<std::string> Dim::symbols() const {
   std::vector<std::string> out;
+  auto add = [&](const std::string &s) {
+    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  };
   for (const auto &[m, c] : terms_)
-    for (const auto &s : m)
-      if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+    for (const Factor &f : m) {
+      if (!f.atom) {
+        add(f.symbol);
+        continue;
+      }
+      for (const Dim *operand : {&f.atom->lhs, &f.atom->rhs})
+        for (const std::string &s : operand->symbols()) add(s);
+    }
   return out;
+}
+
+std::vector<Dim::Term> Dim::terms() const {
+  // Highest degree first, the constant last, as str() prints them.
+  std::vector<Term> ordered;
+  for (const auto &[m, c] : terms_) ordered.push_back(Term{c, m});
+  std::stable_sort(ordered.begin(), ordered.end(), [](const Term &a, const Term &b) {
+    return a.factors.size() > b.factors.size();
+  });
+  return ordered;
 }
 
 Dim Dim::operator+(const Dim &o) const {
@@ -82,7 +155,7 @@ Dim Dim::operator*(const Dim &o) const {
     for (const auto &[m2, c2] : o.terms_) {
       Monomial m = m1;
       m.insert(m.end(), m2.begin(), m2.end());
-      std::sort(m.begin(), m.end());
+      std::stable_sort(m.begin(), m.end());
       int64_t c;
       if (__builtin_mul_overflow(c1, c2, &c)) return overflow();
       r.addTerm(m, c);
@@ -114,10 +187,20 @@ std::optional<int64_t> Dim::evaluate(const std::map<std::string, int64_t> &bindi
   int64_t total = 0;
   for (const auto &[m, c] : terms_) {
     int64_t term = c;
-    for (const auto &s : m) {
-      auto it = bindings.find(s);
-      if (it == bindings.end() || __builtin_mul_overflow(term, it->second, &term))
-        return std::nullopt;
+    for (const Factor &f : m) {
+      std::optional<int64_t> value;
+      if (f.atom) {
+        auto a = f.atom->lhs.evaluate(bindings), b = f.atom->rhs.evaluate(bindings);
+        if (!a || !b) return std::nullopt;
+        switch (f.atom->op) {
+        case Op::FloorDiv: value = floorDivide(*a, *b); break;
+        case Op::Min: value = std::min(*a, *b); break;
+        case Op::Max: value = std::max(*a, *b); break;
+        }
+      } else if (auto it = bindings.find(f.symbol); it != bindings.end()) {
+        value = it->second;
+      }
+      if (!value || __builtin_mul_overflow(term, *value, &term)) return std::nullopt;
     }
     if (__builtin_add_overflow(total, term, &total)) return std::nullopt;
   }
@@ -128,19 +211,16 @@ std::string Dim::str() const {
   if (overflowed_) return "overflow";
   if (terms_.empty()) return "0";
   // Highest degree first, the constant last: `B*T + 2*T + 1`.
-  std::vector<std::pair<Monomial, int64_t>> ordered(terms_.begin(), terms_.end());
-  std::stable_sort(ordered.begin(), ordered.end(), [](const auto &a, const auto &b) {
-    return a.first.size() > b.first.size();
-  });
   std::string s;
   bool first = true;
-  for (const auto &[m, c] : ordered) {
+  for (const Term &term : terms()) {
+    int64_t c = term.coefficient;
     uint64_t magnitude = c < 0 ? 0 - uint64_t(c) : uint64_t(c); // INT64_MIN too
     if (first) s += c < 0 ? "-" : "";
     else s += c < 0 ? " - " : " + ";
     first = false;
     std::string factors;
-    for (const auto &sym : m) factors += (factors.empty() ? "" : "*") + sym;
+    for (const Factor &f : term.factors) factors += (factors.empty() ? "" : "*") + f.symbol;
     if (factors.empty()) s += std::to_string(magnitude);
     else if (magnitude == 1) s += factors;
     else s += std::to_string(magnitude) + "*" + factors;

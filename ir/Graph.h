@@ -123,7 +123,9 @@ public:
 
   /// Nodes that use `v` as an operand, each once, in graph order.
   std::vector<Node *> users(const Value *v) const;
-  /// True when `a` comes before `b` (both nodes of this graph).
+  /// True when `a` comes before `b` (both nodes of this graph). The order is
+  /// renumbered lazily after an insertion, so this (and users()) writes
+  /// bookkeeping: not for two threads on one graph at once.
   bool comesBefore(const Node *a, const Node *b) const;
 
   const NodeList &nodes() const { return nodes_; }

@@ -169,7 +169,7 @@ private:
     out = *dtype;
     return true;
   }
-  /// factor {'*' factor}: integers and symbols.
+  /// factor {'*' factor}: integers, symbols and floordiv/min/max(a, b).
   bool parseTerm(Dim &out) {
     out = Dim(1);
     do {
@@ -177,11 +177,20 @@ private:
         int64_t v;
         if (!parseInt(v)) return false;
         out = out * Dim(v);
-      } else {
-        std::string symbol;
-        if (!expectWord(symbol, "a dimension")) return false;
-        out = out * Dim::symbol(symbol);
+        continue;
       }
+      std::string symbol;
+      if (!expectWord(symbol, "a dimension")) return false;
+      bool isAtom = symbol == "floordiv" || symbol == "min" || symbol == "max";
+      if (!isAtom || !accept('(')) {
+        out = out * Dim::symbol(symbol);
+        continue;
+      }
+      Dim a, b;
+      if (!parseDim(a) || !expect(',', "between the operands of " + symbol) || !parseDim(b) ||
+          !expect(')', "to close " + symbol))
+        return false;
+      out = out * (symbol == "floordiv" ? Dim::floorDiv(a, b) : symbol == "min" ? Dim::min(a, b) : Dim::max(a, b));
     } while (accept('*'));
     return true;
   }
@@ -202,16 +211,18 @@ private:
     if (out.overflowed()) return fail("dimension overflows int64", loc);
     return true;
   }
-  bool parseDimList(DimList &out) {
-    if (!expect('[', "to open a shape")) return false;
-    out.clear();
+  /// `[e, e, ...]`, possibly empty, each element read by `element()`.
+  template <typename F> bool parseBracketed(const std::string &what, F element) {
+    if (!expect('[', "to open " + what)) return false;
     if (accept(']')) return true;
     do {
-      Dim d;
-      if (!parseDim(d)) return false;
-      out.push_back(d);
+      if (!element()) return false;
     } while (accept(','));
-    return expect(']', "to close a shape");
+    return expect(']', "to close " + what);
+  }
+  bool parseDimList(DimList &out) {
+    out.clear();
+    return parseBracketed("a shape", [&] { return parseDim(out.emplace_back()); });
   }
   bool parseType(Type &out) {
     if (!parseDType(out.dtype)) return false;
@@ -243,15 +254,8 @@ private:
     return expect('"', "to close the string");
   }
   bool parseValue(std::vector<int64_t> &v) {
-    if (!expect('[', "to open a list")) return false;
     v.clear();
-    if (accept(']')) return true;
-    do {
-      int64_t i;
-      if (!parseInt(i)) return false;
-      v.push_back(i);
-    } while (accept(','));
-    return expect(']', "to close the list");
+    return parseBracketed("a list", [&] { return parseInt(v.emplace_back()); });
   }
   bool parseValue(OpKind &v) {
     SourceLoc loc = (skipSpace(), at_);

@@ -409,7 +409,7 @@ Result<Types> infer(OpKind op, const Types &in, const Attrs &a) {
   case OpKind::Constant: return Types{Type{a.DType, {}}};
   case OpKind::DimValue: return Types{Type{DType::I64, {}}};
   case OpKind::Tanh: case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Exp:
-  case OpKind::Log: case OpKind::Sqrt: case OpKind::Abs: case OpKind::Neg:
+  case OpKind::Log: case OpKind::Sqrt: case OpKind::Abs: case OpKind::Neg: case OpKind::Gelu:
     return unary(op, in);
   case OpKind::Cast: return Types{Type{a.DType, in[0].shape}};
   case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Div:

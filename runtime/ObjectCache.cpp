@@ -8,15 +8,13 @@
 //   checksum                      16 bytes: hash128 of everything before it
 #include "runtime/ObjectCache.h"
 
+#include "runtime/AtomicFile.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
-#include <random>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <utime.h>
 
@@ -54,31 +52,12 @@ uint64_t wordAt(const char *in, size_t at) {
   return word;
 }
 
-/// A read-only mapping of the whole of a regular file, or null (missing,
-/// empty, not a regular file).
+/// A read-only mapping of the whole of a regular file (read in at once), or
+/// null (missing, empty, not a regular file).
 std::unique_ptr<CacheEntry> mapRegularFile(const std::string &path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return nullptr;
-  struct stat info;
-  std::unique_ptr<CacheEntry> entry;
-  if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) {
-    size_t bytes = size_t(info.st_size);
-    void *mapping = ::mmap(nullptr, bytes, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-    if (mapping != MAP_FAILED) entry = std::make_unique<CacheEntry>(mapping, bytes);
-  }
-  ::close(fd);
-  return entry;
-}
-
-bool writeAll(int fd, const std::string &bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += size_t(n);
-  }
-  return true;
+  auto file = MappedFile::open(path, /*populate=*/true);
+  if (!file || file->size() == 0) return nullptr;
+  return std::make_unique<CacheEntry>(std::move(*file));
 }
 
 } // namespace
@@ -157,8 +136,6 @@ std::optional<ObjectCache> ObjectCache::open(const std::string &directory, uint6
 
 std::string ObjectCache::path(const CacheKey &key) const { return directory_ + "/" + key.hex() + kSuffix; }
 
-CacheEntry::~CacheEntry() { ::munmap(mapping_, bytes_); }
-
 std::shared_ptr<const CacheEntry> ObjectCache::load(const CacheKey &key) const {
   std::string file = path(key);
   // A file may be replaced (renamed over) while mapped: the mapping keeps
@@ -214,16 +191,9 @@ void ObjectCache::store(const CacheKey &key, const std::vector<CacheSection> &se
   appendWord(bytes, sum.low);
   appendWord(bytes, sum.high);
 
-  std::random_device random;
-  std::string temporary = path(key) + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(random());
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return;
-  bool written = writeAll(fd, bytes);
-  written = ::close(fd) == 0 && written;
-  if (!written || ::rename(temporary.c_str(), path(key).c_str()) != 0) {
-    ::unlink(temporary.c_str());
-    return;
-  }
+  // No fsync: an entry lost in a crash is compiled again, and a damaged one
+  // fails its checksum.
+  if (!writeFileAtomically(path(key), bytes, AtomicFileWriter::Durability::NoSync)) return;
   evict();
 }
 

@@ -6,6 +6,8 @@
 // before it is trusted; bounded in size, least recently used out first.
 #pragma once
 
+#include "runtime/MappedFile.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -61,17 +63,13 @@ struct CacheSection {
 /// of the file (each 64-byte aligned), which lives as long as the entry.
 class CacheEntry {
 public:
-  CacheEntry(void *mapping, size_t bytes) : mapping_(mapping), bytes_(bytes) {}
-  CacheEntry(const CacheEntry &) = delete;
-  CacheEntry &operator=(const CacheEntry &) = delete;
-  ~CacheEntry();
-  const void *mapping() const { return mapping_; }
-  size_t size() const { return bytes_; }
+  explicit CacheEntry(MappedFile file) : file_(std::move(file)) {}
+  const void *mapping() const { return file_.data(); }
+  size_t size() const { return file_.size(); }
   std::vector<CacheSection> sections;
 
 private:
-  void *mapping_;
-  size_t bytes_;
+  MappedFile file_;
 };
 
 class ObjectCache {

@@ -136,7 +136,8 @@ Result<std::vector<Shape>> resultShapes(const ir::Node &node, const DimBindings 
       std::optional<int64_t> value = d.evaluate(dims);
       if (!value)
         return Status::error(std::string(ir::mnemonic(node.op)) + ": result shape " +
-                             ir::dimsToString(r->type.shape) + " overflows int64 (" + bindings() + ")");
+                             ir::dimsToString(r->type.shape) +
+                             " has no value: it overflows int64 or divides by zero (" + bindings() + ")");
       shape.push_back(*value);
     }
     for (int64_t d : shape)

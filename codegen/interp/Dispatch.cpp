@@ -21,6 +21,7 @@ KernelResult evaluateNode(const KernelArgs &args) {
   case K::Sqrt: return mapNumeric(args, [](auto x) { return std::sqrt(x); });
   case K::Abs: return mapNumeric(args, [](auto x) { return absolute(x); });
   case K::Neg: return mapNumeric(args, [](auto x) { return negate(x); });
+  case K::Gelu: return mapNumeric(args, [](auto x) { return gelu(float(x)); });
   case K::Cast: return castKernel(args);
 
   case K::Add: return zipNumeric(args, [](auto a, auto b) { return wrapAdd(a, b); });

@@ -55,6 +55,8 @@ template <typename T> T minimumOf(T a, T b) {
 }
 
 inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+/// torch.nn.functional.gelu (approximate='none'), in f32 as PyTorch's CPU kernel.
+inline float gelu(float x) { return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f)); }
 
 /// y = f(x) on any numeric dtype; f is generic over the element type.
 template <typename F> KernelResult mapNumeric(const KernelArgs &args, F f) {

@@ -259,6 +259,8 @@ public:
   llvm::Value *tanh(llvm::Value *x);
   llvm::Value *sigmoid(llvm::Value *x);
   llvm::Value *log(llvm::Value *x);
+  llvm::Value *erf(llvm::Value *x);
+  llvm::Value *gelu(llvm::Value *x);
 
   /// Finishes a task or helper: `ret void` at the current position.
   void finish();

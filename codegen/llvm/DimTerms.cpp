@@ -1,72 +1,49 @@
-// Parsing a Dim's canonical text into terms (see DimTerms.h). The grammar of
-// Dim::str(): term (" + " | " - ") term ..., a leading "-" for a negative
-// first term; a term is INT, SYMBOL("*"SYMBOL)*, or INT"*"SYMBOL("*"SYMBOL)*.
+// Dims in generated code (DimTerms.h).
 #include "codegen/llvm/DimTerms.h"
-
-#include <cassert>
-#include <cctype>
-#include <map>
 
 namespace attn::llvmcg {
 
 namespace {
 
-DimTerm parseTerm(const std::string &text, bool negative) {
-  DimTerm term;
-  term.coefficient = 1;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t star = text.find('*', start);
-    std::string factor = text.substr(start, star == std::string::npos ? std::string::npos : star - start);
-    if (!factor.empty() && std::isdigit(static_cast<unsigned char>(factor[0])))
-      term.coefficient *= std::stoll(factor);
-    else
-      term.symbols.push_back(factor);
-    if (star == std::string::npos) break;
-    start = star + 1;
+llvm::Value *emitAtom(llvm::IRBuilder<> &b, const ir::Dim::Atom &atom, const SymbolValue &symbol) {
+  llvm::Value *x = emitDim(b, atom.lhs, symbol), *y = emitDim(b, atom.rhs, symbol);
+  switch (atom.op) {
+  case ir::Dim::Op::Min: return b.CreateSelect(b.CreateICmpSLT(y, x), y, x);
+  case ir::Dim::Op::Max: return b.CreateSelect(b.CreateICmpSGT(y, x), y, x);
+  case ir::Dim::Op::FloorDiv: break;
   }
-  if (negative) term.coefficient = -term.coefficient;
-  return term;
+  // Python's //: truncate, then one less when the remainder's sign differs from y's.
+  llvm::Value *zero = b.getInt64(0);
+  y = b.CreateSelect(b.CreateICmpEQ(y, zero), b.getInt64(1), y);
+  llvm::Value *q = b.CreateSDiv(x, y), *r = b.CreateSRem(x, y);
+  llvm::Value *adjust = b.CreateAnd(b.CreateICmpNE(r, zero),
+                                    b.CreateICmpNE(b.CreateICmpSLT(r, zero), b.CreateICmpSLT(y, zero)));
+  return b.CreateSub(q, b.CreateZExt(adjust, b.getInt64Ty()));
 }
 
 } // namespace
 
-std::vector<DimTerm> dimTerms(const ir::Dim &dim) {
-  std::vector<DimTerm> terms;
-  std::string text = dim.str();
-  if (text == "0") return terms;
-  bool negative = false;
-  size_t pos = 0;
-  if (text[0] == '-') negative = true, pos = 1;
-  for (;;) {
-    size_t plus = text.find(" + ", pos), minus = text.find(" - ", pos);
-    size_t end = std::min(plus, minus);
-    terms.push_back(parseTerm(text.substr(pos, end == std::string::npos ? std::string::npos : end - pos), negative));
-    if (end == std::string::npos) break;
-    negative = end == minus;
-    pos = end + 3;
-  }
-#ifndef NDEBUG
-  // The parse must give back the same polynomial: compare at a few points.
-  for (int64_t seed : {2, 3, 7}) {
-    std::map<std::string, int64_t> bindings;
-    int64_t value = seed;
-    for (const std::string &s : dim.symbols()) bindings[s] = value++;
-    int64_t sum = 0;
-    for (const DimTerm &t : terms) {
-      int64_t p = t.coefficient;
-      for (const std::string &s : t.symbols) p *= bindings[s];
-      sum += p;
+llvm::Value *emitDim(llvm::IRBuilder<> &b, const ir::Dim &dim, const SymbolValue &symbol) {
+  if (auto c = dim.constant()) return b.getInt64(uint64_t(*c));
+  llvm::Value *sum = nullptr;
+  for (const ir::Dim::Term &term : dim.terms()) {
+    llvm::Value *product = term.coefficient == 1 ? nullptr : b.getInt64(uint64_t(term.coefficient));
+    for (const ir::Dim::Factor &f : term.factors) {
+      llvm::Value *v = f.atom ? emitAtom(b, *f.atom, symbol) : symbol(f.symbol);
+      product = product ? b.CreateMul(product, v) : v;
     }
-    assert(sum == *dim.evaluate(bindings) && "Dim text did not parse back");
+    if (!product) product = b.getInt64(uint64_t(term.coefficient));
+    sum = sum ? b.CreateAdd(sum, product) : product;
   }
-#endif
-  return terms;
+  return sum ? sum : b.getInt64(0);
 }
 
 bool isNonNegative(const ir::Dim &dim) {
-  for (const DimTerm &t : dimTerms(dim))
-    if (t.coefficient < 0) return false;
+  for (const ir::Dim::Term &term : dim.terms()) {
+    if (term.coefficient < 0) return false;
+    for (const ir::Dim::Factor &f : term.factors)
+      if (f.atom && (!isNonNegative(f.atom->lhs) || !isNonNegative(f.atom->rhs))) return false;
+  }
   return true;
 }
 

@@ -1,26 +1,25 @@
-// A Dim as the list of its terms (coefficient times a product of symbols),
-// which code generation needs to evaluate a dim from the symbols' values.
-// ir::Dim keeps its terms private; its canonical text (`B*T + 2*T - 1`) is
-// parsed back, and the parse is checked against Dim::evaluate.
+// A Dim in generated code: its terms (ir::Dim::terms) as products and sums of
+// the symbols' run-time values, floordiv/min/max atoms as their operations.
 #pragma once
 
 #include "ir/Dim.h"
 
-#include <cstdint>
+#include <llvm/IR/IRBuilder.h>
+
+#include <functional>
 #include <string>
-#include <vector>
 
 namespace attn::llvmcg {
 
-struct DimTerm {
-  int64_t coefficient = 0;
-  std::vector<std::string> symbols; // a product; empty for the constant term
-};
+using SymbolValue = std::function<llvm::Value *(const std::string &)>;
 
-/// The terms of `dim`, constant term included (none for 0).
-std::vector<DimTerm> dimTerms(const ir::Dim &dim);
+/// `dim` as an i64, each symbol's value from `symbol`. A floordiv by zero
+/// divides by 1 instead (the host checks every result shape before the
+/// code runs, so a dim without a value never reaches it).
+llvm::Value *emitDim(llvm::IRBuilder<> &b, const ir::Dim &dim, const SymbolValue &symbol);
 
-/// Whether `dim` is >= 0 whenever every symbol is (no negative coefficient).
+/// Whether `dim` is >= 0 whenever every symbol is (no negative coefficient,
+/// and every atom's operands so).
 bool isNonNegative(const ir::Dim &dim);
 
 } // namespace attn::llvmcg

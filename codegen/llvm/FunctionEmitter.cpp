@@ -54,15 +54,11 @@ llvm::Value *FunctionEmitter::dim(const ir::Dim &d) {
   auto it = dims_.find(key);
   if (it != dims_.end()) return it->second;
   // Computed where the frame words are, so the value dominates every use.
-  llvm::Value *sum = nullptr;
-  for (const DimTerm &term : dimTerms(d)) {
-    llvm::Value *product = loads_.getInt64(uint64_t(term.coefficient));
-    for (const std::string &symbol : term.symbols)
-      product = loads_.CreateMul(product, frameWord(graph.symbolSlot(symbol), i64Type()));
-    sum = sum ? loads_.CreateAdd(sum, product) : product;
-  }
-  dims_[key] = sum;
-  return sum;
+  llvm::Value *value = emitDim(loads_, d, [&](const std::string &symbol) {
+    return frameWord(graph.symbolSlot(symbol), i64Type());
+  });
+  dims_[key] = value;
+  return value;
 }
 
 llvm::Value *FunctionEmitter::extent(const ir::DimList &shape, size_t begin, size_t end) {

@@ -28,27 +28,15 @@ ByteSize sizeOf(const ir::Type &type) {
   return ByteSize{elements, int64_t(dtypeSize(type.dtype))};
 }
 
-using SymbolValue = std::function<llvm::Value *(const std::string &)>;
-
-llvm::Value *evaluateDim(llvm::IRBuilder<> &b, const ir::Dim &dim, const SymbolValue &symbol) {
-  llvm::Value *sum = b.getInt64(0);
-  for (const DimTerm &term : dimTerms(dim)) {
-    llvm::Value *product = b.getInt64(uint64_t(term.coefficient));
-    for (const std::string &s : term.symbols) product = b.CreateMul(product, symbol(s));
-    sum = b.CreateAdd(sum, product);
-  }
-  return sum;
-}
-
 llvm::Value *maxOf(llvm::IRBuilder<> &b, llvm::Value *x, llvm::Value *y) {
   return b.CreateSelect(b.CreateICmpSGT(x, y), x, y);
 }
 
 /// Bytes of a buffer rounded up to the scratch alignment (never negative).
 llvm::Value *alignedBytes(llvm::IRBuilder<> &b, const ByteSize &size, const SymbolValue &symbol) {
-  llvm::Value *bytes = b.CreateMul(evaluateDim(b, size.elements, symbol), b.getInt64(uint64_t(size.elementBytes)));
+  llvm::Value *bytes = b.CreateMul(emitDim(b, size.elements, symbol), b.getInt64(uint64_t(size.elementBytes)));
   if (size.chunk != 1 || size.chunked != ir::Dim(1)) {
-    llvm::Value *chunks = b.CreateSDiv(b.CreateAdd(evaluateDim(b, size.chunked, symbol), b.getInt64(uint64_t(size.chunk - 1))),
+    llvm::Value *chunks = b.CreateSDiv(b.CreateAdd(emitDim(b, size.chunked, symbol), b.getInt64(uint64_t(size.chunk - 1))),
                                        b.getInt64(uint64_t(size.chunk)));
     bytes = b.CreateMul(bytes, chunks);
   }

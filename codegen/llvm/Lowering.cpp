@@ -12,7 +12,7 @@ Status lowerNode(NodeLowering &L) {
   case K::DimValue: return lowerLeaf(L);
 
   case K::Tanh: case K::Sigmoid: case K::Relu: case K::Exp: case K::Log: case K::Sqrt:
-  case K::Abs: case K::Neg: case K::Cast:
+  case K::Abs: case K::Neg: case K::Gelu: case K::Cast:
   case K::Add: case K::Sub: case K::Mul: case K::Div: case K::Maximum: case K::Minimum:
   case K::Where:
     return lowerElementwise(L);

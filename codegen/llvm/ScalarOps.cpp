@@ -78,6 +78,7 @@ llvm::Value *emitScalarOp(FunctionEmitter &f, ir::OpKind op, const std::vector<D
   bool isFloat = !types.empty() && types.back() == DType::F32;
   switch (op) {
   case K::Tanh: return f.tanh(x[0]);
+  case K::Gelu: return f.gelu(x[0]);
   case K::Sigmoid: return f.sigmoid(x[0]);
   case K::Exp: return f.exp(x[0]);
   case K::Log: return f.log(x[0]);

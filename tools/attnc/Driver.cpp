@@ -2,10 +2,9 @@
 #include "tools/attnc/Driver.h"
 
 #include "ir/Parser.h"
+#include "runtime/AtomicFile.h"
 
-#include <llvm/Support/FileSystem.h>
 #include <llvm/Support/MemoryBuffer.h>
-#include <llvm/Support/Path.h>
 #include <llvm/Support/WithColor.h>
 #include <llvm/Support/raw_ostream.h>
 
@@ -66,30 +65,8 @@ bool writeOutput(const std::string &path, const std::string &text) {
     llvm::outs().flush();
     return true;
   }
-  llvm::SmallString<256> temp;
-  int fd;
-  llvm::SmallString<256> model(path);
-  llvm::sys::path::remove_filename(model);
-  if (model.empty()) model = ".";
-  llvm::sys::path::append(model, llvm::sys::path::filename(path) + ".tmp-%%%%%%");
-  if (auto ec = llvm::sys::fs::createUniqueFile(model, fd, temp)) {
-    reportError("cannot write '" + path + "': " + ec.message());
-    return false;
-  }
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os << text;
-    os.close();
-    if (os.has_error()) {
-      reportError("cannot write '" + path + "': " + os.error().message());
-      os.clear_error();
-      llvm::sys::fs::remove(temp);
-      return false;
-    }
-  }
-  if (auto ec = llvm::sys::fs::rename(temp, path)) {
-    reportError("cannot write '" + path + "': " + ec.message());
-    llvm::sys::fs::remove(temp);
+  if (Status s = writeFileAtomically(path, text); !s) {
+    reportError(s.message());
     return false;
   }
   return true;

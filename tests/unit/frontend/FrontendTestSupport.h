@@ -4,7 +4,6 @@
 #include "frontend/Sema.h"
 #include "ir/Printer.h"
 
-#include <llvm/Support/MemoryBuffer.h>
 
 #include <string>
 
@@ -18,14 +17,11 @@ struct Compiled {
 };
 
 inline Compiled compileText(const std::string &text, frontend::FrontendOptions options = {}) {
-  llvm::SourceMgr sm;
-  sm.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(text, "test.attn"), llvm::SMLoc());
+  frontend::CompiledText compiled = frontend::compileModelText(text, "test.attn", options);
   Compiled c;
-  llvm::raw_string_ostream os(c.diagnostics);
-  frontend::Diagnostics diags(sm, os);
-  c.module = frontend::compileModel(sm, diags, options);
-  c.errorCount = diags.errorCount();
-  os.flush();
+  c.module = std::move(compiled.module);
+  c.diagnostics = std::move(compiled.diagnostics);
+  c.errorCount = compiled.errorCount;
   return c;
 }
 

@@ -177,3 +177,17 @@ TEST(Sema, LiteralsFoldByTheOpsRule) {
   EXPECT_NE(zero.diagnostics.find("division by zero in a constant expression"), std::string::npos)
       << zero.diagnostics;
 }
+
+// The activation modules are layers without weights whose call is the op of
+// the same name (an integer input cast to f32 for the f32 ops, as nn.Tanh does).
+TEST(Sema, ActivationModulesAreTheirOps) {
+  auto c = compileText("model M\ndim B\nlayer t = Tanh()\nlayer s = Sigmoid()\nlayer r = ReLU(inplace=true)\n"
+                       "layer g = GELU(approximate=\"none\")\n"
+                       "fn f(x: f32[B, 4], i: i64[B]) -> (y: f32[B, 4], z: f32[B]) {\n"
+                       "  return g(r(s(t(x)))), t(i)\n}\n");
+  ASSERT_TRUE(c.module) << c.diagnostics;
+  std::string ir = c.ir();
+  for (const char *op : {"tanh(%x)", "sigmoid(", "relu(", "gelu(", "cast(%i) {dtype = f32}"})
+    EXPECT_NE(ir.find(op), std::string::npos) << op << "\n" << ir;
+  EXPECT_TRUE(c.module->weights().empty());
+}

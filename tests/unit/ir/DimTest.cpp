@@ -62,3 +62,34 @@ TEST(Dim, EvaluateThatOverflowsHasNoValue) {
   EXPECT_FALSE((B + T).evaluate({{"B", INT64_MAX}, {"T", 1}}));
   EXPECT_EQ((B * T).evaluate({{"B", int64_t(1) << 31}, {"T", int64_t(1) << 31}}), int64_t(1) << 62);
 }
+
+TEST(Dim, FloorDivMinMaxAreAtomsOfThePolynomial) {
+  Dim T = Dim::symbol("T"), B = Dim::symbol("B");
+  // Constants fold, with Python's rounding toward -inf.
+  EXPECT_EQ(Dim::floorDiv(Dim(7), Dim(2)), Dim(3));
+  EXPECT_EQ(Dim::floorDiv(Dim(-7), Dim(2)), Dim(-4));
+  EXPECT_EQ(Dim::floorDiv(Dim(7), Dim(-2)), Dim(-4));
+  EXPECT_EQ(Dim::min(Dim(3), Dim(-1)), Dim(-1));
+  EXPECT_EQ(Dim::max(T, T), T);
+  EXPECT_EQ(Dim::floorDiv(T, Dim(1)), T);
+  // A conv1d output length: (T + 2p - d (k - 1) - 1) // s + 1.
+  Dim out = Dim::floorDiv(T + Dim(2 * 1) - Dim(1 * (3 - 1)) - Dim(1), Dim(2)) + Dim(1);
+  EXPECT_EQ(out.str(), "floordiv(T - 1, 2) + 1");
+  EXPECT_EQ(out, Dim::floorDiv(T - Dim(1), Dim(2)) + Dim(1)); // equal by canonical text
+  EXPECT_NE(out, Dim::floorDiv(T, Dim(2)) + Dim(1));
+  EXPECT_EQ(out.symbols(), std::vector<std::string>{"T"});
+  EXPECT_FALSE(out.asSymbol());
+  for (int64_t t : {1, 2, 5, 8}) EXPECT_EQ(out.evaluate({{"T", t}}), (t - 1) / 2 + 1) << t;
+  // Atoms multiply and divide like symbols.
+  Dim product = B * Dim::min(T, Dim(4)) * Dim(3);
+  EXPECT_EQ(product.str(), "3*B*min(T, 4)");
+  EXPECT_EQ(product.divideExact(B), Dim(3) * Dim::min(T, Dim(4)));
+  EXPECT_EQ(product.evaluate({{"B", 2}, {"T", 9}}), 24);
+  EXPECT_EQ(Dim::max(T - Dim(8), Dim(0)).evaluate({{"T", 5}}), 0);
+  // No value: division by zero, an unbound symbol inside an atom.
+  Dim byZero = Dim::floorDiv(T, Dim(0));
+  EXPECT_FALSE(byZero.evaluate({{"T", 4}}));
+  EXPECT_FALSE(Dim::floorDiv(T, B).evaluate({{"T", 4}, {"B", 0}}));
+  EXPECT_FALSE(Dim::min(T, B).evaluate({{"T", 4}}));
+  EXPECT_TRUE(Dim::floorDiv(Dim(INT64_MIN), Dim(-1)).overflowed());
+}

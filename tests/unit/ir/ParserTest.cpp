@@ -119,3 +119,16 @@ TEST(IRParser, ErrorsSayWhereAndWhy) {
     EXPECT_EQ(r.errorLoc.column, c.column) << r.error << "\n" << c.text;
   }
 }
+
+TEST(IRParser, ReadsFloorDivMinMaxDims) {
+  std::string text = "model M\nfn f(%x: f32[B, floordiv(T - 1, 2) + 1]) -> (y: f32[B, floordiv(T - 1, 2) + 1]) {\n"
+                     "  %y = tanh(%x) : f32[B, floordiv(T - 1, 2) + 1]\n  return %y\n}\n"
+                     "fn g(%x: f32[2*max(T, 3)*min(B, 4)]) -> () {\n  return\n}\n";
+  auto parsed = parseOrFail(text, "atoms");
+  ASSERT_TRUE(parsed);
+  ir::Dim T = ir::Dim::symbol("T"), B = ir::Dim::symbol("B");
+  EXPECT_EQ(parsed->functions[0]->arguments[0]->type.shape[1], ir::Dim::floorDiv(T - ir::Dim(1), ir::Dim(2)) + ir::Dim(1));
+  EXPECT_EQ(parsed->functions[1]->arguments[0]->type.shape[0],
+            ir::Dim(2) * ir::Dim::max(T, ir::Dim(3)) * ir::Dim::min(B, ir::Dim(4)));
+  expectRoundTrip(*parsed, "atoms");
+}

@@ -45,7 +45,7 @@ OpCase floatUnary() {
   return {"float_unary",
           [](ModelBuilder &m) {
             ir::Value *x = m.argument("x", DType::F32, {B, T, Dim(5)});
-            for (K op : {K::Tanh, K::Sigmoid, K::Relu, K::Exp, K::Abs, K::Neg})
+            for (K op : {K::Tanh, K::Sigmoid, K::Relu, K::Exp, K::Abs, K::Neg, K::Gelu})
               m.result(std::string(ir::mnemonic(op)), m.value(op, {x}));
             ir::Value *positive = m.value(K::Abs, {x});
             m.result("log", m.value(K::Log, {positive}));
@@ -64,7 +64,7 @@ OpCase extremeValues() {
           [](ModelBuilder &m) {
             for (const char *name : {"x", "n"}) {
               ir::Value *v = m.argument(name, DType::F32, {T});
-              for (K op : {K::Tanh, K::Sigmoid, K::Relu, K::Exp, K::Log, K::Sqrt, K::Abs, K::Neg})
+              for (K op : {K::Tanh, K::Sigmoid, K::Relu, K::Exp, K::Log, K::Sqrt, K::Abs, K::Neg, K::Gelu})
                 m.result(std::string(name) + "." + std::string(ir::mnemonic(op)), m.value(op, {v}));
             }
           },

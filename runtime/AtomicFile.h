@@ -1,0 +1,50 @@
+// Writing a file so that readers see the old content or the new, never a
+// part: the one atomic writer of the project (the CLI's outputs, safetensors
+// files, the object cache's entries).
+//
+// The data goes to a temporary file in the target's directory (a short hidden
+// name, `.attnc-PID-N.tmp`, so a target name of NAME_MAX characters still
+// works), is flushed to the disk when asked (fsync), and is renamed over the
+// target. On any failure, or when the writer is destroyed uncommitted, the
+// temporary is removed and the target is left as it was.
+#pragma once
+
+#include "runtime/Status.h"
+
+#include <string>
+#include <string_view>
+
+namespace attn {
+
+class AtomicFileWriter {
+public:
+  enum class Durability { Sync, NoSync }; // NoSync: a cache that can be rebuilt
+
+  /// Creates the temporary next to `path`.
+  static Result<AtomicFileWriter> create(const std::string &path, Durability durability = Durability::Sync);
+
+  AtomicFileWriter(AtomicFileWriter &&other) noexcept;
+  AtomicFileWriter &operator=(AtomicFileWriter &&) = delete;
+  AtomicFileWriter(const AtomicFileWriter &) = delete;
+  ~AtomicFileWriter();
+
+  /// Appends `size` bytes (retrying short writes and EINTR).
+  Status write(const void *data, size_t size);
+  Status write(std::string_view bytes) { return write(bytes.data(), bytes.size()); }
+  /// Flushes (Sync), closes and renames the temporary over the target.
+  Status commit();
+
+private:
+  AtomicFileWriter(std::string path, std::string temporary, int fd, Durability durability);
+  void discard();
+  std::string path_, temporary_;
+  int fd_ = -1;
+  Durability durability_;
+  Status failed_ = Status::ok(); // the first write error; commit reports it
+};
+
+/// create + write + commit.
+Status writeFileAtomically(const std::string &path, std::string_view bytes,
+                           AtomicFileWriter::Durability durability = AtomicFileWriter::Durability::Sync);
+
+} // namespace attn
