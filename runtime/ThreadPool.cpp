@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <system_error>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -52,7 +53,13 @@ unsigned ThreadPool::hardwareThreads() { return std::max(1u, std::thread::hardwa
 
 ThreadPool::ThreadPool(unsigned threads) {
   if (threads == 0) threads = hardwareThreads();
-  for (unsigned i = 1; i < threads; ++i) workers_.emplace_back([this] { workerMain(); });
+  threads = std::min(threads, kMaxThreads);
+  // A thread the system will not give is one fewer participant, not an
+  // exception out of a constructor: results do not depend on the count.
+  try {
+    for (unsigned i = 1; i < threads; ++i) workers_.emplace_back([this] { workerMain(); });
+  } catch (const std::system_error &) {
+  }
 }
 
 ThreadPool::~ThreadPool() {

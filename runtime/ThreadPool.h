@@ -19,8 +19,13 @@ namespace attn {
 
 class ThreadPool {
 public:
+  /// The most participants a pool has (a larger request is cut to it).
+  static constexpr unsigned kMaxThreads = 1024;
+
   /// `threads` participants in each loop, the calling thread included, so
-  /// `threads - 1` workers; 0 means one per hardware thread.
+  /// `threads - 1` workers; 0 means one per hardware thread. When the system
+  /// refuses a thread the pool has fewer (threadCount() says how many); it
+  /// never throws.
   explicit ThreadPool(unsigned threads = 0);
   ~ThreadPool();
   ThreadPool(const ThreadPool &) = delete;

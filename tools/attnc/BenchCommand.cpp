@@ -11,6 +11,7 @@
 #include "ir/SampleInputs.h"
 #include "runtime/Machine.h"
 #include "runtime/Safetensors.h"
+#include "runtime/ThreadPool.h"
 #include "tools/attnc/CompileCommand.h"
 #include "tools/attnc/RunCommand.h"
 
@@ -304,7 +305,7 @@ bool parseBenchVariants(const std::string &backends, const std::string &variants
 bool parseThreadList(const std::string &text, std::vector<unsigned> &out, std::string &error) {
   for (const std::string &item : splitList(text)) {
     int64_t n;
-    if (!parsePositive(item, n) || n > 1024) {
+    if (!parsePositive(item, n) || n > int64_t(ThreadPool::kMaxThreads)) {
       error = "--threads takes positive counts, e.g. 1,2 (got '" + item + "')";
       return false;
     }

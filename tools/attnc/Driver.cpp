@@ -3,6 +3,7 @@
 
 #include "ir/Parser.h"
 #include "runtime/AtomicFile.h"
+#include "runtime/MappedFile.h"
 
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/WithColor.h>
@@ -32,12 +33,25 @@ std::unique_ptr<LoadedModel> loadModel(const std::string &path,
   auto loaded = std::make_unique<LoadedModel>();
   frontend::FrontendOptions options;
   if (!parseDefines(defines, options.defines)) return nullptr;
-  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/true);
-  if (!buffer) {
-    reportError("cannot read model '" + path + "': " + buffer.getError().message());
-    return nullptr;
+  std::unique_ptr<llvm::MemoryBuffer> buffer;
+  if (path == "-") {
+    auto in = llvm::MemoryBuffer::getSTDIN();
+    if (!in) {
+      reportError("cannot read the model from stdin: " + in.getError().message());
+      return nullptr;
+    }
+    buffer = std::move(*in);
+  } else {
+    // Mapped: a FIFO or a device is refused, never waited on.
+    auto file = MappedFile::open(path);
+    if (!file) {
+      reportError("cannot read model '" + path + "': " + file.message());
+      return nullptr;
+    }
+    llvm::StringRef bytes(reinterpret_cast<const char *>(file->data()), file->size());
+    buffer = llvm::MemoryBuffer::getMemBufferCopy(bytes, path);
   }
-  loaded->sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+  loaded->sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
   frontend::Diagnostics diags(loaded->sourceMgr, llvm::errs());
   if (llvm::StringRef(path).ends_with(".ir")) { // the IR text form (docs/ir.md)
     if (!defines.empty()) {

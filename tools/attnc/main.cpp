@@ -4,6 +4,7 @@
 // command-line usage.
 #include "ir/Printer.h"
 #include "runtime/Safetensors.h"
+#include "runtime/ThreadPool.h"
 #include "tools/attnc/BenchCommand.h"
 #include "tools/attnc/CompileCommand.h"
 #include "tools/attnc/Driver.h"
@@ -169,6 +170,11 @@ int runCheck() {
 bool backendOptions(attn::codegen::CompileOptions &options) {
   if (!targetFeatures.empty() && targetCpu.empty()) {
     errs() << "attnc: error: --mattr needs --mcpu\n";
+    return false;
+  }
+  if (threadCount > attn::ThreadPool::kMaxThreads) {
+    errs() << "attnc: error: --threads takes at most " << attn::ThreadPool::kMaxThreads << " (got "
+           << threadCount << ")\n";
     return false;
   }
   options.threads = threadCount;

@@ -36,6 +36,15 @@ TEST(ThreadPool, EveryIndexRunsOnce) {
   }
 }
 
+// A request beyond kMaxThreads is cut to it (the system may give fewer still;
+// the constructor never throws), and the pool works.
+TEST(ThreadPool, AHugeRequestIsCutNotAnAbort) {
+  ThreadPool pool(100000);
+  EXPECT_GE(pool.threadCount(), 1u);
+  EXPECT_LE(pool.threadCount(), ThreadPool::kMaxThreads);
+  EXPECT_EQ(runLoop(pool, 5000, 1), std::vector<int>(5000, 1));
+}
+
 TEST(ThreadPool, ChunksAreAtLeastTheGrain) {
   ThreadPool pool(4);
   std::atomic<int64_t> smallest{1 << 30};
