@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
 
@@ -18,27 +19,58 @@ std::string directoryOf(const std::string &path) {
   return path.substr(0, slash + 1);
 }
 
+/// `path` with symbolic links followed (also a dangling one: its target is
+/// what gets created), or `path` itself when it is not a link.
+std::string followLinks(std::string path) {
+  for (int depth = 0; depth < 40; ++depth) {
+    struct stat info {};
+    if (::lstat(path.c_str(), &info) != 0 || !S_ISLNK(info.st_mode)) return path;
+    std::string target(size_t(info.st_size > 0 ? info.st_size : 4096), '\0');
+    ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
+    if (n <= 0) return path;
+    target.resize(size_t(n));
+    path = target.front() == '/' ? target : directoryOf(path) + target;
+  }
+  return path; // a loop: the open below reports it
+}
+
 } // namespace
 
-Result<AtomicFileWriter> AtomicFileWriter::create(const std::string &path, Durability durability) {
+Result<AtomicFileWriter> AtomicFileWriter::create(const std::string &requested, Durability durability) {
+  std::string path = followLinks(requested);
+  struct stat info {};
+  // A directory goes the usual way: the rename over it fails, nothing is left.
+  if (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode) && !S_ISDIR(info.st_mode)) {
+    // A device or a FIFO: written in place. O_NONBLOCK so that a FIFO with
+    // no reader is an error (ENXIO) instead of a wait; then blocking again.
+    int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return Status::error(requested + ": cannot write: " + errnoMessage(errno));
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return AtomicFileWriter(requested, "", fd, Durability::NoSync);
+  }
   std::string directory = directoryOf(path);
   int error = 0;
   for (int attempt = 0; attempt < 100; ++attempt) {
     std::string temporary =
         directory + ".attnc-" + std::to_string(::getpid()) + "-" + std::to_string(attempt) + ".tmp";
     int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd >= 0) return AtomicFileWriter(path, std::move(temporary), fd, durability);
+    if (fd >= 0) {
+      AtomicFileWriter writer(requested, std::move(temporary), fd, durability);
+      writer.target_ = path;
+      return writer;
+    }
     error = errno;
     if (error != EEXIST) break;
   }
-  return Status::error(path + ": cannot create a temporary file next to it: " + errnoMessage(error));
+  return Status::error(requested + ": cannot create a temporary file next to it: " + errnoMessage(error));
 }
 
 AtomicFileWriter::AtomicFileWriter(std::string path, std::string temporary, int fd, Durability durability)
     : path_(std::move(path)), temporary_(std::move(temporary)), fd_(fd), durability_(durability) {}
 
 AtomicFileWriter::AtomicFileWriter(AtomicFileWriter &&other) noexcept
-    : path_(std::move(other.path_)), temporary_(std::move(other.temporary_)), fd_(other.fd_),
+    : path_(std::move(other.path_)), target_(std::move(other.target_)),
+      temporary_(std::move(other.temporary_)), fd_(other.fd_),
       durability_(other.durability_), failed_(std::move(other.failed_)) {
   other.fd_ = -1;
   other.temporary_.clear();
@@ -77,7 +109,7 @@ Status AtomicFileWriter::commit() {
   int closed = ::close(fd_);
   fd_ = -1;
   if (st && closed != 0) st = Status::error(path_ + ": cannot write: " + errnoMessage(errno));
-  if (st && ::rename(temporary_.c_str(), path_.c_str()) != 0)
+  if (st && !direct() && ::rename(temporary_.c_str(), target_.c_str()) != 0)
     st = Status::error(path_ + ": cannot rename the temporary file over it: " + errnoMessage(errno));
   if (st) temporary_.clear(); // renamed: nothing to remove
   discard();

@@ -7,6 +7,11 @@
 // works), is flushed to the disk when asked (fsync), and is renamed over the
 // target. On any failure, or when the writer is destroyed uncommitted, the
 // temporary is removed and the target is left as it was.
+//
+// A symbolic link is followed: its target is replaced, the link stays. An
+// existing target that is not a regular file (a device such as /dev/null, a
+// FIFO with a reader) is written directly: renaming over it would replace the
+// node itself. A FIFO with no reader and a directory are errors.
 #pragma once
 
 #include "runtime/Status.h"
@@ -36,8 +41,12 @@ public:
 
 private:
   AtomicFileWriter(std::string path, std::string temporary, int fd, Durability durability);
+  /// Direct mode (a device or FIFO): temporary_ is empty and commit closes.
+  bool direct() const { return temporary_.empty(); }
   void discard();
-  std::string path_, temporary_;
+  std::string path_;      // as asked for (messages)
+  std::string target_;    // the file renamed over: path_ with links followed
+  std::string temporary_; // empty in direct mode
   int fd_ = -1;
   Durability durability_;
   Status failed_ = Status::ok(); // the first write error; commit reports it

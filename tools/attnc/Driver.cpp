@@ -6,6 +6,8 @@
 #include "runtime/MappedFile.h"
 
 #include <llvm/Support/MemoryBuffer.h>
+
+#include <sys/stat.h>
 #include <llvm/Support/WithColor.h>
 #include <llvm/Support/raw_ostream.h>
 
@@ -13,6 +15,21 @@ namespace attn::tool {
 
 void reportError(const std::string &message) {
   llvm::WithColor::error(llvm::errs(), "attnc") << message << "\n";
+}
+
+bool checkOutputIsNotAnInput(const std::string &output, const std::vector<std::string> &inputs) {
+  if (output.empty() || output == "-") return true;
+  struct stat out {};
+  if (::stat(output.c_str(), &out) != 0 || !S_ISREG(out.st_mode)) return true; // new, or a device
+  for (const std::string &input : inputs) {
+    struct stat in {};
+    if (input.empty() || input == "-" || ::stat(input.c_str(), &in) != 0) continue;
+    if (in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+      reportError("-o '" + output + "' is the input '" + input + "'; write the output to another file");
+      return false;
+    }
+  }
+  return true;
 }
 
 bool parseDefines(const std::vector<std::string> &raw,

@@ -37,4 +37,8 @@ bool writeOutput(const std::string &path, const std::string &text);
 /// "attnc: error: MESSAGE" on stderr.
 void reportError(const std::string &message);
 
+/// False (after a message) when `output` ("-" and "" are stdout) is the same
+/// file as one of `inputs`: writing it would destroy what is being read.
+bool checkOutputIsNotAnInput(const std::string &output, const std::vector<std::string> &inputs);
+
 } // namespace attn::tool

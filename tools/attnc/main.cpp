@@ -190,6 +190,7 @@ int runCompile() {
     reportError(s.message());
     return kUsageError;
   }
+  if (!checkOutputIsNotAnInput(outputPath, {modelPath, weightsPath})) return kUsageError;
   auto model = loadModel(modelPath, defines);
   if (!model) return kUserError;
   if (emitKind == EmitKind::LLVM || emitKind == EmitKind::Asm || emitKind == EmitKind::Obj) {
@@ -216,6 +217,7 @@ int runRun() {
   }
   attn::codegen::CompileOptions target;
   if (!backendOptions(target)) return kUsageError;
+  if (!checkOutputIsNotAnInput(outputPath, {modelPath, weightsPath, inputsPath})) return kUsageError;
   auto model = loadModel(modelPath, defines);
   if (!model) return kUserError;
   if (weightsPath.empty() && !model->module->weights().empty()) {
@@ -232,11 +234,22 @@ int runRun() {
 }
 
 int runInitWeights() {
+  if (!checkOutputIsNotAnInput(weightsOutPath, {modelPath})) return kUsageError;
   auto model = loadModel(modelPath, defines);
   if (!model) return kUserError;
   auto tensors = attn::ir::initialWeights(*model->module, seed);
   attn::NamedTensorViews views;
   for (const auto &[name, tensor] : tensors) views.emplace_back(name, tensor.view());
+  if (weightsOutPath == "-") { // stdout, as for every subcommand's -o
+    auto bytes = attn::serializeSafetensors(views);
+    if (!bytes) {
+      reportError(bytes.message());
+      return kUserError;
+    }
+    outs().write(reinterpret_cast<const char *>(bytes->data()), bytes->size());
+    outs().flush();
+    return kSuccess;
+  }
   if (attn::Status s = attn::writeSafetensors(weightsOutPath, views); !s) {
     reportError(s.message());
     return kUserError;

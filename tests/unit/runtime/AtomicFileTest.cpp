@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 using namespace attn;
@@ -106,4 +107,31 @@ TEST(MappedFile, MapsRegularFilesAndRefusesOthersWithoutBlocking) {
   ASSERT_FALSE(directory.isOk());
   EXPECT_EQ(directory.message(), "cannot open: is a directory");
   EXPECT_FALSE(MappedFile::open((dir.path / "missing").string()).isOk());
+}
+
+TEST(AtomicFile, FollowsLinksAndWritesDevicesInPlace) {
+  TempDir dir;
+  fs::path target = dir.path / "real.txt", link = dir.path / "link";
+  ASSERT_TRUE(writeFileAtomically(target.string(), "old").isOk());
+  fs::create_symlink("real.txt", link);
+  ASSERT_TRUE(writeFileAtomically(link.string(), "new").isOk());
+  EXPECT_TRUE(fs::is_symlink(link)); // the link stays, its target is replaced
+  EXPECT_EQ(readAll(target), "new");
+  fs::create_symlink("created.txt", dir.path / "dangling");
+  ASSERT_TRUE(writeFileAtomically((dir.path / "dangling").string(), "made").isOk());
+  EXPECT_EQ(readAll(dir.path / "created.txt"), "made");
+
+  // A FIFO with no reader: an error at once, not a wait; the FIFO stays.
+  fs::path fifo = dir.path / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  Status noReader = writeFileAtomically(fifo.string(), "x");
+  EXPECT_FALSE(noReader.isOk());
+  EXPECT_TRUE(fs::is_fifo(fifo));
+
+  // A character device (the null device, made here) is written, not replaced.
+  fs::path device = dir.path / "null";
+  if (::mknod(device.c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0) GTEST_SKIP() << "mknod needs root";
+  ASSERT_TRUE(writeFileAtomically(device.string(), "discarded").isOk());
+  EXPECT_TRUE(fs::is_character_file(device));
+  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"created.txt", "dangling", "fifo", "link", "null", "real.txt"}));
 }
