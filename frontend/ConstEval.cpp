@@ -148,6 +148,24 @@ std::optional<ir::Dim> Sema::evalDim(const Expr &e) {
     if (!a) return std::nullopt;
     return checkedDim(e, ir::Dim(0) - *a);
   }
+  if (e.kind == Expr::Kind::Call && (e.text == "floordiv" || e.text == "min" || e.text == "max")) {
+    // Dims that are not polynomials: a strided or convolved length.
+    if (e.args.size() != 2 || !e.args[0].keyword.empty() || !e.args[1].keyword.empty()) {
+      error(e.loc, "'" + e.text + "' in a dimension takes two dims, as in " + e.text + "(T - 1, 2)");
+      return std::nullopt;
+    }
+    auto a = evalDim(*e.args[0].value);
+    if (!a) return std::nullopt;
+    auto b = evalDim(*e.args[1].value);
+    if (!b) return std::nullopt;
+    if (e.text == "floordiv" && b->constant() == 0) {
+      error(e.args[1].value->loc, "division by zero in a dimension");
+      return std::nullopt;
+    }
+    return checkedDim(e, e.text == "floordiv" ? ir::Dim::floorDiv(*a, *b)
+                         : e.text == "min"    ? ir::Dim::min(*a, *b)
+                                              : ir::Dim::max(*a, *b));
+  }
   auto v = evalInt(e, "a dimension");
   if (!v) return std::nullopt;
   return ir::Dim(*v);

@@ -130,10 +130,15 @@ bool Sema::declareLayer(const LayerDecl &decl) {
   layer->kind = spec.kind;
   layer->name = decl.name;
   layer->loc = decl.loc;
-  bool tooLarge = false; // a weight whose byte size overflows int64
+  bool tooLarge = false;  // a weight whose byte size overflows int64
+  std::string duplicate; // a weight name already taken (by a dotted param)
   auto addWeight = [&](const std::string &suffix, ir::DimList dims, ir::WeightInit init) {
     ir::Type type{DType::F32, std::move(dims)};
     if (!type.constantByteSize()) tooLarge = true;
+    if (module().findWeight(decl.name + "." + suffix)) {
+      duplicate = decl.name + "." + suffix;
+      return;
+    }
     layer->weights.push_back(module().addWeight(decl.name + "." + suffix, type, init));
   };
   using Init = ir::WeightInit::Kind;
@@ -151,6 +156,56 @@ bool Sema::declareLayer(const LayerDecl &decl) {
     // kaiming_uniform_(a=sqrt(5)) and the bias both give U(-1/sqrt(in), 1/sqrt(in)).
     ir::WeightInit init{Init::Uniform, 1.0 / std::sqrt(double(*in))};
     addWeight("weight", {*out, *in}, init);
+    if (bias) addWeight("bias", {*out}, init);
+    break;
+  }
+  case Kind::Conv1d: {
+    auto in = positive(*this, *a[0], "in_channels");
+    auto out = in ? positive(*this, *a[1], "out_channels") : std::nullopt;
+    auto kernel = out ? positive(*this, *a[2], "kernel_size") : std::nullopt;
+    if (!kernel) return false;
+    ir::Attrs &at = layer->attrs;
+    at.Stride = 1, at.Padding = 0, at.Dilation = 1;
+    if (a[3]) {
+      auto v = positive(*this, *a[3], "stride");
+      if (!v) return false;
+      at.Stride = *v;
+    }
+    if (a[5]) {
+      auto v = positive(*this, *a[5], "dilation");
+      if (!v) return false;
+      at.Dilation = *v;
+    }
+    if (a[4] && a[4]->kind == Expr::Kind::String) { // PyTorch's "valid" and "same"
+      int64_t reach = at.Dilation * (*kernel - 1);
+      if (a[4]->text == "same" && (at.Stride != 1 || reach % 2 != 0))
+        return error(a[4]->loc, "padding=\"same\" needs stride 1 and an even dilation * (kernel_size - 1) "
+                                "(attnc pads both sides equally)");
+      if (a[4]->text != "same" && a[4]->text != "valid")
+        return error(a[4]->loc, "padding must be an integer, \"valid\" or \"same\"");
+      at.Padding = a[4]->text == "same" ? reach / 2 : 0;
+    } else if (a[4]) {
+      auto v = evalInt(*a[4], "padding");
+      if (!v) return false;
+      if (*v < 0) return error(a[4]->loc, "padding must be non-negative, got " + std::to_string(*v));
+      at.Padding = *v;
+    }
+    if (a[6]) {
+      auto groups = evalInt(*a[6], "groups");
+      if (!groups) return false;
+      if (*groups != 1) return error(a[6]->loc, "Conv1d supports groups=1 only");
+    }
+    bool bias = true;
+    if (a[7]) {
+      auto v = evalBool(*a[7], "bias");
+      if (!v) return false;
+      bias = *v;
+    }
+    if (a[8] && (a[8]->kind != Expr::Kind::String || a[8]->text != "zeros"))
+      return error(a[8]->loc, "Conv1d supports padding_mode=\"zeros\" only");
+    // kaiming_uniform_(a=sqrt(5)) and the bias: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = C K.
+    ir::WeightInit init{Init::Uniform, 1.0 / std::sqrt(double(*in) * double(*kernel))};
+    addWeight("weight", {*out, *in, *kernel}, init);
     if (bias) addWeight("bias", {*out}, init);
     break;
   }
@@ -241,6 +296,8 @@ bool Sema::declareLayer(const LayerDecl &decl) {
     }
     break;
   }
+  if (!duplicate.empty())
+    return error(decl.loc, "the weight '" + duplicate + "' is declared twice (a param has this name)");
   if (tooLarge)
     return error(decl.loc, "layer '" + decl.name + "' would have a weight of more than 2^63 bytes");
   Symbol s;
@@ -271,7 +328,7 @@ std::optional<std::vector<Operand>> Sema::lowerLayerCall(const Expr &call, Layer
     ir::Value *input = ir::hasTrait(*spec.op, ir::T_FLOAT) ? castTo(*x, DType::F32, call.loc) : *x;
     return wrap(emitMulti(*spec.op, {input}, {}, call.loc));
   }
-  case Kind::Linear: case Kind::Embedding: case Kind::LayerNorm: {
+  case Kind::Linear: case Kind::Embedding: case Kind::LayerNorm: case Kind::Conv1d: {
     operands.insert(operands.end(), layer.weights.begin(), layer.weights.end());
     return wrap(emitMulti(*spec.op, operands, layer.attrs, call.loc));
   }

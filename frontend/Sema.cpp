@@ -100,6 +100,8 @@ bool Sema::declareParam(const ParamDecl &decl) {
   if (!type->constantByteSize())
     return error(decl.loc, "param '" + decl.name + "' of type " + type->str() +
                                " would take more than 2^63 bytes");
+  if (module_->findWeight(decl.name))
+    return error(decl.loc, "the weight '" + decl.name + "' is declared twice (a layer's weight has this name)");
   Symbol s;
   s.kind = Symbol::Kind::Param;
   s.loc = decl.loc;

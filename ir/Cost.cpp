@@ -1,6 +1,8 @@
 // FLOP counts per node and the domains of integer arguments (Cost.h).
 #include "ir/Cost.h"
 
+#include "ir/ShapeInference.h"
+
 #include <algorithm>
 
 namespace attn::ir {
@@ -31,15 +33,15 @@ std::optional<double> recurrentFlops(const Node &node, const DimBindings &dims) 
   const Value *x = node.operand(0);
   auto batch = dimSize(x, 0, dims), time = dimSize(x, 1, dims);
   if (!batch || !time) return std::nullopt;
-  size_t first = 1 + (a.HasInitialState ? (node.op == OpKind::LSTM ? 2 : 1) : 0) + (a.HasLengths ? 1 : 0);
-  size_t perGroup = a.HasBias ? 4 : 2;
+  const RecurrentOperands layout(node.op, a);
   double flops = 0;
-  for (size_t i = first; i + 1 < node.operands().size(); i += perGroup)
-    for (size_t w = i; w < i + 2; ++w) {
-      auto weight = elements(node.operand(unsigned(w)), dims);
-      if (!weight) return std::nullopt;
-      flops += 2 * double(*batch) * double(*time) * *weight;
-    }
+  for (int64_t layer = 0; layer < layout.layers; ++layer)
+    for (int64_t dir = 0; dir < layout.directions; ++dir)
+      for (size_t w : {layout.weights(layer, dir), layout.weights(layer, dir) + 1}) { // W_ih, W_hh
+        auto weight = elements(node.operand(unsigned(w)), dims);
+        if (!weight) return std::nullopt;
+        flops += 2 * double(*batch) * double(*time) * *weight;
+      }
   return flops;
 }
 
@@ -115,6 +117,12 @@ std::optional<double> nodeFlops(const Node &node, const DimBindings &dims) {
     return 2 * *out * double(*K);
   }
   case OpKind::Linear: return linearFlops(node, dims);
+  case OpKind::Conv1d: { // 2 per multiply-add (C K of them per output), 1 per bias element
+    auto out = elements(node.result(), dims), perOutput = elements(node.operand(1), dims);
+    auto O = dimSize(node.operand(1), 0, dims);
+    if (!out || !perOutput || !O || *O == 0) return std::nullopt;
+    return 2 * *out * (*perOutput / double(*O)) + (node.operands().size() > 2 ? *out : 0);
+  }
   case OpKind::LinearAct: {
     auto linear = linearFlops(node, dims);
     auto out = elements(node.result(), dims);

@@ -245,6 +245,27 @@ Result<Types> layerNorm(const Types &in, const Attrs &a) {
   return Types{x};
 }
 
+Result<Types> conv1d(const Types &in, const Attrs &a) {
+  const Type &x = in[0], &w = in[1];
+  TRY(requireFloat(x, "conv1d input"));
+  TRY(requireFloat(w, "conv1d weight"));
+  if (x.rank() != 3) return fail("conv1d expects an input [B, C, L], got " + x.str());
+  if (w.rank() != 3 || w.shape[1] != x.shape[1] || !w.shape[2].isConstant())
+    return fail("conv1d: weight " + w.str() + " does not match input " + x.str() +
+                " (expected [O, " + x.shape[1].str() + ", K] with a constant K)");
+  if (in.size() == 3) TRY(requireFloatShape(in[2], {w.shape[0]}, "conv1d bias"));
+  if (a.Stride < 1 || a.Dilation < 1 || a.Padding < 0)
+    return fail("conv1d: stride and dilation must be positive and padding non-negative, got stride " +
+                std::to_string(a.Stride) + ", padding " + std::to_string(a.Padding) + ", dilation " +
+                std::to_string(a.Dilation));
+  Dim span = Dim(a.Dilation) * (w.shape[2] - Dim(1)) + Dim(1); // the kernel's reach
+  Dim length = Dim::floorDiv(x.shape[2] + Dim(2) * Dim(a.Padding) - span, Dim(a.Stride)) + Dim(1);
+  if (auto n = length.constant(); n && *n < 1)
+    return fail("conv1d: the input " + x.str() + " is shorter than the kernel's reach " + span.str() +
+                " (with padding " + std::to_string(a.Padding) + ")");
+  return Types{Type{DType::F32, {x.shape[0], w.shape[0], length}}};
+}
+
 Result<Types> sequenceMask(const Type &x, const Attrs &a) {
   if (!isInteger(x.dtype) || x.rank() != 1)
     return fail("sequence_mask expects 1-D integer lengths, got " + x.str());
@@ -430,6 +451,7 @@ Result<Types> infer(OpKind op, const Types &in, const Attrs &a) {
   case OpKind::Linear: return linear(in);
   case OpKind::Embedding: return embedding(in);
   case OpKind::LayerNorm: return layerNorm(in, a);
+  case OpKind::Conv1d: return conv1d(in, a);
   case OpKind::LSTM: case OpKind::GRU: case OpKind::RNN: return recurrent(op, in, a);
   case OpKind::AdditiveAttention: case OpKind::DotAttention: return attention(op, in);
   case OpKind::LinearAct: return linearAct(in, a);

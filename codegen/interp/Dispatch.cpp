@@ -54,6 +54,7 @@ KernelResult evaluateNode(const KernelArgs &args) {
   case K::Linear: return linearKernel(args);
   case K::Embedding: return embeddingKernel(args);
   case K::LayerNorm: return layerNormKernel(args);
+  case K::Conv1d: return conv1dKernel(args);
   case K::LSTM: return recurrentKernel(args);
   case K::GRU: return recurrentKernel(args);
   case K::RNN: return recurrentKernel(args);

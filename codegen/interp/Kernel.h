@@ -127,6 +127,7 @@ KernelResult matmulKernel(const KernelArgs &args);
 KernelResult linearKernel(const KernelArgs &args);
 KernelResult embeddingKernel(const KernelArgs &args);
 KernelResult layerNormKernel(const KernelArgs &args);
+KernelResult conv1dKernel(const KernelArgs &args);
 
 // RecurrentKernels.cpp: lstm, gru and rnn.
 KernelResult recurrentKernel(const KernelArgs &args);

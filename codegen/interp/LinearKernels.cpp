@@ -115,4 +115,30 @@ KernelResult layerNormKernel(const KernelArgs &args) {
   return results(std::move(y));
 }
 
+// torch.nn.functional.conv1d, groups = 1: y[b, o, t] = bias[o] + sum over c
+// and k (in that order) of x[b, c, t*stride - padding + k*dilation] w[o, c, k],
+// positions outside [0, L) reading zero.
+KernelResult conv1dKernel(const KernelArgs &args) {
+  const TensorView &x = args.operand(0), &w = args.operand(1);
+  const ir::Attrs &a = args.attrs();
+  const float *bias = args.operands.size() > 2 ? args.operand(2).as<float>() : nullptr;
+  int64_t B = x.shape[0], C = x.shape[1], L = x.shape[2], O = w.shape[0], K = w.shape[2];
+  Tensor y = args.makeResult(0);
+  int64_t T = y.shape()[2];
+  const float *in = x.as<float>(), *weight = w.as<float>();
+  float *out = y.as<float>();
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t o = 0; o < O; ++o)
+      for (int64_t t = 0; t < T; ++t) {
+        float sum = bias ? bias[o] : 0.0f;
+        for (int64_t c = 0; c < C; ++c)
+          for (int64_t k = 0; k < K; ++k) {
+            int64_t at = t * a.Stride - a.Padding + k * a.Dilation;
+            if (at >= 0 && at < L) sum += in[(b * C + c) * L + at] * weight[(o * C + c) * K + k];
+          }
+        out[(b * O + o) * T + t] = sum;
+      }
+  return results(std::move(y));
+}
+
 } // namespace attn::interp

@@ -377,6 +377,7 @@ Status lowerLayerNorm(NodeLowering &L);
 Status lowerMatMul(NodeLowering &L);
 Status lowerLinear(NodeLowering &L);
 Status lowerEmbedding(NodeLowering &L);
+Status lowerConv1d(NodeLowering &L);
 Status lowerTranspose(NodeLowering &L);
 Status lowerPermute(NodeLowering &L);
 Status lowerConcat(NodeLowering &L);

@@ -149,4 +149,40 @@ Status lowerEmbedding(NodeLowering &L) {
   return Status::ok();
 }
 
+// conv1d as the interpreter's conv1dKernel: one (b, o) row per item, for
+// every output position the sum over c and k in that order (the same
+// per-element order of operations), positions outside [0, L) skipped.
+Status lowerConv1d(NodeLowering &L) {
+  const ir::Value *x = L.operand(0), *w = L.operand(1), *y = L.result();
+  const ir::Attrs &a = L.node.attrs;
+  FunctionEmitter &t = L.task("conv1d");
+  llvm::IRBuilder<> &b = t.b;
+  llvm::Value *src = t.ptr(x), *weight = t.ptr(w), *dst = t.ptr(y);
+  llvm::Value *bias = L.node.operands().size() > 2 ? t.ptr(L.operand(2)) : nullptr;
+  llvm::Value *C = t.dim(x->type.shape[1]), *length = t.dim(x->type.shape[2]);
+  llvm::Value *O = t.dim(w->type.shape[0]), *K = t.dim(w->type.shape[2]), *T = t.dim(y->type.shape[2]);
+  t.forRange(t.arg(1), t.arg(2), [&](llvm::Value *row) { // row = b * O + o
+    llvm::Value *batch = b.CreateSDiv(row, O), *o = b.CreateSRem(row, O);
+    t.forRange(t.i64(0), T, [&](llvm::Value *position) {
+      llvm::Value *start = b.CreateSub(b.CreateMul(position, t.i64(a.Stride)), t.i64(a.Padding));
+      llvm::Value *sum = bias ? t.loadF32(bias, o) : t.f32(0.0f);
+      sum = t.forRangeCarry(t.i64(0), C, {sum}, [&](llvm::Value *c, const Values &outer) {
+        llvm::Value *xRow = b.CreateMul(b.CreateAdd(b.CreateMul(batch, C), c), length);
+        llvm::Value *wRow = b.CreateMul(b.CreateAdd(b.CreateMul(o, C), c), K);
+        return t.forRangeCarry(t.i64(0), K, outer, [&](llvm::Value *k, const Values &inner) {
+          llvm::Value *at = b.CreateAdd(start, b.CreateMul(k, t.i64(a.Dilation)));
+          llvm::Value *inside = b.CreateAnd(b.CreateICmpSGE(at, t.i64(0)), b.CreateICmpSLT(at, length));
+          llvm::Value *safe = b.CreateSelect(inside, at, t.i64(0));
+          llvm::Value *product = b.CreateFMul(t.loadF32(src, b.CreateAdd(xRow, safe)),
+                                              t.loadF32(weight, b.CreateAdd(wRow, k)));
+          return Values{b.CreateSelect(inside, b.CreateFAdd(inner[0], product), inner[0])};
+        });
+      })[0];
+      t.storeF32(sum, dst, b.CreateAdd(b.CreateMul(row, T), position));
+    });
+  });
+  L.runParallel(t, L.entry().dim(x->type.shape[0] * w->type.shape[0]), 1);
+  return Status::ok();
+}
+
 } // namespace attn::llvmcg

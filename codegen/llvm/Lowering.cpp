@@ -32,6 +32,7 @@ Status lowerNode(NodeLowering &L) {
   case K::Linear: return lowerLinear(L);
   case K::Embedding: return lowerEmbedding(L);
   case K::LayerNorm: return lowerLayerNorm(L);
+  case K::Conv1d: return lowerConv1d(L);
   case K::LSTM: case K::GRU: case K::RNN: return lowerRecurrent(L);
 
   case K::AdditiveAttention: case K::DotAttention: return lowerAttention(L);

@@ -103,7 +103,7 @@ llvm::Value *emitScalarOp(FunctionEmitter &f, ir::OpKind op, const std::vector<D
   case K::Constant: case K::DimValue: case K::Sum: case K::Mean: case K::Max: case K::Argmax:
   case K::Softmax: case K::LogSoftmax: case K::MatMul: case K::Transpose: case K::Permute:
   case K::Reshape: case K::Squeeze: case K::Unsqueeze: case K::Concat: case K::Slice:
-  case K::SequenceMask: case K::Linear: case K::Embedding: case K::LayerNorm: case K::LSTM:
+  case K::SequenceMask: case K::Linear: case K::Embedding: case K::LayerNorm: case K::Conv1d: case K::LSTM:
   case K::GRU: case K::RNN: case K::AdditiveAttention: case K::DotAttention: case K::LinearAct:
   case K::FusedElementwise:
     break;

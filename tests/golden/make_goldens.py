@@ -59,6 +59,7 @@ CASES = [
     ("layernorm", OPS + "layernorm.attn", "forward", {"eps": 0.001},
      op_cases.layernorm, OP_SHAPES),
     ("dropout", OPS + "dropout.attn", "forward", {}, op_cases.dropout, OP_SHAPES),
+    ("conv1d", OPS + "conv1d.attn", "forward", {}, op_cases.conv1d, OP_SHAPES),
     ("lstm_time_major", OPS + "lstm.attn", "time_major", {},
      recurrent(LSTM, "lstm_tm", time_major=True), OP_SHAPES),
     ("lstm_bidir2", OPS + "lstm.attn", "bidir2", {}, recurrent(LSTM, "lstm_bi2"), OP_SHAPES),
@@ -131,7 +132,9 @@ def parse_type(text, env):
     """`f32[B, 2*hidden]` or `f32` -> (torch dtype, shape tuple)."""
     match = re.fullmatch(r"(\w+)\s*(?:\[(.*)\])?", text.strip(), re.S)
     dims = split_top_level(match.group(2)) if match.group(2) is not None else []
-    return DTYPE_OF[match.group(1)], tuple(eval(d, {"__builtins__": {}}, env) for d in dims)
+    # The dims' functions (language.md): floordiv is Python's //.
+    functions = {"floordiv": lambda a, b: a // b, "min": min, "max": max}
+    return DTYPE_OF[match.group(1)], tuple(eval(d, {"__builtins__": {}, **functions}, env) for d in dims)
 
 
 def parse_decls(text):

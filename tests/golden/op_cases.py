@@ -37,6 +37,7 @@ def elementwise(B, T, defines):
         "sqrt_p": torch.sqrt(p),
         "abs_x": torch.abs(x),
         "neg_x": torch.neg(x),
+        "gelu_x": torch.nn.functional.gelu(x * 3.0),
         "max_xy": torch.maximum(x, y),
         "min_xv": torch.minimum(x, v),
         "where_xy": torch.where(c, x, y),
@@ -214,6 +215,24 @@ def layernorm(B, T, defines):
         "y_2d": model.ln_2d(x4),
     }
     return state_dict(model), {"x": x, "xs": xs, "x4": x4}, outputs
+
+
+def conv1d(B, T, defines):
+    channels = defines["channels"]
+    model = Layers(
+        ("conv", nn.Conv1d(channels, 6, 3, padding=1)),
+        ("strided", nn.Conv1d(channels, 5, 3, stride=2, padding=2, dilation=2)),
+        ("same", nn.Conv1d(channels, 3, 5, padding="same", bias=False)),
+        ("point", nn.Conv1d(channels, 2, 1)),
+    )
+    x = randn(B, channels, T)
+    outputs = {
+        "y": model.conv(x),
+        "y_strided": model.strided(x),
+        "y_same": model.same(torch.relu(x)),
+        "y_point": model.point(x),
+    }
+    return state_dict(model), {"x": x}, outputs
 
 
 def dropout(B, T, defines):

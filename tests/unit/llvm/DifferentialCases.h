@@ -20,7 +20,7 @@ struct OpCase {
 
 /// Leaves, elementwise ops, casts, reductions, softmax, shape ops.
 std::vector<OpCase> elementwiseCases();
-/// matmul, linear, embedding, layer_norm, the fused ops of fuse-elementwise.
+/// matmul, linear, embedding, layer_norm, conv1d, the fused ops of fuse-elementwise.
 std::vector<OpCase> linearCases();
 /// lstm, gru, rnn and the fused attention ops.
 std::vector<OpCase> sequenceCases();

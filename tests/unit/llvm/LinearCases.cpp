@@ -1,5 +1,5 @@
-// Differential cases: matmul, linear, embedding, layer_norm, linear_act and
-// fused_elementwise (see DifferentialCases.h).
+// Differential cases: matmul, linear, embedding, layer_norm, conv1d,
+// linear_act and fused_elementwise (see DifferentialCases.h).
 #include "DifferentialCases.h"
 
 namespace attn::llvmcg::testing {
@@ -121,6 +121,28 @@ OpCase layerNorms() {
           {randomInputs(30, {{"x", DType::F32, {3, 1, 6}, -4, 4}}), randomInputs(31, {{"x", DType::F32, {2, 5, 6}}})}};
 }
 
+/// conv1d: padded, strided and dilated (a floordiv output length over a
+/// symbolic T), without bias, a kernel longer than short inputs; T = 1 too.
+OpCase conv1ds() {
+  return {"conv1d",
+          [](ModelBuilder &m) {
+            Random random(33);
+            ir::Value *x = m.argument("x", DType::F32, {B, Dim(3), T});
+            auto conv = [&](const std::string &name, int64_t out, int64_t k, int64_t stride, int64_t padding,
+                            int64_t dilation, bool bias) {
+              ir::Attrs a;
+              a.Stride = stride, a.Padding = padding, a.Dilation = dilation;
+              std::vector<ir::Value *> operands = {x, m.weight(name + ".w", random.tensor(DType::F32, {out, 3, k}))};
+              if (bias) operands.push_back(m.weight(name + ".b", random.tensor(DType::F32, {out})));
+              m.result(name, m.value(K::Conv1d, operands, a));
+            };
+            conv("padded", 4, 3, 1, 1, 1, true);
+            conv("strided", 5, 3, 2, 2, 2, true);
+            conv("wide", 2, 7, 3, 3, 1, false);
+          },
+          {randomInputs(34, {{"x", DType::F32, {2, 3, 1}}}), randomInputs(35, {{"x", DType::F32, {3, 3, 11}, -3, 3}})}};
+}
+
 /// linear_act and fused_elementwise as the fuse-elementwise pass makes them.
 OpCase fused() {
   return {"fused_elementwise",
@@ -158,6 +180,8 @@ OpCase fused() {
 
 } // namespace
 
-std::vector<OpCase> linearCases() { return {matmuls(), linears(), blockedLinears(), embeddings(), layerNorms(), fused()}; }
+std::vector<OpCase> linearCases() {
+  return {matmuls(), linears(), blockedLinears(), embeddings(), layerNorms(), conv1ds(), fused()};
+}
 
 } // namespace attn::llvmcg::testing
