@@ -78,10 +78,12 @@ private:
     if (error_.empty()) error_ = std::move(message), errorLoc_ = loc;
     return false;
   }
-  bool fail(std::string message) {
+  /// Where the next token starts.
+  SourceLoc here() {
     skipSpace();
-    return fail(std::move(message), at_);
+    return at_;
   }
+  bool fail(std::string message) { return fail(std::move(message), here()); }
   std::string describeNext() {
     if (peek() == '\0') return "the end of the file";
     size_t end = pos_;
@@ -134,7 +136,7 @@ private:
     return std::string(text_.substr(begin, pos_ - begin));
   }
   bool parseInt(int64_t &out) {
-    SourceLoc loc = (skipSpace(), at_);
+    SourceLoc loc = here();
     std::string t = numberText();
     char *end = nullptr;
     errno = 0;
@@ -145,7 +147,7 @@ private:
     return true;
   }
   bool parseDouble(double &out) {
-    SourceLoc loc = (skipSpace(), at_);
+    SourceLoc loc = here();
     std::string t = numberText();
     char *end = nullptr;
     double v = std::strtod(t.c_str(), &end);
@@ -162,7 +164,7 @@ private:
   // --- Types and dims -------------------------------------------------------
 
   bool parseDType(DType &out) {
-    SourceLoc loc = (skipSpace(), at_);
+    SourceLoc loc = here();
     std::string name = word();
     std::optional<DType> dtype = parseDTypeName(name);
     if (!dtype) return fail("expected a dtype (f32, i64, i32 or bool), found '" + name + "'", loc);
@@ -196,7 +198,7 @@ private:
   }
   /// A polynomial as Dim::str prints it: `B*T + 2*T - 1`, `-3`.
   bool parseDim(Dim &out) {
-    SourceLoc loc = (skipSpace(), at_);
+    SourceLoc loc = here();
     bool negative = accept('-');
     if (!parseTerm(out)) return false;
     if (negative) out = Dim(0) - out;
@@ -258,7 +260,7 @@ private:
     return parseBracketed("a list", [&] { return parseInt(v.emplace_back()); });
   }
   bool parseValue(OpKind &v) {
-    SourceLoc loc = (skipSpace(), at_);
+    SourceLoc loc = here();
     std::string m = word();
     std::optional<OpKind> op = opKindFromMnemonic(m);
     if (!op) return fail("unknown op '" + m + "'", loc);
@@ -272,7 +274,7 @@ private:
     body.numInputs = numInputs;
     if (!expect('[', "to open a fused body")) return false;
     do {
-      SourceLoc loc = (skipSpace(), at_);
+      SourceLoc loc = here();
       std::string target = word();
       if (target != "t" + std::to_string(body.steps.size()))
         return fail("expected step t" + std::to_string(body.steps.size()) + ", found '" + target + "'", loc);
@@ -281,7 +283,7 @@ private:
       if (!parseValue(step.op) || !expect('(', "to open the step's operands")) return false;
       if (!accept(')')) {
         do {
-          SourceLoc refLoc = (skipSpace(), at_);
+          SourceLoc refLoc = here();
           std::string ref = word();
           bool input = ref.rfind("in", 0) == 0, earlier = !input && ref.rfind("t", 0) == 0;
           std::string digits = ref.substr(input ? 2 : 1);
@@ -303,7 +305,7 @@ private:
   bool parseAttrs(OpKind op, Attrs &attrs, int32_t numOperands) {
     if (!accept('{')) return true;
     do {
-      SourceLoc loc = (skipSpace(), at_);
+      SourceLoc loc = here();
       std::string name = word();
       std::optional<AttrKind> kind;
       for (AttrKind k : allAttrKinds())
@@ -358,7 +360,7 @@ private:
   }
 
   bool parseWeight(bool isConstant) {
-    SourceLoc loc = (skipSpace(), at_);
+    SourceLoc loc = here();
     std::string name;
     Type type;
     if (!expect('@', "before a weight's name") || !expectWord(name, "a weight name") ||
@@ -385,7 +387,7 @@ private:
 
   /// `%name` or `@weight`.
   bool parseOperand(const std::unordered_map<std::string, Value *> &values, Value *&out) {
-    SourceLoc loc = (skipSpace(), at_);
+    SourceLoc loc = here();
     if (accept('@')) {
       std::string name = word();
       out = module_->findWeight(name);
@@ -415,13 +417,13 @@ private:
   bool parseNode(Graph &g, std::unordered_map<std::string, Value *> &values) {
     std::vector<std::pair<std::string, SourceLoc>> names;
     do {
-      SourceLoc loc = (skipSpace(), at_);
+      SourceLoc loc = here();
       std::string name;
       if (!expect('%', "before a result's name") || !expectWord(name, "a result name")) return false;
       names.push_back({name, loc});
     } while (accept(','));
     if (!expect('=', "after the results")) return false;
-    SourceLoc loc = (skipSpace(), at_);
+    SourceLoc loc = here();
     OpKind op;
     if (!parseValue(op) || !expect('(', "to open the operands")) return false;
     std::vector<Value *> operands;
@@ -461,7 +463,7 @@ private:
   }
 
   bool parseFunction() {
-    SourceLoc fnLoc = (skipSpace(), at_);
+    SourceLoc fnLoc = here();
     std::string name;
     if (!expectWord(name, "a function name")) return false;
     if (module_->findFunction(name)) return fail("fn " + name + " is defined twice", fnLoc);
@@ -471,7 +473,7 @@ private:
     if (!expect('(', "to open the arguments")) return false;
     if (!accept(')')) {
       do {
-        SourceLoc loc = (skipSpace(), at_);
+        SourceLoc loc = here();
         std::string arg;
         Type type;
         if (!expect('%', "before an argument") || !expectWord(arg, "an argument name") ||
