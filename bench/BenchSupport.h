@@ -77,7 +77,11 @@ inline CompiledModel compileModel(const std::string &path, const std::vector<std
   frontend::CompiledText compiled = frontend::compileModelText(text.str(), path, options);
   if (!compiled.module) fail(compiled.diagnostics);
   std::unique_ptr<ir::Module> module = std::move(compiled.module);
-  if (!weights) weights = std::make_shared<const WeightStore>(WeightStore::fromTensors(ir::initialWeights(*module, 0)));
+  if (!weights) {
+    auto tensors = ir::initialWeights(*module, 0);
+    if (!tensors) fail(tensors.message());
+    weights = std::make_shared<const WeightStore>(WeightStore::fromTensors(std::move(*tensors)));
+  }
   WeightMap weightMap = WeightMap::fromStore(weights);
   passes::PassContext context(*module);
   context.weights = &weightMap;

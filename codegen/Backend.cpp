@@ -36,9 +36,11 @@ Result<std::unique_ptr<Executable>> compile(std::shared_ptr<const ir::Module> mo
                                             Backend backend, const CompileOptions &options) {
   switch (backend) {
   case Backend::Interp:
-    return interp::compileInterpreter(std::move(module), WeightMap::fromStore(std::move(weights)));
+    return interp::compileInterpreter(std::move(module), WeightMap::fromStore(std::move(weights)),
+                                      options.maxMemory);
   case Backend::LLVM: {
-    llvmcg::LLVMOptions llvmOptions{options.cpu, options.features, options.threads, options.cacheDir};
+    llvmcg::LLVMOptions llvmOptions{options.cpu, options.features, options.threads, options.cacheDir,
+                                    options.maxMemory};
     return llvmcg::compileLLVM(std::move(module), WeightMap::fromStore(std::move(weights)), llvmOptions);
   }
   }

@@ -25,6 +25,10 @@ struct CompileOptions {
   /// The object cache's directory (llvm); empty: the environment's
   /// (ATTNC_CACHE_DIR, ...), "off": none.
   std::string cacheDir = "";
+  /// The bytes of tensors one run may allocate (results, intermediate
+  /// values, scratch); past it the run is an error. 0: the machine's
+  /// physical memory.
+  uint64_t maxMemory = 0;
 };
 
 /// The backend used when none is chosen: the fastest that is correct.

@@ -13,8 +13,7 @@ namespace attn::frontend {
 CompiledText compileModelText(std::string_view text, const std::string &name,
                               const FrontendOptions &options) {
   llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(
-      llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(text.data(), text.size()), name), llvm::SMLoc());
+  sourceMgr.AddNewSourceBuffer(sourceBuffer(llvm::StringRef(text.data(), text.size()), name), llvm::SMLoc());
   CompiledText compiled;
   llvm::raw_string_ostream os(compiled.diagnostics);
   Diagnostics diags(sourceMgr, os);

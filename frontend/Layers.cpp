@@ -59,6 +59,9 @@ std::optional<int64_t> positive(Sema &s, const Expr &e, const char *what) {
   return v;
 }
 
+/// The most layers one LSTM, GRU or RNN may stack (language.md).
+constexpr int64_t kMaxRecurrentLayers = 1024;
+
 struct RecurrentConfig {
   int64_t inputSize = 0;
 };
@@ -78,6 +81,13 @@ std::optional<RecurrentConfig> recurrentAttrs(Sema &s, Kind kind, const std::vec
   if (a[2]) {
     auto layers = positive(s, *a[2], "num_layers");
     if (!layers) return std::nullopt;
+    // Each layer declares its own weights: a count from a typo or a hostile
+    // file (10^9) would allocate for minutes before failing.
+    if (*layers > kMaxRecurrentLayers) {
+      s.error(a[2]->loc, "num_layers = " + std::to_string(*layers) + " is over the " +
+                             std::to_string(kMaxRecurrentLayers) + " layers a recurrent layer may stack");
+      return std::nullopt;
+    }
     attrs.Layers = *layers;
   }
   attrs.HasBias = true;

@@ -4,6 +4,8 @@
 // LayerNorm ones and zeros.
 #include "ir/InitialWeights.h"
 
+#include "runtime/Memory.h"
+
 #include <cmath>
 #include <random>
 
@@ -29,13 +31,24 @@ private:
 
 } // namespace
 
-std::vector<std::pair<std::string, Tensor>> initialWeights(const Module &module, uint64_t seed) {
-  Sampler sampler(seed);
-  std::vector<std::pair<std::string, Tensor>> out;
-  for (const auto &w : module.weights()) {
+Result<NamedTensors> initialWeights(const Module &module, uint64_t seed, uint64_t maxMemory) {
+  auto shapeOf = [](const Value &w) {
     Shape shape;
-    for (const Dim &d : w->type.shape) shape.push_back(*d.constant());
-    Tensor t(w->type.dtype, shape);
+    for (const Dim &d : w.type.shape) shape.push_back(*d.constant());
+    return shape;
+  };
+  MemoryBudget budget(maxMemory);
+  for (const auto &w : module.weights()) {
+    auto bytes = checkedTensorBytes(w->type.dtype, shapeOf(*w)); // the frontend checked each
+    if (Status s = budget.reserve(bytes.value_or(UINT64_MAX), "weight '" + w->name + "'"); !s) return s;
+  }
+  Sampler sampler(seed);
+  NamedTensors out;
+  for (const auto &w : module.weights()) {
+    Shape shape = shapeOf(*w);
+    auto allocated = Tensor::allocate(w->type.dtype, shape);
+    if (!allocated) return allocated.status();
+    Tensor t = std::move(*allocated);
     const WeightInit &init = module.weightInit(w.get());
     out.emplace_back(w->name, Tensor());
     if (w->type.dtype != DType::F32) { // a non-float param: zeros

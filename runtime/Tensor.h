@@ -4,6 +4,7 @@
 #pragma once
 
 #include "runtime/DType.h"
+#include "runtime/Status.h"
 
 #include <cstdint>
 #include <cstring>
@@ -43,17 +44,24 @@ struct TensorView {
 using NamedTensorViews = std::vector<std::pair<std::string, TensorView>>;
 
 /// An owning tensor: 64-byte aligned, zero-initialised storage (but see
-/// uninitialized()).
+/// allocate()).
 class Tensor {
 public:
   Tensor() = default;
+  /// Zeroed storage for a shape the caller trusts; throws std::bad_alloc
+  /// (as std::vector would) when the size overflows or the system refuses.
+  /// Sizes from a stranger's file go through allocate().
   Tensor(DType dtype, Shape shape);
 
-  /// A tensor holding a copy of `view`.
+  enum class Init { Zeroed, Uninitialized };
+  /// A tensor of `dtype` and `shape`, or an error when its byte size
+  /// overflows (Memory.h) or the system refuses the memory. Uninitialized:
+  /// for a buffer written in full before anything reads it (the results of
+  /// compiled code).
+  static Result<Tensor> allocate(DType dtype, Shape shape, Init init = Init::Zeroed);
+
+  /// A tensor holding a copy of `view` (throws as the constructor).
   static Tensor copyOf(const TensorView &view);
-  /// A tensor whose storage is not cleared: for a buffer written in full
-  /// before anything reads it (the results of compiled code).
-  static Tensor uninitialized(DType dtype, Shape shape);
 
   DType dtype() const { return dtype_; }
   const Shape &shape() const { return shape_; }

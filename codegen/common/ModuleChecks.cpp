@@ -2,6 +2,7 @@
 #include "codegen/common/ModuleChecks.h"
 
 #include "ir/Verifier.h"
+#include "runtime/Memory.h"
 
 #include <set>
 
@@ -122,14 +123,16 @@ std::string locationPrefix(const ir::Module &module, const ir::Node &node) {
          std::to_string(node.loc.line) + ":" + std::to_string(node.loc.column) + ": ";
 }
 
+std::string bindingsText(const DimBindings &dims) {
+  std::string text;
+  for (const auto &[symbol, value] : dims)
+    text += (text.empty() ? "" : ", ") + symbol + " = " + std::to_string(value);
+  return text;
+}
+
 Result<std::vector<Shape>> resultShapes(const ir::Node &node, const DimBindings &dims) {
   std::vector<Shape> shapes;
-  auto bindings = [&] {
-    std::string text;
-    for (const auto &[symbol, value] : dims)
-      text += (text.empty() ? "" : ", ") + symbol + " = " + std::to_string(value);
-    return text;
-  };
+  auto bindings = [&] { return bindingsText(dims); };
   for (const ir::Value *r : node.results) {
     Shape shape;
     for (const ir::Dim &d : r->type.shape) {
@@ -145,6 +148,10 @@ Result<std::vector<Shape>> resultShapes(const ir::Node &node, const DimBindings 
         return Status::error(std::string(ir::mnemonic(node.op)) + ": result shape " +
                              ir::dimsToString(r->type.shape) + " is " + shapeToString(shape) +
                              ", which has a negative dim (" + bindings() + ")");
+    if (!checkedTensorBytes(r->type.dtype, shape))
+      return Status::error(std::string(ir::mnemonic(node.op)) + ": result shape " +
+                           ir::dimsToString(r->type.shape) + " is " + shapeToString(shape) +
+                           ", more bytes than memory can address (" + bindings() + ")");
     shapes.push_back(std::move(shape));
   }
   return shapes;

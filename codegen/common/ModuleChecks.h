@@ -37,8 +37,12 @@ Status noSuchFunction(const ir::Module &module, std::string_view function);
 /// "model.attn:12:7: " for a node with a source location, else "".
 std::string locationPrefix(const ir::Module &module, const ir::Node &node);
 
+/// "B = 2, T = 5".
+std::string bindingsText(const DimBindings &dims);
+
 /// The node's result shapes under `dims`; a negative dim (`T - 3` with T = 2)
-/// is the user's error.
+/// or a tensor too large to address (`[T, T]` with T = 2^32, bound by an
+/// input of shape [2^32, 0]) is the user's error.
 Result<std::vector<Shape>> resultShapes(const ir::Node &node, const DimBindings &dims);
 
 /// "f32[2, 3]"; "i64" for a scalar.

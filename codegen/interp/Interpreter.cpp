@@ -7,6 +7,9 @@
 #include "codegen/common/ModuleChecks.h"
 #include "codegen/interp/Kernel.h"
 
+#include "runtime/Memory.h"
+
+#include <new>
 #include <unordered_map>
 
 namespace attn::interp {
@@ -20,9 +23,9 @@ using ValueViews = codegen::WeightViews;
 class InterpreterExecutable final : public Executable {
 public:
   InterpreterExecutable(std::shared_ptr<const ir::Module> module, WeightMap weights,
-                        ValueViews weightViews)
+                        ValueViews weightViews, uint64_t maxMemory)
       : module_(std::move(module)), weights_(std::move(weights)),
-        weightViews_(std::move(weightViews)) {
+        weightViews_(std::move(weightViews)), maxMemory_(maxMemory) {
     for (const auto &graph : module_->functions)
       functions_.push_back(codegen::signatureOf(*graph));
   }
@@ -45,51 +48,73 @@ private:
   std::shared_ptr<const ir::Module> module_;
   WeightMap weights_; // holds weights.owner, so weightViews_ stay valid
   ValueViews weightViews_;
+  uint64_t maxMemory_; // MemoryBudget's limit per run
   std::vector<FunctionSignature> functions_;
 };
 
 // Per-call storage: `storage` owns every node result, `values` views all
 // values (weights and arguments without a copy). Moving a Tensor keeps its
-// data where it is, so views into `storage` survive its growth.
+// data where it is, so views into `storage` survive its growth. Every result
+// is counted against the run's memory budget before its kernel runs (the
+// storage is kept to the end, so the count is what the run holds), and an
+// allocation the system refuses is an error, not an exception.
 Result<std::vector<Tensor>> InterpreterExecutable::evaluate(const ir::Graph &graph,
                                                             const BoundInputs &bound) const {
+  MemoryBudget budget(maxMemory_);
+  auto reserve = [&](const Shape &shape, DType dtype, const std::string &what) {
+    auto bytes = checkedTensorBytes(dtype, shape); // resultShapes checked it
+    return budget.reserve(bytes.value_or(UINT64_MAX), what);
+  };
   ValueViews values = weightViews_;
   std::vector<Tensor> storage;
   for (size_t i = 0; i < graph.arguments.size(); ++i)
     values[graph.arguments[i]] = bound.arguments[i];
-  for (const auto &node : graph.nodes()) {
-    std::vector<TensorView> operands;
-    for (const ir::Value *v : node->operands()) operands.push_back(values.at(v));
-    auto shapes = codegen::resultShapes(*node, bound.dims);
-    if (!shapes) return Status::error(locationPrefix(*module_, *node) + shapes.message());
-    KernelArgs args{*node, std::move(operands), std::move(*shapes), bound.dims};
-    KernelResult outputs = evaluateNode(args);
-    if (!outputs) return Status::error(locationPrefix(*module_, *node) + outputs.message());
-    assert(outputs->size() == node->results.size() && "a kernel returned the wrong result count");
-    for (size_t i = 0; i < outputs->size(); ++i) {
-      Tensor &t = (*outputs)[i];
-      assert(t.dtype() == node->results[i]->type.dtype && t.shape() == args.resultShapes[i] &&
-             "a kernel's result differs from its node's type");
-      values[node->results[i]] = t.view();
-      storage.push_back(std::move(t));
+  try {
+    for (const auto &node : graph.nodes()) {
+      std::vector<TensorView> operands;
+      for (const ir::Value *v : node->operands()) operands.push_back(values.at(v));
+      auto shapes = codegen::resultShapes(*node, bound.dims);
+      if (!shapes) return Status::error(locationPrefix(*module_, *node) + shapes.message());
+      for (size_t i = 0; i < shapes->size(); ++i)
+        if (Status s = reserve((*shapes)[i], node->results[i]->type.dtype,
+                               "the result of " + std::string(ir::mnemonic(node->op)));
+            !s)
+          return Status::error(locationPrefix(*module_, *node) + s.message());
+      KernelArgs args{*node, std::move(operands), std::move(*shapes), bound.dims};
+      KernelResult outputs = evaluateNode(args);
+      if (!outputs) return Status::error(locationPrefix(*module_, *node) + outputs.message());
+      assert(outputs->size() == node->results.size() && "a kernel returned the wrong result count");
+      for (size_t i = 0; i < outputs->size(); ++i) {
+        Tensor &t = (*outputs)[i];
+        assert(t.dtype() == node->results[i]->type.dtype && t.shape() == args.resultShapes[i] &&
+               "a kernel's result differs from its node's type");
+        values[node->results[i]] = t.view();
+        storage.push_back(std::move(t));
+      }
     }
+    std::vector<Tensor> results;
+    for (const ir::GraphResult &r : graph.results()) {
+      const TensorView &v = values.at(r.value);
+      if (Status s = reserve(v.shape, v.dtype, "result '" + r.name + "'"); !s) return s;
+      results.push_back(Tensor::copyOf(v));
+    }
+    return results;
+  } catch (const std::bad_alloc &) {
+    return Status::error("out of memory: the system refused an allocation after " +
+                         formatBytes(budget.used()) + " of tensors");
   }
-  std::vector<Tensor> results;
-  for (const ir::GraphResult &r : graph.results())
-    results.push_back(Tensor::copyOf(values.at(r.value)));
-  return results;
 }
 
 } // namespace
 
 Result<std::unique_ptr<Executable>> compileInterpreter(std::shared_ptr<const ir::Module> module,
-                                                       WeightMap weights) {
+                                                       WeightMap weights, uint64_t maxMemory) {
   if (!module) return Status::error("compileInterpreter: no module");
   if (Status s = codegen::checkModule(*module); !s) return s;
   auto views = codegen::bindWeights(*module, weights);
   if (!views) return views.status();
   return std::unique_ptr<Executable>(std::make_unique<InterpreterExecutable>(
-      std::move(module), std::move(weights), std::move(*views)));
+      std::move(module), std::move(weights), std::move(*views), maxMemory));
 }
 
 } // namespace attn::interp

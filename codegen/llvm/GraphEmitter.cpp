@@ -33,31 +33,36 @@ llvm::Value *maxOf(llvm::IRBuilder<> &b, llvm::Value *x, llvm::Value *y) {
 }
 
 /// Bytes of a buffer rounded up to the scratch alignment (never negative).
-llvm::Value *alignedBytes(llvm::IRBuilder<> &b, const ByteSize &size, const SymbolValue &symbol) {
-  llvm::Value *bytes = b.CreateMul(emitDim(b, size.elements, symbol), b.getInt64(uint64_t(size.elementBytes)));
+llvm::Value *alignedBytes(llvm::IRBuilder<> &b, const ByteSize &size, const SymbolValue &symbol,
+                          CheckedArithmetic *checked) {
+  auto mul = [&](llvm::Value *x, llvm::Value *y) { return checked ? checked->mul(x, y) : b.CreateMul(x, y); };
+  auto add = [&](llvm::Value *x, llvm::Value *y) { return checked ? checked->add(x, y) : b.CreateAdd(x, y); };
+  llvm::Value *bytes = mul(emitDim(b, size.elements, symbol, checked), b.getInt64(uint64_t(size.elementBytes)));
   if (size.chunk != 1 || size.chunked != ir::Dim(1)) {
-    llvm::Value *chunks = b.CreateSDiv(b.CreateAdd(emitDim(b, size.chunked, symbol), b.getInt64(uint64_t(size.chunk - 1))),
+    llvm::Value *chunks = b.CreateSDiv(add(emitDim(b, size.chunked, symbol, checked), b.getInt64(uint64_t(size.chunk - 1))),
                                        b.getInt64(uint64_t(size.chunk)));
-    bytes = b.CreateMul(bytes, chunks);
+    bytes = mul(bytes, chunks);
   }
   bytes = maxOf(b, bytes, b.getInt64(0));
   llvm::Value *mask = b.getInt64(uint64_t(kScratchAlignment - 1));
-  return b.CreateAnd(b.CreateAdd(bytes, mask), b.CreateNot(mask));
+  return b.CreateAnd(add(bytes, mask), b.CreateNot(mask));
 }
 
 /// Each slot's offset in the scratch block, and the block's size: slots one
-/// after the other, each as large as its largest buffer.
+/// after the other, each as large as its largest buffer. With `checked`, the
+/// arithmetic is (the scratch size function's).
 std::pair<Values, llvm::Value *> slotOffsets(llvm::IRBuilder<> &b,
                                               const std::vector<PlannedBuffer> &buffers,
                                               const SlotAssignment &slots,
-                                              const SymbolValue &symbol) {
+                                              const SymbolValue &symbol,
+                                              CheckedArithmetic *checked = nullptr) {
   Values offsets;
   llvm::Value *total = b.getInt64(0);
   for (const std::vector<int> &members : slots.members()) {
     llvm::Value *size = b.getInt64(0);
-    for (int buffer : members) size = maxOf(b, size, alignedBytes(b, buffers[buffer].size, symbol));
+    for (int buffer : members) size = maxOf(b, size, alignedBytes(b, buffers[buffer].size, symbol, checked));
     offsets.push_back(total);
-    total = b.CreateAdd(total, size);
+    total = checked ? checked->add(total, size) : b.CreateAdd(total, size);
   }
   return {offsets, total};
 }
@@ -168,7 +173,11 @@ void GraphEmitter::emitPrologue() {
   auto dimsArg = [&](const std::string &name) {
     return s.CreateLoad(i64, s.CreateConstInBoundsGEP1_64(i64, size->getArg(0), uint64_t(symbolSlot(name))));
   };
-  s.CreateRet(slotOffsets(s, buffers_, slots, dimsArg).second);
+  // -1 when the size overflows int64 (RuntimeAbi.h): dims from a stranger's
+  // file can make a buffer's size wrap around to a small one.
+  CheckedArithmetic checked(s);
+  llvm::Value *total = slotOffsets(s, buffers_, slots, dimsArg, &checked).second;
+  s.CreateRet(s.CreateSelect(checked.overflowed(), s.getInt64(uint64_t(-1)), total));
 }
 
 Status GraphEmitter::emit() {

@@ -6,6 +6,7 @@
 #include "codegen/llvm/RuntimeAbi.h"
 
 #include <algorithm>
+#include <set>
 
 namespace attn::llvmcg {
 
@@ -68,8 +69,18 @@ std::vector<std::string> functionSymbols(const ir::Graph &graph) {
 }
 
 DimChecks::DimChecks(const ir::Graph &graph) {
+  // Every symbolic result type once, for its byte size (resultShapes): the
+  // scratch plan and the loops assume each value's bytes fit in an int64.
+  std::set<std::pair<size_t, std::string>> sized;
+  auto newSymbolicType = [&](const ir::Node &node) {
+    bool fresh = false;
+    for (const ir::Value *r : node.results)
+      if (!r->type.constantByteSize())
+        fresh |= sized.emplace(dtypeSize(r->type.dtype), ir::dimsToString(r->type.shape)).second;
+    return fresh;
+  };
   for (const auto &node : graph.nodes())
-    if (hasDimCheck(*node)) nodes_.push_back(node.get());
+    if (hasDimCheck(*node) || newSymbolicType(*node)) nodes_.push_back(node.get());
 }
 
 Status DimChecks::run(const ir::Module &module, const codegen::DimBindings &dims) const {

@@ -15,7 +15,9 @@ namespace attn::llvmcg {
 /// the arguments' shapes (plain-symbol dims only).
 std::vector<std::string> functionSymbols(const ir::Graph &graph);
 
-/// The nodes whose run-time checks need only the dims, in order.
+/// The nodes whose run-time checks need only the dims, in order: result
+/// shapes that may be negative, each op's own dim checks, and the byte size
+/// of every symbolic result type (once per type).
 class DimChecks {
 public:
   explicit DimChecks(const ir::Graph &graph);

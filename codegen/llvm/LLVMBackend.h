@@ -26,6 +26,9 @@ struct LLVMOptions {
   /// The object cache's directory; empty: the environment's
   /// (ATTNC_CACHE_DIR, docs/llvm-backend.md); "off": no cache.
   std::string cacheDir = "";
+  /// The bytes one run may allocate (results and scratch; runInto's
+  /// buffers are the caller's); 0: the machine's physical memory.
+  uint64_t maxMemory = 0;
 };
 
 /// Checks `module` and `weights` as the interpreter does (the same messages)

@@ -8,6 +8,7 @@
 #include "codegen/llvm/HostChecks.h"
 #include "codegen/llvm/JitCode.h"
 #include "codegen/llvm/RuntimeAbi.h"
+#include "runtime/Memory.h"
 #include "runtime/ThreadPool.h"
 
 #include <atomic>
@@ -81,9 +82,9 @@ struct CompiledFunction {
 class LLVMExecutable final : public Executable {
 public:
   LLVMExecutable(std::shared_ptr<const ir::Module> module, WeightMap weights, codegen::WeightViews views,
-                 std::vector<CompiledFunction> compiled, unsigned threads)
+                 std::vector<CompiledFunction> compiled, unsigned threads, uint64_t maxMemory)
       : module_(std::move(module)), weights_(std::move(weights)), views_(std::move(views)),
-        compiled_(std::move(compiled)), pool_(threads) {
+        compiled_(std::move(compiled)), maxMemory_(maxMemory), pool_(threads) {
     for (const auto &graph : module_->functions) functions_.push_back(codegen::signatureOf(*graph));
   }
 
@@ -124,14 +125,22 @@ public:
     if (!f) return codegen::noSuchFunction(*module_, function);
     auto bound = bindChecked(*f, inputs);
     if (!bound) return bound.status();
+    MemoryBudget budget(maxMemory_);
     std::vector<Tensor> results;
     std::vector<void *> outputs;
     for (const ir::GraphResult &r : f->graph->results()) {
+      Shape shape = shapeOf(r.declaredType, bound->dims);
+      auto bytes = checkedTensorBytes(r.declaredType.dtype, shape);
+      if (!bytes) return Status::error("result '" + r.name + "' is " + codegen::typeText(r.declaredType.dtype, shape) +
+                                       ", more bytes than memory can address");
+      if (Status s = budget.reserve(*bytes, "result '" + r.name + "'"); !s) return s;
       // The code writes every element of a result (runInto relies on it too).
-      results.push_back(Tensor::uninitialized(r.declaredType.dtype, shapeOf(r.declaredType, bound->dims)));
+      auto t = Tensor::allocate(r.declaredType.dtype, std::move(shape), Tensor::Init::Uninitialized);
+      if (!t) return t.status();
+      results.push_back(std::move(*t));
       outputs.push_back(results.back().data());
     }
-    if (Status s = call(*f, *bound, outputs); !s) return s;
+    if (Status s = call(*f, *bound, outputs, budget); !s) return s;
     return results;
   }
 
@@ -157,7 +166,7 @@ private:
     return bound;
   }
   Status call(const CompiledFunction &f, const codegen::BoundInputs &bound,
-              const std::vector<void *> &outputs) const;
+              const std::vector<void *> &outputs, MemoryBudget &budget) const;
 
   std::shared_ptr<const ir::Module> module_;
   WeightMap weights_; // holds weights.owner: the code has the weights' addresses
@@ -165,20 +174,28 @@ private:
   std::unique_ptr<Jit> jit_;
   std::vector<CompiledFunction> compiled_;
   std::vector<FunctionSignature> functions_;
+  uint64_t maxMemory_; // MemoryBudget's limit per run
   mutable ThreadPool pool_;
   mutable ScratchPool scratch_;
 };
 
 Status LLVMExecutable::call(const CompiledFunction &f, const codegen::BoundInputs &bound,
-                            const std::vector<void *> &outputs) const {
+                            const std::vector<void *> &outputs, MemoryBudget &budget) const {
   auto code = codeOf(f);
   if (!code) return code.status();
   std::vector<const void *> inputs;
   for (const TensorView &v : bound.arguments) inputs.push_back(v.data);
   std::vector<int64_t> dims;
   for (const std::string &s : f.symbols) dims.push_back(bound.dims.at(s));
-  ScratchPool::Block block = scratch_.take(size_t(code->scratchBytes(dims.data())));
-  if (!block.data) return Status::error("llvm: out of memory for the scratch block");
+  int64_t scratchBytes = code->scratchBytes(dims.data());
+  if (scratchBytes < 0)
+    return Status::error("the scratch memory of function '" + f.graph->name +
+                         "' overflows int64 for these dims (" + codegen::bindingsText(bound.dims) + ")");
+  if (Status s = budget.reserve(uint64_t(scratchBytes), "scratch memory"); !s) return s;
+  ScratchPool::Block block = scratch_.take(size_t(scratchBytes));
+  if (!block.data)
+    return Status::error("out of memory: the system refused " + formatBytes(uint64_t(scratchBytes)) +
+                         " of scratch memory");
   int64_t error[4] = {0, 0, 0, 0};
   attn_parallel_for_fn parallelFor = pool_.threadCount() > 1 ? &parallelForTrampoline : nullptr;
   int32_t status = code->entry(inputs.data(), outputs.data(), dims.data(), block.data, parallelFor, &pool_, error);
@@ -219,7 +236,8 @@ Status LLVMExecutable::runInto(std::string_view function, const NamedTensorViews
       return Status::error("output '" + f->graph->results()[i].name + "' has no data (a null pointer)");
     pointers.push_back(out.data);
   }
-  return call(*f, *bound, pointers);
+  MemoryBudget budget(maxMemory_);
+  return call(*f, *bound, pointers, budget);
 }
 
 } // namespace
@@ -257,7 +275,7 @@ Result<std::unique_ptr<Executable>> compileLLVM(std::shared_ptr<const ir::Module
   }
   unsigned threads = options.threads ? options.threads : ThreadPool::hardwareThreads();
   auto executable = std::make_unique<LLVMExecutable>(module, std::move(weights), std::move(*views),
-                                                     std::move(compiled), threads);
+                                                     std::move(compiled), threads, options.maxMemory);
   if (Status s = executable->startJit(options); !s) return s;
   // The only function is compiled now: its errors are the module's.
   if (module->functions.size() == 1)

@@ -11,7 +11,9 @@
 // inputs: the arguments' data in declaration order; outputs: the results'
 // buffers in return order (written, never read); dims: the symbolic dims in
 // the order of their first appearance in the arguments' shapes; scratch: at
-// least scratch_bytes(dims) bytes, 64-byte aligned; parallelFor: null for
+// least scratch_bytes(dims) bytes, 64-byte aligned (scratch_bytes returns -1
+// when the size overflows int64: the dims are impossible, do not call the
+// entry); parallelFor: null for
 // single-threaded, else called to run a task over [0, count) in ranges of at
 // least grain items (any split), or, when grain < 0, of at least -grain items
 // and one range per thread (ThreadPool::Split::PerThread);

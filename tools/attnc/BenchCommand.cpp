@@ -117,10 +117,16 @@ Status timeRuns(const Executable &exe, const std::string &fn, const NamedTensorV
   return Status::ok();
 }
 
-/// The weights: the file, else init-weights' (seed 0).
-std::shared_ptr<const WeightStore> benchWeights(const ir::Module &module, const std::string &path) {
+/// The weights: the file, else init-weights' (seed 0); null after an error.
+std::shared_ptr<const WeightStore> benchWeights(const ir::Module &module, const std::string &path,
+                                                uint64_t maxMemory) {
   if (!path.empty()) return loadWeights(module, path);
-  return std::make_shared<const WeightStore>(WeightStore::fromTensors(ir::initialWeights(module, 0)));
+  auto tensors = ir::initialWeights(module, 0, maxMemory);
+  if (!tensors) {
+    reportError(tensors.message());
+    return nullptr;
+  }
+  return std::make_shared<const WeightStore>(WeightStore::fromTensors(std::move(*tensors)));
 }
 
 /// Every symbol the arguments of `graph` use, sorted.
@@ -335,7 +341,7 @@ int benchCommand(const BenchOptions &options) {
   const ir::Graph *graph = chooseFunction(*model->module, options.function);
   if (!graph) return kUserError;
   const std::string fn = graph->name;
-  auto weights = benchWeights(*model->module, options.weightsPath);
+  auto weights = benchWeights(*model->module, options.weightsPath, options.target.maxMemory);
   if (!weights) return kUserError;
   // Named as bench/pytorch_baseline.py names it, by the file's stem.
   std::string modelName = llvm::sys::path::stem(options.modelPath).str();

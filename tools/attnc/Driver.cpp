@@ -4,17 +4,23 @@
 #include "ir/Parser.h"
 #include "runtime/AtomicFile.h"
 #include "runtime/MappedFile.h"
+#include "runtime/Memory.h"
 
 #include <llvm/Support/MemoryBuffer.h>
-
-#include <sys/stat.h>
 #include <llvm/Support/WithColor.h>
 #include <llvm/Support/raw_ostream.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace attn::tool {
 
 void reportError(const std::string &message) {
-  llvm::WithColor::error(llvm::errs(), "attnc") << message << "\n";
+  // Messages quote names and text from the user's files: never raw bytes.
+  llvm::WithColor::error(llvm::errs(), "attnc") << frontend::printableText(message) << "\n";
 }
 
 bool checkOutputIsNotAnInput(const std::string &output, const std::vector<std::string> &inputs) {
@@ -45,19 +51,45 @@ bool parseDefines(const std::vector<std::string> &raw,
   return true;
 }
 
+namespace {
+
+/// Reads stdin to its end into `text`, or an error; past `limit` bytes it
+/// stops with an error and text.size() > limit.
+Status readStdin(std::string &text, size_t limit) {
+  char chunk[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(0, chunk, sizeof chunk);
+    if (n == 0) return Status::ok();
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::error(std::strerror(errno));
+    }
+    text.append(chunk, size_t(n));
+    if (text.size() > limit) return Status::error("too large");
+  }
+}
+
+} // namespace
+
 std::unique_ptr<LoadedModel> loadModel(const std::string &path,
                                        const std::vector<std::string> &defines) {
   auto loaded = std::make_unique<LoadedModel>();
   frontend::FrontendOptions options;
   if (!parseDefines(defines, options.defines)) return nullptr;
   std::unique_ptr<llvm::MemoryBuffer> buffer;
+  auto tooLarge = [&] {
+    reportError("the model " + (path == "-" ? std::string("on stdin") : "'" + path + "'") + " is over " +
+                formatBytes(kMaxModelBytes) + "; a model's text is never that large");
+    return nullptr;
+  };
   if (path == "-") {
-    auto in = llvm::MemoryBuffer::getSTDIN();
-    if (!in) {
-      reportError("cannot read the model from stdin: " + in.getError().message());
+    std::string text;
+    if (Status s = readStdin(text, kMaxModelBytes); !s) {
+      if (text.size() > kMaxModelBytes) return tooLarge();
+      reportError("cannot read the model from stdin: " + s.message());
       return nullptr;
     }
-    buffer = std::move(*in);
+    buffer = frontend::sourceBuffer(text, "<stdin>");
   } else {
     // Mapped: a FIFO or a device is refused, never waited on.
     auto file = MappedFile::open(path);
@@ -65,8 +97,9 @@ std::unique_ptr<LoadedModel> loadModel(const std::string &path,
       reportError("cannot read model '" + path + "': " + file.message());
       return nullptr;
     }
+    if (file->size() > kMaxModelBytes) return tooLarge();
     llvm::StringRef bytes(reinterpret_cast<const char *>(file->data()), file->size());
-    buffer = llvm::MemoryBuffer::getMemBufferCopy(bytes, path);
+    buffer = frontend::sourceBuffer(bytes, path);
   }
   loaded->sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
   frontend::Diagnostics diags(loaded->sourceMgr, llvm::errs());
@@ -90,12 +123,20 @@ std::unique_ptr<LoadedModel> loadModel(const std::string &path,
   return loaded;
 }
 
+bool writeStdout(llvm::StringRef bytes) {
+  llvm::raw_fd_ostream &out = llvm::outs();
+  out << bytes;
+  out.flush();
+  if (!out.has_error()) return true;
+  // Reported here, and cleared: raw_fd_ostream would otherwise end the
+  // process with "LLVM ERROR: IO failure on output stream".
+  reportError("cannot write to stdout: " + out.error().message());
+  out.clear_error();
+  return false;
+}
+
 bool writeOutput(const std::string &path, const std::string &text) {
-  if (path == "-") {
-    llvm::outs() << text;
-    llvm::outs().flush();
-    return true;
-  }
+  if (path == "-") return writeStdout(text);
   if (Status s = writeFileAtomically(path, text); !s) {
     reportError(s.message());
     return false;

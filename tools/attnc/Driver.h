@@ -26,6 +26,10 @@ struct LoadedModel {
 bool parseDefines(const std::vector<std::string> &raw,
                   std::vector<std::pair<std::string, std::string>> &out);
 
+/// The largest model text read (a file or stdin): the 100,000-statement
+/// benchmark model is 3 MB.
+inline constexpr size_t kMaxModelBytes = size_t(256) << 20;
+
 /// Reads and compiles MODEL; prints diagnostics to stderr and returns nullptr on error.
 std::unique_ptr<LoadedModel> loadModel(const std::string &path,
                                        const std::vector<std::string> &defines);
@@ -34,7 +38,12 @@ std::unique_ptr<LoadedModel> loadModel(const std::string &path,
 /// a failure leaves nothing half-written.
 bool writeOutput(const std::string &path, const std::string &text);
 
-/// "attnc: error: MESSAGE" on stderr.
+/// Writes `bytes` to stdout; false (after a message) when the write fails
+/// (a full disk, a file size limit, a closed pipe).
+bool writeStdout(llvm::StringRef bytes);
+
+/// "attnc: error: MESSAGE" on stderr, MESSAGE made printable
+/// (frontend::printableText): it may quote bytes of the user's files.
 void reportError(const std::string &message);
 
 /// False (after a message) when `output` ("-" and "" are stdout) is the same

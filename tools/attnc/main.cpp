@@ -3,6 +3,7 @@
 // success, 1 for an error in the user's model, weights or inputs, 2 for bad
 // command-line usage.
 #include "ir/Printer.h"
+#include "runtime/Memory.h"
 #include "runtime/Safetensors.h"
 #include "runtime/ThreadPool.h"
 #include "tools/attnc/BenchCommand.h"
@@ -18,6 +19,7 @@
 #include <llvm/Support/InitLLVM.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <csignal>
 #include <sstream>
 
 using namespace llvm;
@@ -79,6 +81,11 @@ cl::opt<unsigned> threadCount("threads",
                               cl::desc("Threads per run, the caller's included (llvm; default: "
                                        "every hardware thread)"),
                               cl::value_desc("N"), cl::init(0), cl::sub(runCmd), cl::cat(attncCategory));
+cl::opt<std::string> maxMemory("max-memory",
+                               cl::desc("The memory one run may allocate for tensors, e.g. 512M, 4G "
+                                        "(default: the machine's physical memory)"),
+                               cl::value_desc("size"), cl::sub(runCmd), cl::sub(benchCmd),
+                               cl::sub(initWeightsCmd), cl::cat(attncCategory));
 
 // attnc bench (docs/benchmarks.md).
 cl::opt<std::string> benchInputsPath("inputs", cl::desc("Inputs (safetensors) instead of generated ones"),
@@ -166,7 +173,20 @@ int runCheck() {
   return kSuccess;
 }
 
-/// The llvm backend's target and thread options; a usage error is printed.
+/// --max-memory in bytes (0 when not given); a usage error is printed.
+bool maxMemoryOption(uint64_t &bytes) {
+  bytes = 0;
+  if (!maxMemory.getNumOccurrences()) return true;
+  auto parsed = attn::parseByteSize(maxMemory);
+  if (!parsed) {
+    errs() << "attnc: error: --max-memory takes a size such as 512M or 4G (got '" << maxMemory << "')\n";
+    return false;
+  }
+  bytes = *parsed;
+  return true;
+}
+
+/// The backend's target, thread and memory options; a usage error is printed.
 bool backendOptions(attn::codegen::CompileOptions &options) {
   if (!targetFeatures.empty() && targetCpu.empty()) {
     errs() << "attnc: error: --mattr needs --mcpu\n";
@@ -177,6 +197,7 @@ bool backendOptions(attn::codegen::CompileOptions &options) {
            << threadCount << ")\n";
     return false;
   }
+  if (!maxMemoryOption(options.maxMemory)) return false;
   options.threads = threadCount;
   options.cpu = targetCpu;
   options.features = targetFeatures;
@@ -234,21 +255,26 @@ int runRun() {
 }
 
 int runInitWeights() {
+  uint64_t memoryLimit = 0;
+  if (!maxMemoryOption(memoryLimit)) return kUsageError;
   if (!checkOutputIsNotAnInput(weightsOutPath, {modelPath})) return kUsageError;
   auto model = loadModel(modelPath, defines);
   if (!model) return kUserError;
-  auto tensors = attn::ir::initialWeights(*model->module, seed);
+  auto tensors = attn::ir::initialWeights(*model->module, seed, memoryLimit);
+  if (!tensors) {
+    reportError(tensors.message());
+    return kUserError;
+  }
   attn::NamedTensorViews views;
-  for (const auto &[name, tensor] : tensors) views.emplace_back(name, tensor.view());
+  for (const auto &[name, tensor] : *tensors) views.emplace_back(name, tensor.view());
   if (weightsOutPath == "-") { // stdout, as for every subcommand's -o
     auto bytes = attn::serializeSafetensors(views);
     if (!bytes) {
       reportError(bytes.message());
       return kUserError;
     }
-    outs().write(reinterpret_cast<const char *>(bytes->data()), bytes->size());
-    outs().flush();
-    return kSuccess;
+    bool written = writeStdout(llvm::StringRef(reinterpret_cast<const char *>(bytes->data()), bytes->size()));
+    return written ? kSuccess : kUserError;
   }
   if (attn::Status s = attn::writeSafetensors(weightsOutPath, views); !s) {
     reportError(s.message());
@@ -296,6 +322,9 @@ int runBench() {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  // A write past the file size limit (ulimit -f) fails with EFBIG, reported
+  // as the write's error, instead of SIGXFSZ and LLVM's crash stack dump.
+  std::signal(SIGXFSZ, SIG_IGN);
   cl::SetVersionPrinter(printVersion);
   cl::HideUnrelatedOptions(attncCategory);
   cl::HideUnrelatedOptions(attncCategory, checkCmd);

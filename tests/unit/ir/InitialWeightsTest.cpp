@@ -37,7 +37,7 @@ double maxAbs(const attn::Tensor &t) {
 TEST(InitialWeights, FollowPyTorchDefaults) {
   auto c = attn::testing::compileText(kModel);
   ASSERT_TRUE(c.module) << c.diagnostics;
-  auto ws = attn::ir::initialWeights(*c.module, 7);
+  auto ws = std::move(*attn::ir::initialWeights(*c.module, 7));
   ASSERT_EQ(ws.size(), c.module->weights().size());
   // Linear: U(-1/sqrt(64), 1/sqrt(64)) = U(-0.125, 0.125), and it uses the range.
   EXPECT_LE(maxAbs(find(ws, "fc.weight")), 0.125);
@@ -69,12 +69,26 @@ TEST(InitialWeights, FollowPyTorchDefaults) {
 TEST(InitialWeights, DeterministicPerSeed) {
   auto c = attn::testing::compileText(kModel);
   ASSERT_TRUE(c.module) << c.diagnostics;
-  auto a = attn::ir::initialWeights(*c.module, 1), b = attn::ir::initialWeights(*c.module, 1),
-       other = attn::ir::initialWeights(*c.module, 2);
+  auto a = std::move(*attn::ir::initialWeights(*c.module, 1)),
+       b = std::move(*attn::ir::initialWeights(*c.module, 1)),
+       other = std::move(*attn::ir::initialWeights(*c.module, 2));
   for (size_t i = 0; i < a.size(); ++i) {
     ASSERT_EQ(a[i].second.byteSize(), b[i].second.byteSize());
     EXPECT_EQ(std::memcmp(a[i].second.data(), b[i].second.data(), a[i].second.byteSize()), 0) << a[i].first;
   }
   const attn::Tensor &x = find(a, "fc.weight"), &y = find(other, "fc.weight");
   EXPECT_NE(std::memcmp(x.data(), y.data(), x.byteSize()), 0);
+}
+
+// The weights are counted against the limit before any is allocated, so a
+// model declaring terabytes of weights is an error, not an abort.
+TEST(InitialWeights, RefusesWeightsOverTheMemoryLimit) {
+  auto c = attn::testing::compileText(kModel);
+  ASSERT_TRUE(c.module) << c.diagnostics;
+  uint64_t total = 0;
+  for (const auto &w : c.module->weights()) total += uint64_t(*w->type.constantByteSize());
+  EXPECT_TRUE(attn::ir::initialWeights(*c.module, 1, total).isOk());
+  auto refused = attn::ir::initialWeights(*c.module, 1, total - 1);
+  ASSERT_FALSE(refused.isOk());
+  EXPECT_NE(refused.message().find("over its limit of"), std::string::npos) << refused.message();
 }

@@ -1,6 +1,7 @@
 // The llvm backend as an Executable, against the interpreter's behaviour:
 // signatures, input, weight and dim-binding errors (the same messages),
-// zero-sized dims, runInto writing in place, weight lifetime.
+// zero-sized dims, runInto writing in place, weight lifetime, sizes that
+// overflow and the memory limit.
 #include "LLVMTestSupport.h"
 
 namespace attn::llvmcg::testing {
@@ -144,6 +145,73 @@ TEST(LLVMExecutable, ABadTargetIsAnError) {
   auto r = compileLLVM(m.sharedModule(), m.weightMap(), {"no-such-cpu", "", 1});
   ASSERT_FALSE(r.isOk());
   EXPECT_NE(r.message().find("unknown CPU 'no-such-cpu'"), std::string::npos) << r.message();
+}
+
+// A zero-byte input binds a dim as large as it likes: q, k of shape [2^32, 0]
+// make q @ k^T a [2^32, 2^32] tensor, 2^66 bytes. Both backends say so
+// instead of allocating a wrapped-around size and writing past it.
+TEST(LLVMExecutable, ResultsTooLargeToAddressAreErrors) {
+  ModelBuilder m;
+  const Dim Tq = Dim::symbol("Tq"), Tk = Dim::symbol("Tk"), D = Dim::symbol("D");
+  ir::Value *q = m.argument("q", DType::F32, {Tq, D});
+  ir::Value *k = m.argument("k", DType::F32, {Tk, D});
+  ir::Attrs swap;
+  swap.Axis = 0;
+  swap.Axis2 = 1;
+  ir::Value *scores = m.value(OpKind::MatMul, {q, m.value(OpKind::Transpose, {k}, swap)});
+  m.result("s", m.value(OpKind::Softmax, {scores}, axisAttrs(1)));
+  auto llvm = compileWithLLVM(m);
+  auto interp = m.compile();
+  ASSERT_TRUE(llvm && interp);
+  float none = 0;
+  const int64_t huge = int64_t(1) << 32;
+  NamedTensorViews inputs = {{"q", TensorView{DType::F32, {huge, 0}, &none}},
+                             {"k", TensorView{DType::F32, {huge, 0}, &none}}};
+  for (const Executable *exe : {interp.get(), llvm.get()}) {
+    auto r = exe->run("f", inputs);
+    ASSERT_FALSE(r.isOk()) << exe->backendName();
+    EXPECT_EQ(r.message(), "matmul: result shape [Tq, Tk] is [4294967296, 4294967296], more bytes than memory "
+                           "can address (D = 0, Tk = 4294967296, Tq = 4294967296)")
+        << exe->backendName();
+  }
+}
+
+// The scratch size function computes with overflow checks: -1 for dims whose
+// buffers do not fit in an int64, never a small wrapped-around size.
+TEST(LLVMExecutable, ScratchSizeOverflowIsMinusOne) {
+  ModelBuilder m;
+  ir::Value *x = m.argument("x", DType::F32, {B, T});
+  m.result("y", m.value(OpKind::Exp, {m.value(OpKind::Tanh, {x})}));
+  auto exe = compileWithLLVM(m);
+  ASSERT_TRUE(exe);
+  auto small = scratchBytes(*exe, "f", {{"B", 3}, {"T", 5}});
+  ASSERT_TRUE(small.isOk()) << small.message();
+  EXPECT_GE(*small, 3 * 5 * 4);
+  auto huge = scratchBytes(*exe, "f", {{"B", int64_t(1) << 32}, {"T", int64_t(1) << 32}});
+  ASSERT_TRUE(huge.isOk()) << huge.message();
+  EXPECT_EQ(*huge, -1);
+}
+
+// A run allocates at most the limit: results and intermediate values (the
+// interpreter's) or results and scratch (llvm); past it, an error, and the
+// Executable still runs calls within it.
+TEST(LLVMExecutable, RunsStayWithinTheMemoryLimit) {
+  ModelBuilder m;
+  ir::Value *x = m.argument("x", DType::F32, {T});
+  m.result("y", m.value(OpKind::Exp, {m.value(OpKind::Tanh, {x})}));
+  LLVMOptions options;
+  options.maxMemory = 1000;
+  auto llvm = compileWithLLVM(m, options);
+  auto interp = interp::compileInterpreter(m.sharedModule(), m.weightMap(), 1000);
+  ASSERT_TRUE(llvm && interp.isOk());
+  for (const Executable *exe : {(*interp).get(), llvm.get()}) {
+    Tensor fits(DType::F32, {50}), tooLarge(DType::F32, {1000});
+    EXPECT_TRUE(exe->run("f", {{"x", fits.view()}}).isOk()) << exe->backendName();
+    auto r = exe->run("f", {{"x", tooLarge.view()}});
+    ASSERT_FALSE(r.isOk()) << exe->backendName();
+    EXPECT_NE(r.message().find("over its limit of 1000 bytes"), std::string::npos) << r.message();
+    EXPECT_TRUE(exe->run("f", {{"x", fits.view()}}).isOk()) << exe->backendName();
+  }
 }
 
 } // namespace

@@ -131,7 +131,7 @@ inline void expectSameResults(const Executable &reference, const Executable &tes
   std::vector<Tensor> filled;
   NamedTensorViews outputs;
   for (size_t i = 0; i < got->size(); ++i) {
-    filled.push_back(Tensor::uninitialized((*got)[i].dtype(), (*got)[i].shape()));
+    filled.push_back(std::move(*Tensor::allocate((*got)[i].dtype(), (*got)[i].shape(), Tensor::Init::Uninitialized)));
     std::memset(filled.back().data(), 0xff, filled.back().byteSize());
     outputs.emplace_back(signature->results[i].name, filled.back().view());
   }
