@@ -54,6 +54,8 @@ std::string printableText(llvm::StringRef text) {
 
 void Diagnostics::print(llvm::SMLoc loc, llvm::SourceMgr::DiagKind kind, const llvm::Twine &message) {
   std::string text = printableText(message.str());
+  if (text.size() > kShownMessageBytes) // it quotes a name of 100,000 characters
+    text = text.substr(0, kShownMessageBytes) + "...";
   if (!loc.isValid()) {
     os_ << "<command line>: " << (kind == llvm::SourceMgr::DK_Error ? "error" : "note") << ": " << text << "\n";
     return;
@@ -117,15 +119,22 @@ llvm::SMLoc Diagnostics::toSMLoc(ir::SourceLoc loc) const {
   return sourceMgr_.FindLocForLineAndColumn(sourceMgr_.getMainFileID(), loc.line, loc.column);
 }
 
+namespace {
+constexpr size_t kMaxSuggestedNameLength = 64;
+} // namespace
+
 std::optional<std::string> closestName(llvm::StringRef name,
                                        llvm::ArrayRef<std::string> candidates) {
   std::optional<std::string> best;
   unsigned bestDistance = ~0u;
   // A plausible typo: up to two edits (a swapped pair costs two), more for
   // long names; none for one-letter names, where any letter is "close".
+  // Edit distance is quadratic: a 100,000-character name gets no suggestion.
+  if (name.size() > kMaxSuggestedNameLength) return std::nullopt;
   unsigned size = unsigned(name.size());
   unsigned limit = size <= 2 ? (size ? size - 1 : 0) : std::max(2u, size / 3);
   for (const std::string &c : candidates) {
+    if (c.size() > size + limit || c.size() + limit < size) continue; // too far apart to be a typo
     unsigned d = name.edit_distance(c, /*AllowReplacements=*/true, limit + 1);
     if (d <= limit && d < bestDistance) {
       bestDistance = d;

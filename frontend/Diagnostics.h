@@ -27,12 +27,13 @@ std::unique_ptr<llvm::MemoryBuffer> sourceBuffer(llvm::StringRef text, llvm::Str
 std::string printableText(llvm::StringRef text);
 
 /// Diagnostics as `FILE:LINE:COL: error: MESSAGE`, the source line and a
-/// caret. Source text reaches the terminal only through printableText, and a
-/// long line is clipped to kShownLineBytes around the caret. A diagnostic
+/// caret. Source text reaches the terminal only through printableText, a
+/// long line is clipped to kShownLineBytes around the caret and a message
+/// (which may quote a name) to kShownMessageBytes. A diagnostic
 /// without a location (a -D option's) is `<command line>: error: MESSAGE`.
 class Diagnostics {
 public:
-  static constexpr size_t kShownLineBytes = 160;
+  static constexpr size_t kShownLineBytes = 160, kShownMessageBytes = 400;
 
   Diagnostics(llvm::SourceMgr &sourceMgr, llvm::raw_ostream &os) : sourceMgr_(sourceMgr), os_(os) {}
 

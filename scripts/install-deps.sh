@@ -10,6 +10,7 @@ packages=(
   llvm-19-dev llvm-19-tools
   libdnnl-dev ocl-icd-opencl-dev
   libfmt-dev libgtest-dev libbenchmark-dev libxsmm-dev pkg-config
+  clang-19 libclang-rt-19-dev
   zlib1g-dev libzstd-dev libxml2-dev libedit-dev libncurses-dev libffi-dev
 )
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds attnc and runs every test (GoogleTest unit tests and lit/FileCheck
-# tests, through ctest): first the release build, then the same suite under
-# AddressSanitizer and UndefinedBehaviorSanitizer. `--quick` skips the latter.
+# Builds attnc and runs every test (GoogleTest unit tests, lit/FileCheck
+# tests and the hostile-input corpus, through ctest):
+# first the release build, then the same suite under AddressSanitizer and
+# UndefinedBehaviorSanitizer, then a short run of each libFuzzer target.
+# `--quick` skips the last two.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 # oneDNN's OpenMP threads spin next to a busy process on 2 cores.
@@ -16,4 +18,6 @@ ctest --test-dir "$root/build" --output-on-failure -j2
 if [ "${1:-}" != "--quick" ]; then
   "$root/scripts/build.sh" asan
   ctest --test-dir "$root/build-asan" --output-on-failure -j2
+  # libFuzzer targets (clang-19 + ASan + UBSan), 15 s each from their seeds.
+  "$root/scripts/fuzz.sh" smoke 15
 fi

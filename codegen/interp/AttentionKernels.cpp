@@ -19,7 +19,9 @@ KernelResult attend(const KernelArgs &args, const TensorView *mask,
   const TensorView &h = args.operand(0);
   int64_t B = h.shape[0], T = h.shape[1], D = h.shape[2];
   Tensor context = args.makeResult(0), alpha = args.makeResult(1);
-  std::vector<float> scores(static_cast<size_t>(T));
+  // One row's scores; none when there are no rows (T is then bounded by
+  // nothing: an input of shape [0, 2^40] is valid).
+  std::vector<float> scores(static_cast<size_t>(B > 0 ? T : 0));
   for (int64_t b = 0; b < B; ++b) {
     for (int64_t t = 0; t < T; ++t) scores[t] = score(b, t);
     const uint8_t *keep = mask ? mask->as<uint8_t>() + b * T : nullptr;

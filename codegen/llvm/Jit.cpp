@@ -50,7 +50,9 @@ constexpr unsigned kMaxParts = 8;
 // GCC 12 warns (wrongly) that unique_function's storage may be used
 // uninitialised when a lambda is moved into PostFixupPasses.
 #pragma GCC diagnostic push
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 class PerfMapPlugin final : public llvm::orc::ObjectLinkingLayer::Plugin {
 public:
   void modifyPassConfig(llvm::orc::MaterializationResponsibility &, llvm::jitlink::LinkGraph &,

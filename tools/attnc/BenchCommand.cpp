@@ -10,6 +10,7 @@
 #include "ir/InitialWeights.h"
 #include "ir/SampleInputs.h"
 #include "runtime/Machine.h"
+#include "runtime/Memory.h"
 #include "runtime/Safetensors.h"
 #include "runtime/ThreadPool.h"
 #include "tools/attnc/CompileCommand.h"
@@ -45,7 +46,7 @@ std::vector<std::string> splitList(const std::string &text) {
 }
 
 bool parsePositive(const std::string &text, int64_t &value) {
-  if (text.empty() || text.size() > 12 || text.find_first_not_of("0123456789") != std::string::npos) return false;
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) return false;
   value = std::stoll(text);
   return value > 0;
 }
@@ -335,6 +336,21 @@ bool parseShape(const std::string &text, ir::DimBindings &out, std::string &erro
   return !out.empty();
 }
 
+/// Whether the generated inputs of `graph` under `dims` fit the memory limit
+/// (checked before any is allocated).
+Status checkInputMemory(const ir::Graph &graph, const ir::DimBindings &dims, uint64_t maxMemory) {
+  MemoryBudget budget(maxMemory);
+  for (const ir::Value *arg : graph.arguments) {
+    Shape shape;
+    for (const ir::Dim &d : arg->type.shape) shape.push_back(d.evaluate(dims).value_or(-1));
+    auto bytes = checkedTensorBytes(arg->type.dtype, shape);
+    std::string what = "the generated input '" + arg->name + "' (" + shapeText(dims) + ")";
+    if (!bytes) return Status::error(what + " has more bytes than memory can address");
+    if (Status s = budget.reserve(*bytes, what); !s) return s;
+  }
+  return Status::ok();
+}
+
 int benchCommand(const BenchOptions &options) {
   auto model = loadModel(options.modelPath, options.defines);
   if (!model) return kUserError;
@@ -366,6 +382,10 @@ int benchCommand(const BenchOptions &options) {
   }
   for (const ir::DimBindings &dims : options.shapes) {
     if (!checkShape(*graph, dims)) return kUsageError;
+    if (Status s = checkInputMemory(*graph, dims, options.target.maxMemory); !s) {
+      reportError(s.message());
+      return kUserError;
+    }
     auto inputs = ir::sampleInputs(*graph, dims, 0);
     if (!inputs) {
       reportError("cannot make inputs for function '" + fn + "' under " + shapeText(dims));

@@ -20,6 +20,7 @@
 #include <llvm/Support/raw_ostream.h>
 
 #include <csignal>
+#include <new>
 #include <sstream>
 
 using namespace llvm;
@@ -331,11 +332,21 @@ int main(int argc, char **argv) {
   if (!cl::ParseCommandLineOptions(argc, argv, "attnc: a compiler for attention models\n",
                                    &errs()))
     return kUsageError;
-  if (checkCmd) return runCheck();
-  if (compileCmd) return runCompile();
-  if (runCmd) return runRun();
-  if (initWeightsCmd) return runInitWeights();
-  if (benchCmd) return runBench();
+  std::vector<std::pair<std::string, std::string>> parsedDefines;
+  if (!parseDefines(defines, parsedDefines)) return kUsageError;
+  // InitLLVM makes a failed `new` abort with a stack dump; attnc's own code
+  // reports it instead (the interpreter per run, the rest here).
+  std::set_new_handler(nullptr);
+  try {
+    if (checkCmd) return runCheck();
+    if (compileCmd) return runCompile();
+    if (runCmd) return runRun();
+    if (initWeightsCmd) return runInitWeights();
+    if (benchCmd) return runBench();
+  } catch (const std::bad_alloc &) {
+    reportError("out of memory");
+    return kUserError;
+  }
   errs() << "attnc: error: missing subcommand (check, compile, run, init-weights, bench); see "
             "'attnc --help'\n";
   return kUsageError;
