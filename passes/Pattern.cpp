@@ -64,7 +64,9 @@ bool eraseDeadNodes(ir::Graph &graph, const std::vector<ir::Node *> &candidates)
   while (!work.empty()) {
     ir::Node *node = work.back();
     work.pop_back();
-    if (node->isUsed() || erased.count(node)) continue;
+    // erased first: a producer can be queued twice (concat([v, f(v)])), and
+    // an erased node's memory is gone.
+    if (erased.count(node) || node->isUsed()) continue;
     std::vector<ir::Node *> producers;
     for (const ir::Value *v : node->operands())
       if (v->kind == ir::Value::Kind::NodeResult) producers.push_back(v->def);
