@@ -8,8 +8,14 @@
 // the time from the model file to a ready llvm executable (frontend, the
 // default pipeline, LLVM code generation and JIT), weights made once
 // before the timing: without the object cache on 1 and 2 threads, and with
-// a hit in it (a directory of the bench's own, filled by the first compile).
+// a hit in it (a directory of the bench's own, filled by the first compile);
+//   compile/statements:<N>
+// a model of N statements (x = x * 1.0001; N = 1000, 10000, 100000) through
+// the frontend, the default pipeline and the IR printer: the time grows
+// about linearly with N (issue [hardening]; docs/performance.md).
 #include "BenchSupport.h"
+
+#include "ir/Printer.h"
 
 #include <filesystem>
 #include <map>
@@ -42,6 +48,8 @@ std::string benchCacheDirectory() {
   } directory;
   return directory.path;
 }
+
+void registerStatementCounts(bool smoke);
 
 void registerAll(bool smoke) {
   for (const Example &e : kExamples) {
@@ -77,6 +85,36 @@ void registerAll(bool smoke) {
       });
       configure(b, smoke, benchmark::kMillisecond);
     }
+  }
+  registerStatementCounts(smoke);
+}
+
+/// N lines of `x = x * 1.0001`: a long model with a long use-def chain.
+std::string longModel(int64_t statements) {
+  std::string text = "model long\ndim N\nfn f(x: f32[N]) -> (y: f32[N]) {\n";
+  for (int64_t i = 0; i < statements; ++i) text += "  x = x * 1.0001\n";
+  return text + "  return x\n}\n";
+}
+
+void registerStatementCounts(bool smoke) {
+  for (int64_t n : {int64_t(1000), int64_t(10000), int64_t(100000)}) {
+    if (smoke && n > 10000) continue;
+    auto *b = benchmark::RegisterBenchmark(("compile/statements:" + std::to_string(n)).c_str(), [n](benchmark::State &state) {
+      std::string text = longModel(n);
+      for (auto _ : state) {
+        auto compiled = frontend::compileModelText(text, "long.attn");
+        if (!compiled.module) return state.SkipWithError(compiled.diagnostics.c_str());
+        passes::PassContext context(*compiled.module);
+        std::ostringstream log;
+        if (Status s = passes::runPipeline(context, passes::PipelineOptions{}, log); !s)
+          return state.SkipWithError(s.message().c_str());
+        benchmark::DoNotOptimize(ir::moduleToString(*compiled.module));
+      }
+      state.counters["statements"] = double(n);
+      state.counters["seconds_per_statement"] =
+          benchmark::Counter(double(n), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+    });
+    configure(b, smoke, benchmark::kMillisecond);
   }
 }
 

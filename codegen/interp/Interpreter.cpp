@@ -52,6 +52,26 @@ private:
   std::vector<FunctionSignature> functions_;
 };
 
+// A node whose results have no elements has nothing to compute, but a
+// kernel's loops may still walk a long axis of an empty operand ([2^40, 0]
+// concatenated along axis 1). Its results are made without the kernel,
+// except for the ops whose kernels check dims that can make even an empty
+// result an error (a max over an empty axis, slice bounds, T = 0).
+bool allEmpty(const KernelArgs &args) {
+  using K = ir::OpKind;
+  for (K checked : {K::Max, K::Argmax, K::Slice, K::LSTM, K::GRU, K::RNN})
+    if (args.node.op == checked) return false;
+  for (const Shape &shape : args.resultShapes)
+    if (numElements(shape) != 0) return false;
+  return !args.resultShapes.empty();
+}
+
+KernelResult emptyResults(const KernelArgs &args) {
+  std::vector<Tensor> out;
+  for (size_t i = 0; i < args.resultShapes.size(); ++i) out.push_back(args.makeResult(i));
+  return out;
+}
+
 // Per-call storage: `storage` owns every node result, `values` views all
 // values (weights and arguments without a copy). Moving a Tensor keeps its
 // data where it is, so views into `storage` survive its growth. Every result
@@ -81,7 +101,7 @@ Result<std::vector<Tensor>> InterpreterExecutable::evaluate(const ir::Graph &gra
             !s)
           return Status::error(locationPrefix(*module_, *node) + s.message());
       KernelArgs args{*node, std::move(operands), std::move(*shapes), bound.dims};
-      KernelResult outputs = evaluateNode(args);
+      KernelResult outputs = allEmpty(args) ? emptyResults(args) : evaluateNode(args);
       if (!outputs) return Status::error(locationPrefix(*module_, *node) + outputs.message());
       assert(outputs->size() == node->results.size() && "a kernel returned the wrong result count");
       for (size_t i = 0; i < outputs->size(); ++i) {

@@ -179,6 +179,10 @@ KernelResult recurrentKernel(const KernelArgs &args) {
   if (s.T == 0)
     return Status::error(name + ": the input has no time steps (T = 0); a recurrent layer " +
                          "needs at least one, as in PyTorch");
+  if (s.B == 0) { // every result is empty; T may be any size (an input [0, 2^40, F])
+    if (isLstm) return results(args.makeResult(0), args.makeResult(1), args.makeResult(2));
+    return results(args.makeResult(0), args.makeResult(1));
+  }
   RecurrentOperands operands = splitOperands(args, s);
   auto lengths = rowLengths(s, operands.lengths);
   if (!lengths) return lengths.status();

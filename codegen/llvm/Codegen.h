@@ -302,6 +302,9 @@ public:
 
 private:
   void assignValueStorage();
+  /// Branches around `node` when its results are empty at run time; returns
+  /// the block after it (or null when the node always runs).
+  llvm::BasicBlock *skipWhenEmpty(const ir::Node &node);
   void emitPrologue();
   llvm::Function *emitLayoutFunction(const SlotAssignment &slots);
   void emitResultCopies();

@@ -180,6 +180,31 @@ void GraphEmitter::emitPrologue() {
   s.CreateRet(s.CreateSelect(checked.overflowed(), s.getInt64(uint64_t(-1)), total));
 }
 
+// A node whose results all have no elements does nothing, but its loops may
+// still walk a long axis of an empty tensor ([2^40, 0] summed over axis 0).
+// Such a node is skipped when a dim of each result is 0 at run time; not
+// the ops that check their operands' data (embedding's ids, a recurrent
+// layer's lengths), nor views, nor results of a constant non-zero size.
+llvm::BasicBlock *GraphEmitter::skipWhenEmpty(const ir::Node &node) {
+  using K = ir::OpKind;
+  if (node.results.empty() || ir::hasTrait(node.op, ir::T_VIEW) || node.op == K::Embedding || node.op == K::LSTM ||
+      node.op == K::GRU || node.op == K::RNN)
+    return nullptr;
+  FunctionEmitter &e = *entry_;
+  llvm::Value *empty = e.b.getTrue();
+  for (const ir::Value *r : node.results) {
+    if (auto bytes = r->type.constantByteSize(); bytes && *bytes > 0) return nullptr;
+    llvm::Value *anyZero = e.b.getFalse();
+    for (const ir::Dim &d : r->type.shape) anyZero = e.b.CreateOr(anyZero, e.b.CreateICmpEQ(e.dim(d), e.i64(0)));
+    empty = e.b.CreateAnd(empty, anyZero);
+  }
+  auto *run = llvm::BasicBlock::Create(m.context, "node.run", e.fn);
+  auto *skip = llvm::BasicBlock::Create(m.context, "node.done", e.fn);
+  e.b.CreateCondBr(empty, skip, run);
+  e.b.SetInsertPoint(run);
+  return skip;
+}
+
 Status GraphEmitter::emit() {
   assignValueStorage();
   name_ = m.entryName(graph);
@@ -202,8 +227,13 @@ Status GraphEmitter::emit() {
   currentNode_ = 0;
   for (const auto &node : graph.nodes()) {
     NodeLowering lowering(*this, *node, currentNode_);
+    llvm::BasicBlock *skip = skipWhenEmpty(*node);
     if (Status s = lowerNode(lowering); !s)
       return Status::error(codegen::locationPrefix(m.source, *node) + s.message());
+    if (skip) {
+      if (!entry_->b.GetInsertBlock()->getTerminator()) entry_->b.CreateBr(skip);
+      entry_->b.SetInsertPoint(skip);
+    }
     ++currentNode_;
   }
   emitResultCopies();

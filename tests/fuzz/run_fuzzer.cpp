@@ -8,27 +8,20 @@
 // within architecture.md's tolerance.
 #include "FuzzSupport.h"
 
-#include "codegen/Backend.h"
-#include "codegen/interp/ConstantEvaluation.h"
-#include "frontend/Frontend.h"
-#include "ir/InitialWeights.h"
-#include "passes/PassManager.h"
+#include "tests/generator/Differential.h"
 
-#include <cmath>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <memory>
-#include <sstream>
 
 namespace {
 
 using namespace attn;
 
-struct CompiledModel {
+struct Model {
   std::string path;
-  std::unique_ptr<Executable> reference, interp, llvm;
-  std::shared_ptr<const ir::Module> plain;
+  differential::Compiled compiled;
 };
 
 std::vector<std::string> modelPaths() {
@@ -40,74 +33,28 @@ std::vector<std::string> modelPaths() {
   return paths;
 }
 
-std::unique_ptr<Executable> compileOrDie(std::shared_ptr<const ir::Module> module,
-                                         std::shared_ptr<const WeightStore> weights, codegen::Backend backend) {
-  codegen::CompileOptions options;
-  options.threads = 1;
-  options.cacheDir = "off";
-  options.maxMemory = 256 << 20;
-  auto exe = codegen::compile(std::move(module), std::move(weights), backend, options);
-  ATTN_FUZZ_CHECK(exe.isOk(), exe.message());
-  return std::move(*exe);
-}
-
 /// Model `index`, compiled the first time it is asked for.
-CompiledModel &model(size_t index) {
+Model &model(size_t index) {
   static std::vector<std::string> paths = modelPaths();
-  static std::map<size_t, CompiledModel> cache;
+  static std::map<size_t, Model> cache;
   index %= paths.size();
   if (auto it = cache.find(index); it != cache.end()) return it->second;
   std::ifstream in(paths[index]);
   std::stringstream text;
   text << in.rdbuf();
-  auto compiled = frontend::compileModelText(text.str(), paths[index]);
-  ATTN_FUZZ_CHECK(compiled.module != nullptr, compiled.diagnostics);
-  auto tensors = ir::initialWeights(*compiled.module, 0);
-  ATTN_FUZZ_CHECK(tensors.isOk(), tensors.message());
-  auto weights = std::make_shared<const WeightStore>(WeightStore::fromTensors(std::move(*tensors)));
-  std::shared_ptr<ir::Module> plain = std::move(compiled.module);
-  auto optimised = frontend::compileModelText(text.str(), paths[index]).module;
-  WeightMap weightMap = WeightMap::fromStore(weights);
-  passes::PassContext context(*optimised);
-  context.weights = &weightMap;
-  context.evaluate = interp::evaluateConstantNode;
-  std::ostringstream log;
-  Status s = passes::runPipeline(context, passes::PipelineOptions{}, log);
-  ATTN_FUZZ_CHECK(s.isOk(), s.message());
-  std::shared_ptr<const ir::Module> opt = std::move(optimised);
-  CompiledModel &m = cache[index];
-  m.path = paths[index];
-  m.plain = plain;
-  m.reference = compileOrDie(plain, weights, codegen::Backend::Interp);
-  m.interp = compileOrDie(opt, weights, codegen::Backend::Interp);
-  m.llvm = compileOrDie(opt, weights, codegen::Backend::LLVM);
-  return m;
-}
-
-bool close(const Tensor &got, const Tensor &ref) {
-  if (got.dtype() != ref.dtype() || got.shape() != ref.shape()) return false;
-  for (int64_t i = 0; i < ref.numElements(); ++i) {
-    if (ref.dtype() != DType::F32) {
-      if (std::memcmp(static_cast<const char *>(got.data()) + i * dtypeSize(ref.dtype()),
-                      static_cast<const char *>(ref.data()) + i * dtypeSize(ref.dtype()), dtypeSize(ref.dtype())))
-        return false;
-      continue;
-    }
-    double g = got.as<float>()[i], r = ref.as<float>()[i];
-    if (std::isnan(r) ? !std::isnan(g) : std::isinf(r) ? g != r : std::fabs(g - r) > 1e-5 + 1e-4 * std::fabs(r))
-      return false;
-  }
-  return true;
+  auto compiled = differential::compileThreeWays(text.str(), paths[index], 0);
+  ATTN_FUZZ_CHECK(compiled.isOk(), compiled.message());
+  return cache[index] = Model{paths[index], std::move(*compiled)};
 }
 
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fuzz::ByteReader bytes(data, size);
-  CompiledModel &m = model(bytes.byte());
-  const auto &functions = m.reference->functions();
+  Model &m = model(bytes.byte());
+  const auto &functions = m.compiled.reference->functions();
   const FunctionSignature &fn = functions[bytes.below(unsigned(functions.size()))];
-  const ir::Graph &graph = *m.plain->findFunction(fn.name);
+  const ir::Graph &graph = *m.compiled.plain->findFunction(fn.name);
 
   // Dims: each symbol of the arguments once, 0 to 6; constants as declared.
   std::map<std::string, int64_t> dims;
@@ -134,20 +81,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   NamedTensorViews views;
   for (const auto &[name, t] : inputs) views.emplace_back(name, t.view());
 
-  auto reference = m.reference->run(fn.name, views);
-  auto interp = m.interp->run(fn.name, views);
-  auto llvm = m.llvm->run(fn.name, views);
-  std::string where = m.path + " " + fn.name;
-  ATTN_FUZZ_CHECK(reference.isOk() == interp.isOk() && interp.isOk() == llvm.isOk(),
-                  where + ": reference '" + reference.message() + "', interp '" + interp.message() + "', llvm '" +
-                      llvm.message() + "'");
-  if (!reference) {
-    ATTN_FUZZ_CHECK(interp.message() == llvm.message(), where + ": '" + interp.message() + "' vs '" + llvm.message() + "'");
-    return 0;
-  }
-  for (size_t i = 0; i < reference->size(); ++i) {
-    ATTN_FUZZ_CHECK(close((*interp)[i], (*reference)[i]), where + ": the optimised interpreter's result " + std::to_string(i));
-    ATTN_FUZZ_CHECK(close((*llvm)[i], (*reference)[i]), where + ": llvm's result " + std::to_string(i));
-  }
+  auto failure = differential::runThreeWays(m.compiled, fn.name, views);
+  ATTN_FUZZ_CHECK(!failure, m.path + " " + fn.name + ": " + failure.value_or(""));
   return 0;
 }

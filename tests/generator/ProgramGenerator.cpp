@@ -40,7 +40,7 @@ public:
     int64_t d0 = c_.pick(std::vector<int64_t>{1, 2, 3, 5, 8});
     vars_.push_back({"x", 3, d0});
     std::string arguments = "x: f32[B, T, " + std::to_string(d0) + "]";
-    if (c_.below(3) == 0) { // token ids through an Embedding
+    if (c_.below(3) == 2) { // token ids through an Embedding (0 must be the simpler option)
       int64_t e = width();
       std::string emb = layer("Embedding(7, " + std::to_string(e) + ")");
       arguments += ", tokens: i64[B, T]";

@@ -168,6 +168,40 @@ for b in BACKENDS:
          {"scores.attn": SCORES,
           "qk.safetensors": raw(header({"q": empty("F32", [2 ** 63 - 1, 0]), "k": empty("F32", [1, 0])}))})
 
+# Empty tensors with one huge dim: nothing to compute, so nothing may loop
+# over the huge dim either (a hang otherwise).
+EMPTY_AXES = b"""model empty
+dim N, M
+fn f(x: f32[N, M]) -> (s: f32[M], p: f32[N, M], m: f32[M], l: f32[N, M], c: f32[N, 2*M]) {
+  return sum(x, axis=0), softmax(x, axis=0), mean(x, axis=0), log_softmax(x, axis=0), concat([x, x], axis=1)
+}
+"""
+EMPTY_BATCH = b"""model emptybatch
+dim B, T
+layer lstm = LSTM(4, 3, batch_first=true, bidirectional=true)
+layer att = Linear(6, 6)
+layer score = Linear(6, 1, bias=false)
+layer norm = LayerNorm(6)
+layer conv = Conv1d(6, 2, 3, padding=1)
+fn f(x: f32[B, T, 4]) -> (c: f32[B, 6], k: f32[B, 2, T], n: f32[B, T, 6]) {
+  h, _, _ = lstm(x)
+  a = softmax(score(tanh(att(h))), axis=1)
+  return sum(a * h, axis=1), conv(transpose(h, 1, 2)), norm(h)
+}
+"""
+EMPTY_BATCH_WEIGHTS = st({"lstm.weight_ih_l0": f32([12, 4]), "lstm.weight_hh_l0": f32([12, 3]),
+                          "lstm.bias_ih_l0": f32([12]), "lstm.bias_hh_l0": f32([12]),
+                          "lstm.weight_ih_l0_reverse": f32([12, 4]), "lstm.weight_hh_l0_reverse": f32([12, 3]),
+                          "lstm.bias_ih_l0_reverse": f32([12]), "lstm.bias_hh_l0_reverse": f32([12]),
+                          "att.weight": f32([6, 6]), "att.bias": f32([6]), "score.weight": f32([1, 6]),
+                          "norm.weight": f32([6]), "norm.bias": f32([6]), "conv.weight": f32([2, 6, 3]),
+                          "conv.bias": f32([2])})
+for b in BACKENDS:
+    case("empty_axis_2_40_" + b, run("e.attn", None, "x.st", ["--backend", b]), 0,
+         {"e.attn": EMPTY_AXES, "x.st": raw(header({"x": empty("F32", [2 ** 40, 0])}))})
+    case("empty_batch_long_sequence_" + b, run("e.attn", "w.st", "x.st", ["--backend", b]), 0,
+         {"e.attn": EMPTY_BATCH, "w.st": EMPTY_BATCH_WEIGHTS, "x.st": raw(header({"x": empty("F32", [0, 2 ** 40, 4])}))})
+
 # --- 2. the memory limit -----------------------------------------------------
 for b in BACKENDS:
     case("memory_limit_run_" + b, run("ew.attn", None, "x.safetensors", ["--backend", b, "--max-memory", "1K"]), 1,

@@ -56,7 +56,9 @@ TEST(GeneratedPrograms, ReplayGivesTheSameProgram) {
   }
   Choices none(std::vector<uint32_t>{}); // all zeros: the simplest program
   Program simplest = generate(none);
-  EXPECT_NE(simplest.text.find("fn f(x: f32[B, T, 1])"), std::string::npos) << simplest.text;
+  EXPECT_NE(simplest.text.find("fn f(x: f32[B, T, 1]) -> (r0: f32[B, T, 1]) {\n  v0 = tanh(x)\n  return v0\n}"),
+            std::string::npos)
+      << simplest.text;
 }
 
 // Shrinking against a made-up failure ("the program has an LSTM"): the
