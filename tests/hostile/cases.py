@@ -421,4 +421,12 @@ case("cli_bench_zero_min_time", ["bench", "ew.attn", "--shape", "N=4", "--min-ti
 case("cli_bench_bad_shape", ["bench", "ew.attn", "--shape", "N=-4"], 2, {"ew.attn": ELEMENTWISE})
 case("cli_bench_huge_shape", ["bench", "ew.attn", "--shape", "N=4000000000000", "--max-memory", "1G",
                               "--min-time", "0.01"], 1, {"ew.attn": ELEMENTWISE})
+IR_OK = b"model m\n\nfn f(%x: f32[B]) -> (y: f32[B]) {\n  %0 = tanh(%x) : f32[B]\n  return %0\n}\n"
+case("ir_ok", ["run", "m.ir", "--inputs", "x.st"], 0, {"m.ir": IR_OK, "x.st": st({"x": f32([3])})})
+case("ir_dim_literal_too_large", ["check", "m.ir"], 1,
+     {"m.ir": IR_OK.replace(b"%x: f32[B]", b"%x: f32[B * 99999999999999999999]")})
+case("ir_dim_product_overflow", ["check", "m.ir"], 1,
+     {"m.ir": IR_OK.replace(b"%x: f32[B]", b"%x: f32[B * 4611686018427387904 * 4]")})
+case("ir_undefined_value", ["check", "m.ir"], 1, {"m.ir": IR_OK.replace(b"tanh(%x)", b"tanh(%nothing)")})
+case("ir_wrong_stated_type", ["check", "m.ir"], 1, {"m.ir": IR_OK.replace(b": f32[B]\n  return", b": i64[B]\n  return")})
 case("cli_ir_with_define", ["check", "m.ir", "-D", "a=1"], 1, {"m.ir": b"module m\n"})
