@@ -6,8 +6,8 @@ namespace attn::llvmcg {
 namespace {
 
 llvm::Value *emitAtom(llvm::IRBuilder<> &b, const ir::Dim::Atom &atom, const SymbolValue &symbol,
-                      CheckedArithmetic *checked) {
-  llvm::Value *x = emitDim(b, atom.lhs, symbol, checked), *y = emitDim(b, atom.rhs, symbol, checked);
+                      SizeArithmetic &arithmetic) {
+  llvm::Value *x = emitDim(b, atom.lhs, symbol, &arithmetic), *y = emitDim(b, atom.rhs, symbol, &arithmetic);
   switch (atom.op) {
   case ir::Dim::Op::Min: return b.CreateSelect(b.CreateICmpSLT(y, x), y, x);
   case ir::Dim::Op::Max: return b.CreateSelect(b.CreateICmpSGT(y, x), y, x);
@@ -24,26 +24,26 @@ llvm::Value *emitAtom(llvm::IRBuilder<> &b, const ir::Dim::Atom &atom, const Sym
 
 } // namespace
 
-llvm::Value *CheckedArithmetic::apply(llvm::Intrinsic::ID id, llvm::Value *x, llvm::Value *y) {
+llvm::Value *SizeArithmetic::apply(llvm::Intrinsic::ID id, llvm::Value *x, llvm::Value *y) {
   llvm::Value *pair = b_.CreateBinaryIntrinsic(id, x, y);
   overflowed_ = b_.CreateOr(overflowed_, b_.CreateExtractValue(pair, 1));
   return b_.CreateExtractValue(pair, 0);
 }
 
 llvm::Value *emitDim(llvm::IRBuilder<> &b, const ir::Dim &dim, const SymbolValue &symbol,
-                     CheckedArithmetic *checked) {
+                     SizeArithmetic *arithmetic) {
   if (auto c = dim.constant()) return b.getInt64(uint64_t(*c));
-  auto mul = [&](llvm::Value *x, llvm::Value *y) { return checked ? checked->mul(x, y) : b.CreateMul(x, y); };
-  auto add = [&](llvm::Value *x, llvm::Value *y) { return checked ? checked->add(x, y) : b.CreateAdd(x, y); };
+  SizeArithmetic plain(b, /*checked=*/false);
+  SizeArithmetic &a = arithmetic ? *arithmetic : plain;
   llvm::Value *sum = nullptr;
   for (const ir::Dim::Term &term : dim.terms()) {
     llvm::Value *product = term.coefficient == 1 ? nullptr : b.getInt64(uint64_t(term.coefficient));
     for (const ir::Dim::Factor &f : term.factors) {
-      llvm::Value *v = f.atom ? emitAtom(b, *f.atom, symbol, checked) : symbol(f.symbol);
-      product = product ? mul(product, v) : v;
+      llvm::Value *v = f.atom ? emitAtom(b, *f.atom, symbol, a) : symbol(f.symbol);
+      product = product ? a.mul(product, v) : v;
     }
     if (!product) product = b.getInt64(uint64_t(term.coefficient));
-    sum = sum ? add(sum, product) : product;
+    sum = sum ? a.add(sum, product) : product;
   }
   return sum ? sum : b.getInt64(0);
 }

@@ -33,36 +33,32 @@ llvm::Value *maxOf(llvm::IRBuilder<> &b, llvm::Value *x, llvm::Value *y) {
 }
 
 /// Bytes of a buffer rounded up to the scratch alignment (never negative).
-llvm::Value *alignedBytes(llvm::IRBuilder<> &b, const ByteSize &size, const SymbolValue &symbol,
-                          CheckedArithmetic *checked) {
-  auto mul = [&](llvm::Value *x, llvm::Value *y) { return checked ? checked->mul(x, y) : b.CreateMul(x, y); };
-  auto add = [&](llvm::Value *x, llvm::Value *y) { return checked ? checked->add(x, y) : b.CreateAdd(x, y); };
-  llvm::Value *bytes = mul(emitDim(b, size.elements, symbol, checked), b.getInt64(uint64_t(size.elementBytes)));
+llvm::Value *alignedBytes(llvm::IRBuilder<> &b, const ByteSize &size, const SymbolValue &symbol, SizeArithmetic &a) {
+  llvm::Value *bytes = a.mul(emitDim(b, size.elements, symbol, &a), b.getInt64(uint64_t(size.elementBytes)));
   if (size.chunk != 1 || size.chunked != ir::Dim(1)) {
-    llvm::Value *chunks = b.CreateSDiv(add(emitDim(b, size.chunked, symbol, checked), b.getInt64(uint64_t(size.chunk - 1))),
+    llvm::Value *chunks = b.CreateSDiv(a.add(emitDim(b, size.chunked, symbol, &a), b.getInt64(uint64_t(size.chunk - 1))),
                                        b.getInt64(uint64_t(size.chunk)));
-    bytes = mul(bytes, chunks);
+    bytes = a.mul(bytes, chunks);
   }
   bytes = maxOf(b, bytes, b.getInt64(0));
   llvm::Value *mask = b.getInt64(uint64_t(kScratchAlignment - 1));
-  return b.CreateAnd(add(bytes, mask), b.CreateNot(mask));
+  return b.CreateAnd(a.add(bytes, mask), b.CreateNot(mask));
 }
 
 /// Each slot's offset in the scratch block, and the block's size: slots one
-/// after the other, each as large as its largest buffer. With `checked`, the
-/// arithmetic is (the scratch size function's).
+/// after the other, each as large as its largest buffer, computed with `a`
+/// (checked in the scratch size function).
 std::pair<Values, llvm::Value *> slotOffsets(llvm::IRBuilder<> &b,
                                               const std::vector<PlannedBuffer> &buffers,
                                               const SlotAssignment &slots,
-                                              const SymbolValue &symbol,
-                                              CheckedArithmetic *checked = nullptr) {
+                                              const SymbolValue &symbol, SizeArithmetic &a) {
   Values offsets;
   llvm::Value *total = b.getInt64(0);
   for (const std::vector<int> &members : slots.members()) {
     llvm::Value *size = b.getInt64(0);
-    for (int buffer : members) size = maxOf(b, size, alignedBytes(b, buffers[buffer].size, symbol, checked));
+    for (int buffer : members) size = maxOf(b, size, alignedBytes(b, buffers[buffer].size, symbol, a));
     offsets.push_back(total);
-    total = checked ? checked->add(total, size) : b.CreateAdd(total, size);
+    total = a.add(total, size);
   }
   return {offsets, total};
 }
@@ -158,7 +154,8 @@ void GraphEmitter::emitPrologue() {
     b.CreateStore(b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, fn->getArg(1), i)), word(outputSlots_[i]));
   SlotAssignment slots = assignSlots(buffers_);
   auto symbol = [&](const std::string &s) { return symbolValues[size_t(symbolSlot(s))]; };
-  Values offsets = slotOffsets(b, buffers_, slots, symbol).first;
+  SizeArithmetic plain(b, /*checked=*/false); // scratch_bytes has checked these dims
+  Values offsets = slotOffsets(b, buffers_, slots, symbol, plain).first;
   for (size_t k = 0; k < buffers_.size(); ++k)
     b.CreateStore(b.CreateInBoundsGEP(b.getInt8Ty(), fn->getArg(3), offsets[size_t(slots.slotOf[k])]),
                   word(buffers_[k].frameSlot));
@@ -175,8 +172,8 @@ void GraphEmitter::emitPrologue() {
   };
   // -1 when the size overflows int64 (RuntimeAbi.h): dims from a stranger's
   // file can make a buffer's size wrap around to a small one.
-  CheckedArithmetic checked(s);
-  llvm::Value *total = slotOffsets(s, buffers_, slots, dimsArg, &checked).second;
+  SizeArithmetic checked(s, /*checked=*/true);
+  llvm::Value *total = slotOffsets(s, buffers_, slots, dimsArg, checked).second;
   s.CreateRet(s.CreateSelect(checked.overflowed(), s.getInt64(uint64_t(-1)), total));
 }
 
