@@ -2,7 +2,8 @@
 """Runs the hostile-input corpus (cases.py) against attnc.
 
 Each case runs in a fresh directory holding its files, under a 20 s timeout
-(and, outside sanitizer builds, a 4 GiB address-space limit), and must
+(60 s in sanitizer builds, whose Debug code is many times slower; and,
+outside them, a 4 GiB address-space limit), and must
   - exit with its expected code (never by a signal),
   - print exactly its expected stderr (expected.json; a sanitizer report or
     a leak makes it differ),
@@ -62,11 +63,12 @@ def run_case(case, attnc, sanitized):
                 resource.setrlimit(resource.RLIMIT_FSIZE, (case.fsize, case.fsize))
 
         env = dict(os.environ, ATTNC_CACHE_DIR="off")
+        timeout = TIMEOUT_S * (3 if sanitized else 1)
         try:
             p = subprocess.run([attnc] + case.args, cwd=directory, input=case.stdin,
-                               capture_output=True, timeout=TIMEOUT_S, preexec_fn=limits, env=env)
+                               capture_output=True, timeout=timeout, preexec_fn=limits, env=env)
         except subprocess.TimeoutExpired:
-            return {"rc": "timeout", "stderr": ""}, ["timed out after %d s (a hang)" % TIMEOUT_S]
+            return {"rc": "timeout", "stderr": ""}, ["timed out after %d s (a hang)" % timeout]
         # The binary's path appears in LLVM's usage messages: not part of the expectation.
         stderr = p.stderr.decode("utf-8", "backslashreplace").replace(attnc, "ATTNC")
         got = {"rc": p.returncode, "stderr": stderr}
