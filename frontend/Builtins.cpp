@@ -335,6 +335,11 @@ std::optional<std::vector<const Expr *>> Sema::bindArguments(const Expr &call,
       }
     } else {
       auto it = std::find(names.begin(), names.end(), arg.keyword);
+      // PyTorch's names for the axes: softmax(x, dim=1), transpose(x, dim0=1, dim1=2).
+      static const std::pair<const char *, const char *> pytorchNames[] = {
+          {"dim", "axis"}, {"dim0", "axis0"}, {"dim1", "axis1"}};
+      for (auto [pytorch, attn] : pytorchNames)
+        if (it == names.end() && arg.keyword == pytorch) it = std::find(names.begin(), names.end(), attn);
       if (it == names.end()) {
         error(arg.keywordLoc, "'" + call.text + "' has no argument named '" + arg.keyword + "'" +
                                   didYouMean(arg.keyword, names));

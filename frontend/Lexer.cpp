@@ -31,8 +31,8 @@ TokenKind keywordKind(llvm::StringRef text) {
       .Case("param", TokenKind::KwParam)
       .Case("fn", TokenKind::KwFn)
       .Case("return", TokenKind::KwReturn)
-      .Case("true", TokenKind::KwTrue)
-      .Case("false", TokenKind::KwFalse)
+      .Cases("true", "True", TokenKind::KwTrue) // Python's spelling too
+      .Cases("false", "False", TokenKind::KwFalse)
       .Default(TokenKind::Identifier);
 }
 

@@ -458,7 +458,9 @@ bool Parser::parseArguments(std::vector<Argument> &args) {
   bool sawKeyword = false;
   return parseBracketed(TokenKind::RParen, "to close the argument list", [&] {
     Argument &arg = args.emplace_back();
-    if (at(TokenKind::Identifier) && peekIsEqual()) {
+    // `dim=` is PyTorch's name for axis= (bindArguments maps it), though
+    // `dim` is the keyword that declares dims.
+    if ((at(TokenKind::Identifier) || at(TokenKind::KwDim)) && peekIsEqual()) {
       if (tok_.spelling.contains('.'))
         return fail(tok_.loc, "a keyword argument name cannot contain '.'");
       for (const Argument &earlier : args)
