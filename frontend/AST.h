@@ -23,17 +23,31 @@ struct Argument {
   ExprPtr value;
 };
 
+/// Kinds beyond the literals, names, lists and calls:
+///   Binary   lhs OP rhs, `op` its spelling: + - * / @ == != < <= > >= & |
+///   Negate   -x;  Invert  ~x
+///   Tuple    (a, b, ...), two or more elements
+///   Method   receiver.name(args): `text` the method name, elements {receiver}
+///            (a method of a name, `x.sum(...)`, is a Call of the dotted name)
+///   Index    base[subscripts]: elements {base, subscript...}, a subscript an
+///            expression, a Slice, an Ellipsis or the name None
+///   Slice    start:stop:step inside [ ]: elements {start, stop, step}, each
+///            possibly null (omitted)
+///   Ellipsis ...
 struct Expr {
-  enum class Kind { Integer, Float, Bool, String, Name, List, Call, Binary, Negate };
+  enum class Kind {
+    Integer, Float, Bool, String, Name, List, Call, Binary, Negate,
+    Invert, Tuple, Method, Index, Slice, Ellipsis
+  };
   Kind kind;
-  llvm::SMLoc loc;         // first token; for Binary, the operator
+  llvm::SMLoc loc;         // first token; for Binary, the operator; Index, the '['
   int64_t intValue = 0;    // Integer
   double floatValue = 0;   // Float
   bool boolValue = false;  // Bool
-  std::string text;        // Name (possibly dotted), String contents, Call callee
-  char op = 0;             // Binary: + - * / @
-  std::vector<ExprPtr> elements; // List; Binary: {lhs, rhs}; Negate: {operand}
-  std::vector<Argument> args;    // Call
+  std::string text;        // Name (possibly dotted), String contents, Call callee, Method name
+  std::string op;          // Binary: the operator's spelling
+  std::vector<ExprPtr> elements; // see the kinds above
+  std::vector<Argument> args;    // Call, Method
 
   Expr(Kind k, llvm::SMLoc l) : kind(k), loc(l) {}
 };
@@ -74,9 +88,18 @@ struct TypedName {
   TypeExpr type;
 };
 
-/// `a, _, c = EXPR` (a target named `_` discards).
+/// One target of an assignment: a name (`_` discards), or a parenthesised
+/// tuple of targets, as `(h, c)` in `out, (h, c) = lstm(x)`.
+struct AssignTarget {
+  std::string name;                  // empty for a tuple
+  llvm::SMLoc loc;
+  std::vector<AssignTarget> elements; // a tuple's targets
+  bool isTuple() const { return name.empty(); }
+};
+
+/// `a, _, c = EXPR`, `out, (h, c) = EXPR`.
 struct AssignStmt {
-  std::vector<std::pair<std::string, llvm::SMLoc>> targets;
+  std::vector<AssignTarget> targets;
   ExprPtr value;
 };
 

@@ -1,27 +1,16 @@
 // The primitive functions of language.md, each with its Python-style
 // signature (positional or keyword arguments, PyTorch's defaults) and its
 // lowering to graph ops. Axes may be negative and are normalised here.
-#include "frontend/Sema.h"
-
-#include <functional>
+#include "frontend/Builtins.h"
 
 namespace attn::frontend {
 
-namespace {
-
-using Args = std::vector<const Expr *>;
-using Results = std::optional<std::vector<Operand>>;
-using Lowering = std::function<Results(Sema &, const Expr &call, const Args &)>;
-
-struct Builtin {
-  std::vector<ParamSpec> params;
-  Lowering lower;
-};
-
-Results one(ir::Value *v, const Expr &call) {
+Results one(ir::Value *v, const CallSite &call) {
   if (!v) return std::nullopt;
   return std::vector<Operand>{Operand{v, std::nullopt, call.loc}};
 }
+
+namespace {
 
 /// A unary op or softmax that computes in f32 (ops.def's T_FLOAT) casts an
 /// integer input to f32 first, as torch.tanh and torch.softmax do.
@@ -30,7 +19,7 @@ ir::Value *inputFor(Sema &s, ir::OpKind op, ir::Value *x, llvm::SMLoc loc) {
 }
 
 Builtin unary(ir::OpKind op) {
-  return {{{"input"}}, [op](Sema &s, const Expr &call, const Args &a) -> Results {
+  return {{{"input"}}, [op](Sema &s, const CallSite &call, const Args &a) -> Results {
             auto x = s.lowerTensor(*a[0]);
             if (!x) return std::nullopt;
             return one(s.emit(op, {inputFor(s, op, *x, call.loc)}, {}, call.loc), call);
@@ -38,7 +27,7 @@ Builtin unary(ir::OpKind op) {
 }
 
 Builtin binaryFn(ir::OpKind op) {
-  return {{{"input"}, {"other"}}, [op](Sema &s, const Expr &call, const Args &a) -> Results {
+  return {{{"input"}, {"other"}}, [op](Sema &s, const CallSite &call, const Args &a) -> Results {
             auto x = s.lowerExpr(*a[0]);
             if (!x) return std::nullopt;
             auto y = s.lowerExpr(*a[1]);
@@ -52,7 +41,7 @@ Builtin binaryFn(ir::OpKind op) {
 /// sum, mean, max, argmax: (input, axis=all, keepdim=false).
 Builtin reduction(ir::OpKind op) {
   return {{{"input"}, {"axis", false}, {"keepdim", false}},
-          [op](Sema &s, const Expr &call, const Args &a) -> Results {
+          [op](Sema &s, const CallSite &call, const Args &a) -> Results {
             auto x = s.lowerTensor(*a[0]);
             if (!x) return std::nullopt;
             ir::Attrs attrs;
@@ -69,7 +58,7 @@ Builtin reduction(ir::OpKind op) {
           }};
 }
 
-Results lowerSoftmax(Sema &s, const Expr &call, const Args &a, ir::OpKind op) {
+Results lowerSoftmax(Sema &s, const CallSite &call, const Args &a, ir::OpKind op) {
   auto x = s.lowerTensor(*a[0]);
   if (!x) return std::nullopt;
   ir::Value *input = inputFor(s, op, *x, call.loc);
@@ -85,7 +74,7 @@ Results lowerSoftmax(Sema &s, const Expr &call, const Args &a, ir::OpKind op) {
   return one(s.emit(op, operands, attrs, call.loc), call);
 }
 
-Results lowerWhere(Sema &s, const Expr &call, const Args &a) {
+Results lowerWhere(Sema &s, const CallSite &call, const Args &a) {
   auto cond = s.lowerTensor(*a[0]);
   if (!cond) return std::nullopt;
   auto x = s.lowerExpr(*a[1]);
@@ -98,7 +87,7 @@ Results lowerWhere(Sema &s, const Expr &call, const Args &a) {
              call);
 }
 
-Results lowerCast(Sema &s, const Expr &call, const Args &a) {
+Results lowerCast(Sema &s, const CallSite &call, const Args &a) {
   auto x = s.lowerTensor(*a[0]);
   if (!x) return std::nullopt;
   std::optional<DType> dtype;
@@ -110,7 +99,7 @@ Results lowerCast(Sema &s, const Expr &call, const Args &a) {
   return one(s.castTo(*x, *dtype, call.loc), call);
 }
 
-Results lowerTranspose(Sema &s, const Expr &call, const Args &a) {
+Results lowerTranspose(Sema &s, const CallSite &call, const Args &a) {
   auto x = s.lowerTensor(*a[0]);
   if (!x) return std::nullopt;
   const ir::Type &t = (*x)->type;
@@ -122,35 +111,36 @@ Results lowerTranspose(Sema &s, const Expr &call, const Args &a) {
   return one(s.emit(ir::OpKind::Transpose, {*x}, attrs, call.loc), call);
 }
 
+} // namespace
+
+/// A list or a tuple (PyTorch's `x.permute((0, 2, 1))`).
 const Expr *requireList(Sema &s, const Expr *e, const char *what) {
-  if (e->kind == Expr::Kind::List) return e;
+  if (e->kind == Expr::Kind::List || e->kind == Expr::Kind::Tuple) return e;
   s.error(e->loc, std::string(what) + " must be a list, as in [0, 2, 1]");
   return nullptr;
 }
 
-Results lowerPermute(Sema &s, const Expr &call, const Args &a) {
-  auto x = s.lowerTensor(*a[0]);
-  if (!x) return std::nullopt;
-  const Expr *list = requireList(s, a[1], "permute's dims");
-  if (!list) return std::nullopt;
+Args elementsOf(const Expr &list) {
+  Args elements;
+  for (const ExprPtr &e : list.elements) elements.push_back(e.get());
+  return elements;
+}
+
+Results lowerPermuteTo(Sema &s, const CallSite &call, ir::Value *x, const Args &dims) {
   ir::Attrs attrs;
-  for (const ExprPtr &e : list->elements) {
-    auto axis = s.evalAxis(*e, (*x)->type.rank(), (*x)->type);
+  for (const Expr *e : dims) {
+    auto axis = s.evalAxis(*e, x->type.rank(), x->type);
     if (!axis) return std::nullopt;
     attrs.Perm.push_back(*axis);
   }
-  return one(s.emit(ir::OpKind::Permute, {*x}, attrs, call.loc), call);
+  return one(s.emit(ir::OpKind::Permute, {x}, attrs, call.loc), call);
 }
 
-Results lowerReshape(Sema &s, const Expr &call, const Args &a) {
-  auto x = s.lowerTensor(*a[0]);
-  if (!x) return std::nullopt;
-  const Expr *list = requireList(s, a[1], "reshape's shape");
-  if (!list) return std::nullopt;
+Results lowerReshapeTo(Sema &s, const CallSite &call, ir::Value *x, const Args &shape, llvm::SMLoc loc) {
   ir::Attrs attrs;
   std::optional<size_t> inferred;
   ir::Dim known(1);
-  for (const ExprPtr &e : list->elements) {
+  for (const Expr *e : shape) {
     auto dim = s.evalDim(*e);
     if (!dim) return std::nullopt;
     if (*dim == ir::Dim(-1)) {
@@ -166,20 +156,38 @@ Results lowerReshape(Sema &s, const Expr &call, const Args &a) {
   }
   if (inferred) {
     ir::Dim total(1);
-    for (const ir::Dim &d : (*x)->type.shape) total = total * d;
+    for (const ir::Dim &d : x->type.shape) total = total * d;
     auto missing = total.divideExact(known);
     if (!missing) {
-      s.error(list->loc, "cannot reshape " + (*x)->type.str() + " to " +
-                             ir::dimsToString(attrs.Shape) + ": -1 cannot be inferred");
+      s.error(loc, "cannot reshape " + x->type.str() + " to " + ir::dimsToString(attrs.Shape) +
+                       ": -1 cannot be inferred");
       return std::nullopt;
     }
     attrs.Shape[*inferred] = *missing;
   }
-  return one(s.emit(ir::OpKind::Reshape, {*x}, attrs, call.loc), call);
+  return one(s.emit(ir::OpKind::Reshape, {x}, attrs, call.loc), call);
+}
+
+namespace {
+
+Results lowerPermute(Sema &s, const CallSite &call, const Args &a) {
+  auto x = s.lowerTensor(*a[0]);
+  if (!x) return std::nullopt;
+  const Expr *list = requireList(s, a[1], "permute's dims");
+  if (!list) return std::nullopt;
+  return lowerPermuteTo(s, call, *x, elementsOf(*list));
+}
+
+Results lowerReshape(Sema &s, const CallSite &call, const Args &a) {
+  auto x = s.lowerTensor(*a[0]);
+  if (!x) return std::nullopt;
+  const Expr *list = requireList(s, a[1], "reshape's shape");
+  if (!list) return std::nullopt;
+  return lowerReshapeTo(s, call, *x, elementsOf(*list), list->loc);
 }
 
 /// squeeze (axis optional) and unsqueeze (axis in [-rank-1, rank]).
-Results lowerSqueeze(Sema &s, const Expr &call, const Args &a, ir::OpKind op) {
+Results lowerSqueeze(Sema &s, const CallSite &call, const Args &a, ir::OpKind op) {
   auto x = s.lowerTensor(*a[0]);
   if (!x) return std::nullopt;
   ir::Attrs attrs;
@@ -191,7 +199,7 @@ Results lowerSqueeze(Sema &s, const Expr &call, const Args &a, ir::OpKind op) {
   return one(s.emit(op, {*x}, attrs, call.loc), call);
 }
 
-Results lowerConcat(Sema &s, const Expr &call, const Args &a) {
+Results lowerConcat(Sema &s, const CallSite &call, const Args &a) {
   const Expr *list = requireList(s, a[0], "concat's tensors");
   if (!list) return std::nullopt;
   if (list->elements.empty()) {
@@ -212,40 +220,21 @@ Results lowerConcat(Sema &s, const Expr &call, const Args &a) {
 }
 
 /// Python slicing: negative bounds count from the end; constant bounds clamp.
-Results lowerSlice(Sema &s, const Expr &call, const Args &a) {
+Results lowerSlice(Sema &s, const CallSite &call, const Args &a) {
   auto x = s.lowerTensor(*a[0]);
   if (!x) return std::nullopt;
   const ir::Type &t = (*x)->type;
-  ir::Attrs attrs;
-  attrs.Axis = s.evalAxis(*a[1], t.rank(), t);
-  if (!attrs.Axis) return std::nullopt;
-  ir::Dim size = t.shape[*attrs.Axis];
-  auto bound = [&](const Expr &e) -> std::optional<ir::Dim> {
-    auto d = s.evalDim(e);
-    if (!d) return std::nullopt;
-    if (auto c = d->constant()) {
-      int64_t v = *c;
-      if (v < 0) {
-        if (!size.isConstant()) return size + *d;
-        v += *size.constant();
-      }
-      if (auto n = size.constant()) v = std::min(std::max<int64_t>(v, 0), *n);
-      return ir::Dim(v);
-    }
-    return d;
-  };
-  auto start = bound(*a[2]);
+  auto axis = s.evalAxis(*a[1], t.rank(), t);
+  if (!axis) return std::nullopt;
+  const ir::Dim &size = t.shape[*axis];
+  auto start = sliceBound(s, *a[2], size);
   if (!start) return std::nullopt;
-  auto end = bound(*a[3]);
+  auto end = sliceBound(s, *a[3], size);
   if (!end) return std::nullopt;
-  if (start->isConstant() && end->isConstant() && *end->constant() < *start->constant())
-    end = start;
-  attrs.Start = *start;
-  attrs.End = *end;
-  return one(s.emit(ir::OpKind::Slice, {*x}, attrs, call.loc), call);
+  return one(sliceOf(s, *x, *axis, *start, *end, call.loc), call);
 }
 
-Results lowerSequenceMask(Sema &s, const Expr &call, const Args &a) {
+Results lowerSequenceMask(Sema &s, const CallSite &call, const Args &a) {
   auto lengths = s.lowerTensor(*a[0]);
   if (!lengths) return std::nullopt;
   auto maxlen = s.evalDim(*a[1]);
@@ -262,16 +251,16 @@ const std::map<ir::OpKind, Builtin> &ownBuiltins() {
       {K::Where, {{{"condition"}, {"input"}, {"other"}}, lowerWhere}},
       {K::Cast, {{{"input"}, {"dtype"}}, lowerCast}},
       {K::Softmax, {{{"input"}, {"axis"}, {"mask", false}},
-                    [](Sema &s, const Expr &c, const Args &a) { return lowerSoftmax(s, c, a, K::Softmax); }}},
+                    [](Sema &s, const CallSite &c, const Args &a) { return lowerSoftmax(s, c, a, K::Softmax); }}},
       {K::LogSoftmax, {{{"input"}, {"axis"}},
-                       [](Sema &s, const Expr &c, const Args &a) { return lowerSoftmax(s, c, a, K::LogSoftmax); }}},
+                       [](Sema &s, const CallSite &c, const Args &a) { return lowerSoftmax(s, c, a, K::LogSoftmax); }}},
       {K::Transpose, {{{"input"}, {"axis0"}, {"axis1"}}, lowerTranspose}},
       {K::Permute, {{{"input"}, {"dims"}}, lowerPermute}},
       {K::Reshape, {{{"input"}, {"shape"}}, lowerReshape}},
       {K::Squeeze, {{{"input"}, {"axis", false}},
-                    [](Sema &s, const Expr &c, const Args &a) { return lowerSqueeze(s, c, a, K::Squeeze); }}},
+                    [](Sema &s, const CallSite &c, const Args &a) { return lowerSqueeze(s, c, a, K::Squeeze); }}},
       {K::Unsqueeze, {{{"input"}, {"axis"}},
-                      [](Sema &s, const Expr &c, const Args &a) { return lowerSqueeze(s, c, a, K::Unsqueeze); }}},
+                      [](Sema &s, const CallSite &c, const Args &a) { return lowerSqueeze(s, c, a, K::Unsqueeze); }}},
       {K::Concat, {{{"tensors"}, {"axis", false}}, lowerConcat}},
       {K::Slice, {{{"input"}, {"axis"}, {"start"}, {"end"}}, lowerSlice}},
       {K::SequenceMask, {{{"lengths"}, {"maxlen"}}, lowerSequenceMask}},
@@ -303,34 +292,66 @@ const std::map<std::string, Builtin> &builtins() {
 
 } // namespace
 
-bool Sema::isBuiltin(const std::string &name) const { return builtins().count(name) != 0; }
+std::optional<ir::Dim> sliceBound(Sema &s, const Expr &e, const ir::Dim &size) {
+  auto d = s.evalDim(e);
+  if (!d) return std::nullopt;
+  if (auto c = d->constant()) {
+    int64_t v = *c;
+    if (v < 0) {
+      if (!size.isConstant()) return size + *d;
+      v += *size.constant();
+    }
+    if (auto n = size.constant()) v = std::min(std::max<int64_t>(v, 0), *n);
+    return ir::Dim(v);
+  }
+  return d;
+}
+
+ir::Value *sliceOf(Sema &s, ir::Value *x, int64_t axis, ir::Dim start, ir::Dim end, llvm::SMLoc loc) {
+  if (start.isConstant() && end.isConstant() && *end.constant() < *start.constant()) end = start;
+  ir::Attrs attrs;
+  attrs.Axis = axis;
+  attrs.Start = start;
+  attrs.End = end;
+  return s.emit(ir::OpKind::Slice, {x}, attrs, loc);
+}
+
+const Builtin *findBuiltin(const std::string &name) {
+  if (auto it = builtins().find(name); it != builtins().end()) return &it->second;
+  if (auto it = pytorchFunctions().find(name); it != pytorchFunctions().end()) return &it->second;
+  return nullptr;
+}
+
+bool Sema::isBuiltin(const std::string &name) const { return findBuiltin(name) != nullptr; }
 
 std::vector<std::string> Sema::builtinNames() const {
   std::vector<std::string> names;
   for (const auto &[name, b] : builtins()) names.push_back(name);
+  for (const auto &[name, b] : pytorchFunctions()) names.push_back(name);
   return names;
 }
 
-std::optional<std::vector<Operand>> Sema::lowerBuiltin(const Expr &call) {
-  const Builtin &b = builtins().at(call.text);
+std::optional<std::vector<Operand>> Sema::lowerBuiltin(const std::string &name, const CallSite &call) {
+  const Builtin &b = *findBuiltin(name);
   auto args = bindArguments(call, b.params);
   if (!args) return std::nullopt;
   return b.lower(*this, call, *args);
 }
 
-std::optional<std::vector<const Expr *>> Sema::bindArguments(const Expr &call,
+std::optional<std::vector<const Expr *>> Sema::bindArguments(const CallSite &call,
                                                              const std::vector<ParamSpec> &params) {
   std::vector<const Expr *> bound(params.size(), nullptr);
   size_t positional = 0;
   std::vector<std::string> names;
   for (const ParamSpec &p : params) names.push_back(p.name);
-  for (const Argument &arg : call.args) {
+  if (call.receiver && !params.empty()) bound[positional++] = call.receiver;
+  for (const Argument &arg : *call.args) {
     size_t index;
     if (arg.keyword.empty()) {
       index = positional++;
       if (index >= params.size()) {
         error(arg.value->loc, "too many arguments to '" + call.text + "': it takes at most " +
-                                  std::to_string(params.size()));
+                                  std::to_string(params.size() - (call.receiver ? 1 : 0)));
         return std::nullopt;
       }
     } else {

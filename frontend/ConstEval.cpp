@@ -52,6 +52,8 @@ std::optional<ConstValue> Sema::evalConst(const Expr &e) {
   case Expr::Kind::Name: {
     const Symbol *s = lookup(e.text);
     if (s && s->kind == Symbol::Kind::Let) return s->constant;
+    if (!s)
+      if (auto special = specialFloat(e)) return ConstValue{true, 0, *special};
     if (!s) {
       std::vector<std::string> lets;
       for (const std::string &n : visibleNames())
@@ -73,8 +75,8 @@ std::optional<ConstValue> Sema::evalConst(const Expr &e) {
     return *r;
   }
   case Expr::Kind::Binary: {
-    if (e.op == '@') {
-      error(e.loc, "'@' is not a constant operation");
+    if (e.op != "+" && e.op != "-" && e.op != "*" && e.op != "/") {
+      error(e.loc, "'" + e.op + "' is not a constant operation");
       return std::nullopt;
     }
     auto a = evalConst(*e.elements[0]);
@@ -88,7 +90,12 @@ std::optional<ConstValue> Sema::evalConst(const Expr &e) {
     }
     return *r;
   }
-  case Expr::Kind::Bool: case Expr::Kind::String: case Expr::Kind::List: case Expr::Kind::Call:
+  case Expr::Kind::Call:
+    if (auto special = specialFloat(e)) return ConstValue{true, 0, *special};
+    [[fallthrough]];
+  case Expr::Kind::Bool: case Expr::Kind::String: case Expr::Kind::List: case Expr::Kind::Invert:
+  case Expr::Kind::Tuple: case Expr::Kind::Method: case Expr::Kind::Index: case Expr::Kind::Slice:
+  case Expr::Kind::Ellipsis:
     error(e.loc, "expected a numeric constant");
     return std::nullopt;
   }
@@ -136,12 +143,12 @@ std::optional<ir::Dim> Sema::evalDim(const Expr &e) {
       return std::nullopt;
     }
   }
-  if (e.kind == Expr::Kind::Binary && e.op != '/' && e.op != '@') {
+  if (e.kind == Expr::Kind::Binary && (e.op == "+" || e.op == "-" || e.op == "*")) {
     auto a = evalDim(*e.elements[0]);
     if (!a) return std::nullopt;
     auto b = evalDim(*e.elements[1]);
     if (!b) return std::nullopt;
-    return checkedDim(e, e.op == '+' ? *a + *b : e.op == '-' ? *a - *b : *a * *b);
+    return checkedDim(e, e.op == "+" ? *a + *b : e.op == "-" ? *a - *b : *a * *b);
   }
   if (e.kind == Expr::Kind::Negate) {
     auto a = evalDim(*e.elements[0]);

@@ -47,7 +47,9 @@ const LayerSpec *findLayerSpec(const std::string &name) {
 
 const LayerSpec &layerSpec(Kind kind) { return layerSpecs()[size_t(kind)]; }
 
-bool isNone(const Expr *e) { return !e || (e->kind == Expr::Kind::Name && e->text == "none"); }
+bool isNone(const Expr *e) {
+  return !e || (e->kind == Expr::Kind::Name && (e->text == "none" || e->text == "None"));
+}
 
 /// Positive integer constructor argument.
 std::optional<int64_t> positive(Sema &s, const Expr &e, const char *what) {
@@ -124,8 +126,9 @@ std::optional<RecurrentConfig> recurrentAttrs(Sema &s, Kind kind, const std::vec
 } // namespace
 
 bool Sema::declareLayer(const LayerDecl &decl) {
+  const std::string name = withoutSelf(decl.name); // PyTorch's self.lstm = nn.LSTM(...)
   const Expr &ctor = *decl.constructor;
-  const LayerSpec *found = findLayerSpec(ctor.text);
+  const LayerSpec *found = findLayerSpec(withoutModulePrefix(ctor.text, {"torch.nn.", "nn."}));
   if (!found) {
     std::vector<std::string> names;
     for (const LayerSpec &spec : layerSpecs()) names.push_back(spec.name);
@@ -133,23 +136,23 @@ bool Sema::declareLayer(const LayerDecl &decl) {
     return error(ctor.loc, "unknown layer type '" + ctor.text + "'" + didYouMean(ctor.text, names));
   }
   const LayerSpec &spec = *found;
-  auto args = bindArguments(ctor, spec.constructor);
+  auto args = bindArguments(CallSite::of(ctor), spec.constructor);
   if (!args) return false;
   const auto &a = *args;
   auto layer = std::make_unique<LayerInfo>();
   layer->kind = spec.kind;
-  layer->name = decl.name;
+  layer->name = name;
   layer->loc = decl.loc;
   bool tooLarge = false;  // a weight whose byte size overflows int64
   std::string duplicate; // a weight name already taken (by a dotted param)
   auto addWeight = [&](const std::string &suffix, ir::DimList dims, ir::WeightInit init) {
     ir::Type type{DType::F32, std::move(dims)};
     if (!type.constantByteSize()) tooLarge = true;
-    if (module().findWeight(decl.name + "." + suffix)) {
-      duplicate = decl.name + "." + suffix;
+    if (module().findWeight(name + "." + suffix)) {
+      duplicate = name + "." + suffix;
       return;
     }
-    layer->weights.push_back(module().addWeight(decl.name + "." + suffix, type, init));
+    layer->weights.push_back(module().addWeight(name + "." + suffix, type, init));
   };
   using Init = ir::WeightInit::Kind;
   switch (spec.kind) {
@@ -309,53 +312,72 @@ bool Sema::declareLayer(const LayerDecl &decl) {
   if (!duplicate.empty())
     return error(decl.loc, "the weight '" + duplicate + "' is declared twice (a param has this name)");
   if (tooLarge)
-    return error(decl.loc, "layer '" + decl.name + "' would have a weight of more than 2^63 bytes");
+    return error(decl.loc, "layer '" + name + "' would have a weight of more than 2^63 bytes");
   Symbol s;
   s.kind = Symbol::Kind::Layer;
   s.loc = decl.loc;
   s.layer = &addLayer(std::move(layer));
-  return declareGlobal(decl.name, decl.loc, s);
+  return declareGlobal(name, decl.loc, s);
 }
 
-std::optional<std::vector<Operand>> Sema::lowerLayerCall(const Expr &call, LayerInfo &layer) {
+std::optional<Operand> Sema::lowerLayerCall(const Expr &call, LayerInfo &layer) {
   const LayerSpec &spec = layerSpec(layer.kind);
-  auto args = bindArguments(call, spec.call);
+  auto args = bindArguments(CallSite::of(call), spec.call);
   if (!args) return std::nullopt;
-  const auto &a = *args;
+  auto a = *args;
   auto x = lowerTensor(*a[0]);
   if (!x) return std::nullopt;
-  auto wrap = [&](std::optional<std::vector<ir::Value *>> values) -> std::optional<std::vector<Operand>> {
-    if (!values) return std::nullopt;
-    std::vector<Operand> out;
-    for (ir::Value *v : *values) out.push_back(Operand{v, std::nullopt, call.loc});
-    return out;
+  auto single = [&](ir::Value *v) -> std::optional<Operand> {
+    if (!v) return std::nullopt;
+    return Operand{v, std::nullopt, call.loc};
   };
   std::vector<ir::Value *> operands = {*x};
   switch (layer.kind) {
-  case Kind::Dropout: return wrap(std::vector<ir::Value *>{*x});
+  case Kind::Dropout: return single(*x);
   case Kind::Tanh: case Kind::Sigmoid: case Kind::ReLU: case Kind::GELU: {
     // As the builtin of the same op: an f32 op casts an integer input first.
     ir::Value *input = ir::hasTrait(*spec.op, ir::T_FLOAT) ? castTo(*x, DType::F32, call.loc) : *x;
-    return wrap(emitMulti(*spec.op, {input}, {}, call.loc));
+    return single(emit(*spec.op, {input}, {}, call.loc));
   }
   case Kind::Linear: case Kind::Embedding: case Kind::LayerNorm: case Kind::Conv1d: {
     operands.insert(operands.end(), layer.weights.begin(), layer.weights.end());
-    return wrap(emitMulti(*spec.op, operands, layer.attrs, call.loc));
+    return single(emit(*spec.op, operands, layer.attrs, call.loc));
   }
   case Kind::LSTM: case Kind::GRU: case Kind::RNN: {
     ir::Attrs attrs = layer.attrs;
-    size_t lengthsIndex = layer.kind == Kind::LSTM ? 3 : 2;
-    if (layer.kind == Kind::LSTM && isNone(a[1]) != isNone(a[2])) {
-      error(call.loc, "'" + layer.name + "' needs both h0 and c0, or neither");
-      return std::nullopt;
-    }
-    for (size_t i = 1; i < lengthsIndex; ++i)
-      if (!isNone(a[i])) {
-        auto state = lowerTensor(*a[i]);
-        if (!state) return std::nullopt;
-        operands.push_back(*state);
-        attrs.HasInitialState = true;
+    bool isLstm = layer.kind == Kind::LSTM;
+    size_t lengthsIndex = isLstm ? 3 : 2;
+    std::vector<ir::Value *> state;
+    // PyTorch's lstm(x, (h0, c0)): the state as one tuple argument.
+    if (isLstm && !isNone(a[1]) && isNone(a[2])) {
+      auto hc = lowerValue(*a[1]);
+      if (!hc) return std::nullopt;
+      if (!hc->isTuple || hc->elements.size() != 2) {
+        error(a[1]->loc, "'" + layer.name + "' takes its initial state as the tuple (h0, c0), " +
+                             "as in PyTorch, or as h0, c0 separately; this is not a pair");
+        return std::nullopt;
       }
+      for (const Operand &o : hc->elements) {
+        if (o.isTuple || o.isLiteral()) {
+          error(a[1]->loc, "'" + layer.name + "': h0 and c0 must be tensors");
+          return std::nullopt;
+        }
+        state.push_back(o.value);
+      }
+    } else {
+      if (isLstm && isNone(a[1]) != isNone(a[2])) {
+        error(call.loc, "'" + layer.name + "' needs both h0 and c0, or neither");
+        return std::nullopt;
+      }
+      for (size_t i = 1; i < lengthsIndex; ++i)
+        if (!isNone(a[i])) {
+          auto h = lowerTensor(*a[i]);
+          if (!h) return std::nullopt;
+          state.push_back(*h);
+        }
+    }
+    attrs.HasInitialState = !state.empty();
+    operands.insert(operands.end(), state.begin(), state.end());
     if (!isNone(a[lengthsIndex])) {
       auto lengths = lowerTensor(*a[lengthsIndex]);
       if (!lengths) return std::nullopt;
@@ -363,7 +385,13 @@ std::optional<std::vector<Operand>> Sema::lowerLayerCall(const Expr &call, Layer
       attrs.HasLengths = true;
     }
     operands.insert(operands.end(), layer.weights.begin(), layer.weights.end());
-    return wrap(emitMulti(*spec.op, operands, attrs, call.loc));
+    auto results = emitMulti(*spec.op, operands, attrs, call.loc);
+    if (!results) return std::nullopt;
+    // PyTorch's structure: (out, (h_n, c_n)) for an LSTM, (out, h_n) otherwise.
+    std::vector<Operand> r;
+    for (ir::Value *v : *results) r.push_back(Operand{v, std::nullopt, call.loc});
+    if (isLstm) return Operand::tuple({r[0], Operand::tuple({r[1], r[2]}, call.loc)}, call.loc);
+    return Operand::tuple(std::move(r), call.loc);
   }
   }
   return std::nullopt;

@@ -87,7 +87,7 @@ Token Lexer::next() {
   if (isIdentStart(c)) return lexIdentifier(start);
   if (llvm::isDigit(c) || (c == '.' && start + 1 != end_ && llvm::isDigit(start[1])))
     return lexNumber(start);
-  if (c == '"') return lexString(start);
+  if (c == '"' || c == '\'') return lexString(start);
   return lexPunctuation(start);
 }
 
@@ -147,8 +147,9 @@ Token Lexer::lexNumber(const char *start) {
 
 Token Lexer::lexString(const char *start) {
   std::string value;
+  const char quote = *start;
   const char *p = start + 1;
-  while (p != end_ && *p != '"' && *p != '\n') {
+  while (p != end_ && *p != quote && *p != '\n') {
     if (*p != '\\') {
       value += *p++;
       continue;
@@ -157,15 +158,15 @@ Token Lexer::lexString(const char *start) {
     char escaped = p[1];
     if (escaped == 'n') {
       value += '\n';
-    } else if (escaped == '"' || escaped == '\\') {
+    } else if (escaped == '"' || escaped == '\'' || escaped == '\\') {
       value += escaped;
     } else {
       return error(p, start, "unknown escape sequence '\\" + printableChar(escaped) +
-                                 "' in a string (expected \\\", \\\\ or \\n)");
+                                 "' in a string (expected \\\", \\', \\\\ or \\n)");
     }
     p += 2;
   }
-  if (p == end_ || *p != '"') return error(start, start, "unterminated string literal");
+  if (p == end_ || *p != quote) return error(start, start, "unterminated string literal");
   Token token = make(TokenKind::String, start, p + 1);
   token.text = std::move(value);
   return token;
@@ -173,6 +174,12 @@ Token Lexer::lexString(const char *start) {
 
 Token Lexer::lexPunctuation(const char *start) {
   auto single = [&](TokenKind kind) { return make(kind, start, start + 1); };
+  // A two-character operator if `second` follows, else `one` (Eof: none).
+  auto pair = [&](char second, TokenKind two, TokenKind one) {
+    if (start + 1 != end_ && start[1] == second) return make(two, start, start + 2);
+    if (one == TokenKind::Eof) return error(start, start, "unexpected character '" + printableChar(*start) + "'");
+    return single(one);
+  };
   switch (*start) {
   case '(': return single(TokenKind::LParen);
   case ')': return single(TokenKind::RParen);
@@ -182,14 +189,21 @@ Token Lexer::lexPunctuation(const char *start) {
   case '}': return single(TokenKind::RBrace);
   case ',': return single(TokenKind::Comma);
   case ':': return single(TokenKind::Colon);
-  case '=': return single(TokenKind::Equal);
   case '+': return single(TokenKind::Plus);
   case '*': return single(TokenKind::Star);
   case '/': return single(TokenKind::Slash);
   case '@': return single(TokenKind::At);
-  case '-':
-    if (start + 1 != end_ && start[1] == '>') return make(TokenKind::Arrow, start, start + 2);
-    return single(TokenKind::Minus);
+  case '-': return pair('>', TokenKind::Arrow, TokenKind::Minus);
+  case '=': return pair('=', TokenKind::EqualEqual, TokenKind::Equal);
+  case '!': return pair('=', TokenKind::NotEqual, TokenKind::Eof);
+  case '<': return pair('=', TokenKind::LessEqual, TokenKind::Less);
+  case '>': return pair('=', TokenKind::GreaterEqual, TokenKind::Greater);
+  case '~': return single(TokenKind::Tilde);
+  case '&': return single(TokenKind::Amp);
+  case '|': return single(TokenKind::Pipe);
+  case '.':
+    if (end_ - start >= 3 && start[1] == '.' && start[2] == '.') return make(TokenKind::Ellipsis, start, start + 3);
+    return single(TokenKind::Dot);
   default:
     return error(start, start, "unexpected character '" + printableChar(*start) + "'");
   }
@@ -228,6 +242,17 @@ llvm::StringRef tokenKindSpelling(TokenKind kind) {
   case TokenKind::Slash: return "/";
   case TokenKind::At: return "@";
   case TokenKind::Arrow: return "->";
+  case TokenKind::Dot: return ".";
+  case TokenKind::Ellipsis: return "...";
+  case TokenKind::EqualEqual: return "==";
+  case TokenKind::NotEqual: return "!=";
+  case TokenKind::Less: return "<";
+  case TokenKind::LessEqual: return "<=";
+  case TokenKind::Greater: return ">";
+  case TokenKind::GreaterEqual: return ">=";
+  case TokenKind::Tilde: return "~";
+  case TokenKind::Amp: return "&";
+  case TokenKind::Pipe: return "|";
   }
   return "a token";
 }

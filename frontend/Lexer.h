@@ -5,8 +5,9 @@
 //   integer     [0-9]+                                        decimal, fits int64
 //   float       [0-9]+ '.' [0-9]* exp? | '.' [0-9]+ exp? | [0-9]+ exp
 //               exp = [eE] [+-]? [0-9]+
-//   string      '"' ( [^"\\\n] | '\"' | '\\' | '\n' )* '"'
-//   punctuation ( ) [ ] { } , : = + - * / @ ->
+//   string      '"' ( [^"\\\n] | '\"' | '\\' | '\n' )* '"'   or the same in '...'
+//               (Python's single quotes; \' escapes a quote there)
+//   punctuation ( ) [ ] { } , : = + - * / @ -> . ... == != < <= > >= ~ & |
 //   newline     ends a statement; '#' comments run to the end of the line;
 //               space, tab and CR are whitespace.
 //
@@ -60,6 +61,17 @@ enum class TokenKind {
   Slash,
   At,
   Arrow,
+  Dot,          // '.' after ')' or ']' (a method call); dots inside names stay in the name
+  Ellipsis,     // ...
+  EqualEqual,   // ==
+  NotEqual,     // !=
+  Less,         // <
+  LessEqual,    // <=
+  Greater,      // >
+  GreaterEqual, // >=
+  Tilde,        // ~
+  Amp,          // &
+  Pipe,         // |
 };
 
 struct Token {

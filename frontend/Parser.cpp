@@ -16,6 +16,16 @@ namespace {
 constexpr unsigned kMaxNesting = 200;
 constexpr unsigned kMaxExprHeight = 1000;
 
+bool isComparison(TokenKind kind) {
+  switch (kind) {
+  case TokenKind::EqualEqual: case TokenKind::NotEqual: case TokenKind::Less:
+  case TokenKind::LessEqual: case TokenKind::Greater: case TokenKind::GreaterEqual:
+    return true;
+  default:
+    return false;
+  }
+}
+
 /// Counts one level of syntactic nesting for as long as it lives.
 struct NestingLevel {
   unsigned &depth;
@@ -61,10 +71,14 @@ private:
   bool parseAssign(FnDecl &fn);
 
   // Expressions.
-  ExprPtr parseExpr() { return parseBinary(/*level=*/0); }
+  ExprPtr parseExpr();
   ExprPtr parseBinary(int level);
   ExprPtr parseUnary();
+  ExprPtr parsePostfix();
   ExprPtr parsePrimary();
+  ExprPtr parseSubscripts(ExprPtr base);
+  ExprPtr parseSubscript();
+  bool parseTarget(AssignTarget &target);
   ExprPtr parseNumber(llvm::SMLoc minusLoc);
   ExprPtr parseNameOrCall();
   ExprPtr parseParenthesised();
@@ -301,8 +315,8 @@ bool Parser::parseBody(FnDecl &fn, llvm::SMLoc braceLoc) {
 }
 
 bool Parser::parseStatement(FnDecl &fn) {
-  bool ok = at(TokenKind::KwReturn)       ? parseReturn(fn)
-            : at(TokenKind::Identifier) ? parseAssign(fn)
+  bool ok = at(TokenKind::KwReturn)                                 ? parseReturn(fn)
+            : at(TokenKind::Identifier) || at(TokenKind::LParen) ? parseAssign(fn)
                                         : failExpected("a statement ('NAME = EXPR' or 'return')");
   if (!ok) return false;
   // `return x }` on one line: the '}' ends the statement as well as a newline.
@@ -324,14 +338,27 @@ bool Parser::parseReturn(FnDecl &fn) {
   return true;
 }
 
+bool Parser::parseTarget(AssignTarget &target) {
+  if (!at(TokenKind::LParen)) return parseName(target.name, target.loc, "an assignment target");
+  NestingLevel level(nesting_);
+  if (tooDeep()) return false;
+  target.loc = tok_.loc;
+  if (!parseBracketed(TokenKind::RParen, "to close the tuple of targets",
+                      [&] { return parseTarget(target.elements.emplace_back()); }))
+    return false;
+  if (target.elements.empty()) return fail(target.loc, "an empty tuple cannot be assigned to");
+  return true;
+}
+
 bool Parser::parseAssign(FnDecl &fn) {
   AssignStmt assign;
   do {
-    auto &[name, loc] = assign.targets.emplace_back();
-    if (!parseName(name, loc, "an assignment target")) return false;
+    if (!parseTarget(assign.targets.emplace_back())) return false;
   } while (consume(TokenKind::Comma));
-  if (!consume(TokenKind::Equal))
-    return failExpected("'=' or ',' after '" + assign.targets.back().first + "'");
+  if (!consume(TokenKind::Equal)) {
+    const AssignTarget &last = assign.targets.back();
+    return failExpected("'=' or ',' after " + (last.isTuple() ? std::string("the tuple") : "'" + last.name + "'"));
+  }
   assign.value = parseExpr();
   if (!assign.value) return false;
   fn.body.emplace_back(std::move(assign));
@@ -364,16 +391,40 @@ ExprPtr Parser::finish(ExprPtr expr) {
   return expr;
 }
 
+/// Python's precedence, loosest first: comparisons (not chained), |, &,
+/// + -, * / @; then unary - and ~, then calls, methods and subscripts.
+ExprPtr Parser::parseExpr() {
+  ExprPtr lhs = parseBinary(/*level=*/1);
+  if (!lhs || !isComparison(tok_.kind)) return lhs;
+  auto binary = std::make_unique<Expr>(Expr::Kind::Binary, tok_.loc);
+  binary->op = tok_.spelling.str();
+  advance();
+  ExprPtr rhs = parseBinary(1);
+  if (!rhs) return nullptr;
+  if (isComparison(tok_.kind)) {
+    fail(tok_.loc, "comparisons cannot be chained; write (a < b) & (b < c)");
+    return nullptr;
+  }
+  binary->elements.push_back(std::move(lhs));
+  binary->elements.push_back(std::move(rhs));
+  return finish(std::move(binary));
+}
+
 ExprPtr Parser::parseBinary(int level) {
-  auto operand = [&] { return level == 0 ? parseBinary(1) : parseUnary(); };
+  constexpr int kLevels = 4; // | & (+ -) (* / @)
+  auto operand = [&] { return level < kLevels ? parseBinary(level + 1) : parseUnary(); };
   auto isOperator = [&] {
-    if (level == 0) return at(TokenKind::Plus) || at(TokenKind::Minus);
-    return at(TokenKind::Star) || at(TokenKind::Slash) || at(TokenKind::At);
+    switch (level) {
+    case 1: return at(TokenKind::Pipe);
+    case 2: return at(TokenKind::Amp);
+    case 3: return at(TokenKind::Plus) || at(TokenKind::Minus);
+    default: return at(TokenKind::Star) || at(TokenKind::Slash) || at(TokenKind::At);
+    }
   };
   ExprPtr lhs = operand();
   while (lhs && isOperator()) {
     auto binary = std::make_unique<Expr>(Expr::Kind::Binary, tok_.loc);
-    binary->op = tok_.spelling.front();
+    binary->op = tok_.spelling.str();
     advance();
     ExprPtr rhs = operand();
     if (!rhs) return nullptr;
@@ -385,13 +436,15 @@ ExprPtr Parser::parseBinary(int level) {
 }
 
 ExprPtr Parser::parseUnary() {
-  if (!at(TokenKind::Minus)) return parsePrimary();
+  if (!at(TokenKind::Minus) && !at(TokenKind::Tilde)) return parsePostfix();
   NestingLevel level(nesting_);
   if (tooDeep()) return nullptr;
+  bool isMinus = at(TokenKind::Minus);
   llvm::SMLoc minusLoc = tok_.loc;
   advance();
-  if (at(TokenKind::Integer) || at(TokenKind::Float)) return parseNumber(minusLoc);
-  auto negate = std::make_unique<Expr>(Expr::Kind::Negate, minusLoc);
+  if (isMinus && (at(TokenKind::Integer) || at(TokenKind::Float)))
+    return parseNumber(minusLoc);
+  auto negate = std::make_unique<Expr>(isMinus ? Expr::Kind::Negate : Expr::Kind::Invert, minusLoc);
   ExprPtr operand = parseUnary();
   if (!operand) return nullptr;
   negate->elements.push_back(std::move(operand));
@@ -416,6 +469,78 @@ ExprPtr Parser::parseNumber(llvm::SMLoc minusLoc) {
   }
   advance();
   return literal;
+}
+
+/// primary ( '.' NAME '(' args ')' | '[' subscripts ']' )*
+ExprPtr Parser::parsePostfix() {
+  ExprPtr expr = parsePrimary();
+  while (expr && (at(TokenKind::Dot) || at(TokenKind::LBracket))) {
+    NestingLevel level(nesting_);
+    if (tooDeep()) return nullptr;
+    if (at(TokenKind::LBracket)) {
+      expr = parseSubscripts(std::move(expr));
+      continue;
+    }
+    advance(); // '.'
+    if (!at(TokenKind::Identifier)) {
+      failExpected("a method name after '.'");
+      return nullptr;
+    }
+    auto method = std::make_unique<Expr>(Expr::Kind::Method, tok_.loc);
+    method->text = tok_.spelling.str();
+    advance();
+    if (!at(TokenKind::LParen)) {
+      failExpected("'(' after the method name '" + method->text + "'");
+      return nullptr;
+    }
+    method->elements.push_back(std::move(expr));
+    if (!parseArguments(method->args)) return nullptr;
+    expr = finish(std::move(method));
+  }
+  return expr;
+}
+
+ExprPtr Parser::parseSubscripts(ExprPtr base) {
+  auto index = std::make_unique<Expr>(Expr::Kind::Index, tok_.loc);
+  index->elements.push_back(std::move(base));
+  bool ok = parseBracketed(TokenKind::RBracket, "to close the subscript", [&] {
+    index->elements.push_back(parseSubscript());
+    return index->elements.back() != nullptr;
+  });
+  if (!ok) return nullptr;
+  if (index->elements.size() == 1) {
+    fail(index->loc, "a subscript needs at least one index, as in x[0] or x[:, -1]");
+    return nullptr;
+  }
+  return finish(std::move(index));
+}
+
+/// `...`, `expr`, or a slice `[start] ':' [stop] [':' [step]]`.
+ExprPtr Parser::parseSubscript() {
+  if (at(TokenKind::Ellipsis)) {
+    auto ellipsis = std::make_unique<Expr>(Expr::Kind::Ellipsis, tok_.loc);
+    advance();
+    return ellipsis;
+  }
+  llvm::SMLoc loc = tok_.loc;
+  auto endsPart = [&] { return at(TokenKind::Colon) || at(TokenKind::Comma) || at(TokenKind::RBracket); };
+  ExprPtr start;
+  if (!at(TokenKind::Colon)) {
+    start = parseExpr();
+    if (!start || !at(TokenKind::Colon)) return start;
+  }
+  auto slice = std::make_unique<Expr>(Expr::Kind::Slice, loc);
+  slice->elements.push_back(std::move(start));
+  for (int part = 0; part < 2 && consume(TokenKind::Colon); ++part) {
+    ExprPtr bound;
+    if (!endsPart()) {
+      bound = parseExpr();
+      if (!bound) return nullptr;
+    }
+    slice->elements.push_back(std::move(bound));
+  }
+  slice->elements.resize(3);
+  return finish(std::move(slice));
 }
 
 ExprPtr Parser::parsePrimary() {
@@ -484,8 +609,19 @@ ExprPtr Parser::parseParenthesised() {
   if (tooDeep()) return nullptr;
   ++newlineSkip_;
   advance();
+  llvm::SMLoc loc = tok_.loc;
   ExprPtr inner = parseExpr();
   if (!inner) return nullptr;
+  if (at(TokenKind::Comma)) { // a tuple: (a, b) or (a,)
+    auto tuple = std::make_unique<Expr>(Expr::Kind::Tuple, loc);
+    tuple->elements.push_back(std::move(inner));
+    while (consume(TokenKind::Comma) && !at(TokenKind::RParen)) {
+      tuple->elements.push_back(parseExpr());
+      if (!tuple->elements.back()) return nullptr;
+    }
+    inner = finish(std::move(tuple));
+    if (!inner) return nullptr;
+  }
   if (!at(TokenKind::RParen)) {
     failExpected("')' to close the parenthesised expression");
     return nullptr;

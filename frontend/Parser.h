@@ -11,13 +11,22 @@
 //                     '{' stmt* '}' NL
 //   typed     := NAME ':' type
 //   type      := DTYPE [ '[' [expr (',' expr)* ','?] ']' ]
-//   stmt      := NAME (',' NAME)* '=' expr (NL | before '}')
+//   stmt      := target (',' target)* '=' expr (NL | before '}')
 //              | 'return' [expr (',' expr)*] (NL | before '}')
-//   expr      := term (('+' | '-') term)*          left-associative
+//   target    := NAME | '(' target (',' target)* ','? ')'
+//   expr      := or [('==' | '!=' | '<' | '<=' | '>' | '>=') or]   not chained
+//   or        := and ('|' and)*                    left-associative
+//   and       := sum ('&' sum)*                    left-associative
+//   sum       := term (('+' | '-') term)*          left-associative
 //   term      := unary (('*' | '/' | '@') unary)*  left-associative
-//   unary     := '-' unary | primary
+//   unary     := '-' unary | '~' unary | postfix
+//   postfix   := primary ( '.' NAME '(' args ')' | '[' sub (',' sub)* ','? ']' )*
+//   sub       := '...' | expr | [expr] ':' [expr] [':' [expr]]
 //   primary   := INT | FLOAT | STRING | 'true' | 'false'
-//              | DOTTED [ '(' args ')' ] | '(' expr ')' | '[' [expr (',' expr)* ','?] ']'
+//              | DOTTED [ '(' args ')' ] | '(' expr ')' | '(' expr ',' [expr (',' expr)* ','?] ')'
+//              | '[' [expr (',' expr)* ','?] ']'
+//
+// Precedence is Python's: `a != b & c` is `a != (b & c)`, as in PyTorch code.
 //   args      := [arg (',' arg)* ','?]    positional arguments before keyword ones
 //   arg       := NAME '=' expr | expr
 //
@@ -28,8 +37,9 @@
 //
 // Locations: a declaration's `loc` (and Program::modelLoc) is its name's;
 // ReturnStmt::loc is the `return` keyword; a Binary expression's is its
-// operator; a Call's its callee; a List's its '['; a parenthesised expression
-// has no node of its own. A '-' written directly before a numeric literal is
+// operator; a Call's its callee; a Method's its name; a List's and an Index's
+// their '['; a Tuple's its first element; a parenthesised expression has no
+// node of its own. A '-' written directly before a numeric literal is
 // folded into it (`-1` is Integer -1 located at the '-'), so that axes and
 // reshape sizes read as literals; any other operand gives a Negate node.
 //

@@ -18,6 +18,7 @@ const char *kindName(Symbol::Kind k) {
   case Symbol::Kind::Layer: return "layer";
   case Symbol::Kind::Param: return "param";
   case Symbol::Kind::Value: return "value";
+  case Symbol::Kind::Tuple: return "tuple";
   }
   return "name";
 }
@@ -42,6 +43,12 @@ std::unique_ptr<ir::Module> compileModel(llvm::SourceMgr &sourceMgr, Diagnostics
 const Symbol *Sema::lookup(const std::string &name) const {
   if (auto it = locals_.find(name); it != locals_.end()) return &it->second;
   if (auto it = globals_.find(name); it != globals_.end()) return &it->second;
+  return nullptr;
+}
+
+const Symbol *Sema::resolve(const std::string &name) const {
+  if (const Symbol *s = lookup(name)) return s;
+  if (llvm::StringRef(name).starts_with("self.")) return lookup(withoutSelf(name));
   return nullptr;
 }
 
@@ -152,13 +159,18 @@ std::unique_ptr<ir::Module> Sema::lower(const Program &program) {
   return std::move(module_);
 }
 
-bool Sema::bindLocal(const std::string &name, llvm::SMLoc loc, ir::Value *value) {
+bool Sema::checkLocalName(const std::string &name, llvm::SMLoc loc) {
   if (auto it = globals_.find(name); it != globals_.end()) {
     error(loc, "'" + name + "' is already a " + kindName(it->second.kind) +
                    "; a value cannot take its name");
     diags_.note(it->second.loc, "'" + name + "' is declared here");
     return false;
   }
+  return true;
+}
+
+bool Sema::bindLocal(const std::string &name, llvm::SMLoc loc, ir::Value *value) {
+  if (!checkLocalName(name, loc)) return false;
   if (value->name.empty() && !value->isWeight() && !value->isArgument()) value->name = name;
   Symbol s;
   s.kind = Symbol::Kind::Value;
@@ -194,7 +206,7 @@ bool Sema::lowerFunction(const FnDecl &fn) {
     if (returned) {
       llvm::SMLoc loc = std::holds_alternative<ReturnStmt>(stmt)
                             ? std::get<ReturnStmt>(stmt).loc
-                            : std::get<AssignStmt>(stmt).targets.front().second;
+                            : std::get<AssignStmt>(stmt).targets.front().loc;
       return error(loc, "statement after 'return': return must be the last statement of fn '" +
                             fn.name + "'");
     }
@@ -209,36 +221,82 @@ bool Sema::lowerFunction(const FnDecl &fn) {
   return true;
 }
 
-bool Sema::lowerAssign(const AssignStmt &stmt) {
-  std::optional<std::vector<Operand>> values = lowerMulti(*stmt.value);
-  if (!values) return false;
-  if (values->size() != stmt.targets.size())
-    return error(stmt.targets.front().second,
-                 "cannot assign " + std::to_string(values->size()) + " value" +
-                     (values->size() == 1 ? "" : "s") + " to " +
-                     std::to_string(stmt.targets.size()) + " name" +
-                     (stmt.targets.size() == 1 ? "" : "s"));
-  for (size_t i = 0; i < values->size(); ++i) {
-    const auto &[name, loc] = stmt.targets[i];
-    if (name == "_") continue;
-    const Operand &o = (*values)[i];
-    ir::Value *v = o.isLiteral() ? materialize(o, o.literal->isFloat ? DType::F32 : DType::I64) : o.value;
-    if (!bindLocal(name, loc, v)) return false;
+void flattenInto(const Operand &o, std::vector<Operand> &out) {
+  if (!o.isTuple) {
+    out.push_back(o);
+    return;
   }
+  for (const Operand &e : o.elements) flattenInto(e, out);
+}
+
+namespace {
+
+std::string plural(size_t n, const char *word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+} // namespace
+
+/// A name takes a value or a whole tuple (`_` discards either); a tuple of
+/// targets unpacks a tuple of the same length.
+bool Sema::bindTarget(const AssignTarget &target, const Operand &value) {
+  if (!target.isTuple()) {
+    if (target.name == "_") return true;
+    if (!value.isTuple) {
+      ir::Value *v = value.isLiteral()
+                         ? materialize(value, value.literal->isFloat ? DType::F32 : DType::I64)
+                         : value.value;
+      return bindLocal(target.name, target.loc, v);
+    }
+    if (!checkLocalName(target.name, target.loc)) return false;
+    Symbol s;
+    s.kind = Symbol::Kind::Tuple;
+    s.loc = target.loc;
+    s.tuple = value;
+    locals_[target.name] = s;
+    return true;
+  }
+  if (!value.isTuple)
+    return error(target.loc, "cannot unpack a single tensor into " + plural(target.elements.size(), "name"));
+  if (value.elements.size() != target.elements.size())
+    return error(target.loc, "cannot unpack a tuple of " + plural(value.elements.size(), "value") +
+                                 " into " + plural(target.elements.size(), "name"));
+  for (size_t i = 0; i < value.elements.size(); ++i)
+    if (!bindTarget(target.elements[i], value.elements[i])) return false;
   return true;
 }
 
+bool Sema::lowerAssign(const AssignStmt &stmt) {
+  std::optional<Operand> value = lowerValue(*stmt.value);
+  if (!value) return false;
+  AssignTarget all; // the targets as one tuple
+  all.loc = stmt.targets.front().loc;
+  all.elements = stmt.targets;
+  if (stmt.targets.size() == 1) return bindTarget(stmt.targets.front(), *value);
+  // attn's flat form, `out, h_n, c_n = lstm(x)`, when every target is a name.
+  std::vector<Operand> flat;
+  flattenInto(*value, flat);
+  bool allNames = std::none_of(stmt.targets.begin(), stmt.targets.end(),
+                               [](const AssignTarget &t) { return t.isTuple(); });
+  bool structured = value->isTuple && value->elements.size() == stmt.targets.size();
+  if (allNames && flat.size() == stmt.targets.size() && !structured) {
+    for (size_t i = 0; i < flat.size(); ++i)
+      if (!bindTarget(stmt.targets[i], flat[i])) return false;
+    return true;
+  }
+  if (!structured && !(allNames && flat.size() == stmt.targets.size()))
+    return error(all.loc, "cannot assign " + plural(flat.size(), "value") + " to " +
+                              plural(stmt.targets.size(), "name"));
+  return bindTarget(all, *value);
+}
+
 bool Sema::lowerReturn(const ReturnStmt &stmt, const FnDecl &fn) {
+  // Tuples are flattened: `return out, (h, c)` returns three results.
   std::vector<Operand> values;
   for (const ExprPtr &e : stmt.values) {
-    auto lowered = stmt.values.size() == 1 ? lowerMulti(*e) : std::nullopt;
-    if (stmt.values.size() == 1 && !lowered) return false;
-    if (stmt.values.size() != 1) {
-      auto one = lowerExpr(*e);
-      if (!one) return false;
-      lowered = std::vector<Operand>{*one};
-    }
-    values.insert(values.end(), lowered->begin(), lowered->end());
+    auto lowered = lowerValue(*e);
+    if (!lowered) return false;
+    flattenInto(*lowered, values);
   }
   auto &results = graph_->results();
   if (values.size() != results.size())

@@ -41,8 +41,8 @@ struct ConstValue {
 /// minimum as torch's), int64 overflow and division by zero are errors.
 Result<ConstValue> foldConstants(ir::OpKind op, const ConstValue &a, const ConstValue &b);
 Result<ConstValue> negateConstant(const ConstValue &a);
-/// The op of a binary operator: + - * / and @ (matmul).
-ir::OpKind binaryOpKind(char op);
+/// The op of a binary operator's spelling: + - * / @ (matmul) == != < <= > >= & |.
+ir::OpKind binaryOpKind(const std::string &op);
 
 /// What a layer declaration created: its kind, constructor arguments and weights.
 struct LayerInfo {
@@ -57,10 +57,45 @@ struct LayerInfo {
   std::vector<ir::Value *> weights; // in the op's operand order
 };
 
+/// A lowered expression: an IR value, a literal not yet given a dtype
+/// (language.md: a literal takes the dtype of the tensor it meets), or a
+/// tuple of those (a recurrent layer's (out, (h_n, c_n)), torch.max's
+/// (values, indices), chunk's pieces).
+struct Operand {
+  Operand() = default;
+  Operand(ir::Value *v, std::optional<ConstValue> lit, llvm::SMLoc l)
+      : value(v), literal(std::move(lit)), loc(l) {}
+
+  ir::Value *value = nullptr;
+  std::optional<ConstValue> literal;
+  llvm::SMLoc loc;
+  std::vector<Operand> elements; // a tuple's
+  bool isTuple = false;
+  bool isLiteral() const { return literal.has_value(); }
+  static Operand tuple(std::vector<Operand> elements, llvm::SMLoc loc) {
+    Operand o;
+    o.elements = std::move(elements);
+    o.isTuple = true;
+    o.loc = loc;
+    return o;
+  }
+};
+
+/// A call as the builtins see it: a function (`softmax(x, dim=1)`), a
+/// namespaced one (`torch.cat(...)`) or a method (`x.sum(dim=1)`, whose
+/// receiver is bound as the first positional argument).
+struct CallSite {
+  std::string text;               // the callee as written, for messages
+  llvm::SMLoc loc;
+  const Expr *receiver = nullptr;
+  const std::vector<Argument> *args = nullptr;
+  static CallSite of(const Expr &call) { return {call.text, call.loc, nullptr, &call.args}; }
+};
+
 /// One entry of the shared namespace (language.md: layers, params, lets,
 /// dims and values share one namespace).
 struct Symbol {
-  enum class Kind { Let, Dim, Layer, Param, Value };
+  enum class Kind { Let, Dim, Layer, Param, Value, Tuple };
   Symbol() = default;
   Symbol(Kind k, llvm::SMLoc l) : kind(k), loc(l) {}
 
@@ -69,16 +104,19 @@ struct Symbol {
   ConstValue constant;           // Let
   ir::Value *value = nullptr;    // Param (a weight) or Value
   LayerInfo *layer = nullptr;    // Layer
+  Operand tuple;                 // Tuple: `hidden` in `out, hidden = lstm(x)`
 };
 
-/// A lowered expression: an IR value, or a literal not yet given a dtype
-/// (language.md: a literal takes the dtype of the tensor it meets).
-struct Operand {
-  ir::Value *value = nullptr;
-  std::optional<ConstValue> literal;
-  llvm::SMLoc loc;
-  bool isLiteral() const { return literal.has_value(); }
-};
+
+/// `name` without the first of `prefixes` it starts with (`nn.LSTM` -> `LSTM`).
+std::string withoutModulePrefix(const std::string &name, std::initializer_list<const char *> prefixes);
+/// PyTorch's `self.lstm` is the layer `lstm`.
+inline std::string withoutSelf(const std::string &name) { return withoutModulePrefix(name, {"self."}); }
+/// inf, math.inf, torch.inf, nan and float('inf'), float('-inf'), float('nan'):
+/// the value, or nothing for any other expression.
+std::optional<double> specialFloat(const Expr &e);
+/// Flattens a tuple into its tensors and literals, in order.
+void flattenInto(const Operand &o, std::vector<Operand> &out);
 
 /// The common dtype of two operands of a binary operation or of `where`'s
 /// branches (PyTorch's promotion; see SemaExpr.cpp).
@@ -103,6 +141,8 @@ public:
   }
   ir::SourceLoc irLoc(llvm::SMLoc loc) const { return diags_.toSourceLoc(loc); }
   const Symbol *lookup(const std::string &name) const;
+  /// lookup, also of a name written with PyTorch's `self.` before it.
+  const Symbol *resolve(const std::string &name) const;
   std::vector<std::string> visibleNames() const;
 
   // ConstEval.cpp
@@ -116,8 +156,11 @@ public:
   std::optional<bool> evalBool(const Expr &e, const char *what);
 
   // SemaExpr.cpp
-  std::optional<std::vector<Operand>> lowerMulti(const Expr &e);
+  /// An expression that may be a tuple.
+  std::optional<Operand> lowerValue(const Expr &e);
+  /// An expression that must be a tensor or a literal.
   std::optional<Operand> lowerExpr(const Expr &e);
+  std::optional<Operand> lowerIndex(const Expr &e);
   ir::Value *materialize(const Operand &o, DType dtype);
   ir::Value *castTo(ir::Value *v, DType dtype, llvm::SMLoc loc);
   std::optional<ir::Value *> lowerTensor(const Expr &e);
@@ -126,14 +169,21 @@ public:
   std::optional<std::vector<ir::Value *>> emitMulti(ir::OpKind op, std::vector<ir::Value *> operands,
                                                     ir::Attrs attrs, llvm::SMLoc loc);
 
-  // Builtins.cpp / Layers.cpp
-  std::optional<std::vector<const Expr *>> bindArguments(const Expr &call,
+  // Builtins.cpp / PyTorch.cpp / Layers.cpp
+  std::optional<std::vector<const Expr *>> bindArguments(const CallSite &call,
                                                          const std::vector<ParamSpec> &params);
-  std::optional<std::vector<Operand>> lowerBuiltin(const Expr &call);
+  std::optional<std::vector<Operand>> lowerBuiltin(const std::string &name, const CallSite &call);
   bool isBuiltin(const std::string &name) const;
   std::vector<std::string> builtinNames() const;
+  /// A call: of a layer, a builtin, a torch.* / F.* function, or a method of
+  /// a value written as a dotted name (`x.sum(dim=1)`); a tuple when it has
+  /// several results.
+  std::optional<Operand> lowerCall(const Expr &call);
+  std::optional<Operand> lowerMethod(const std::string &name, const Expr &receiver, const CallSite &call);
+  /// The attn spelling of a PyTorch name (`cat` -> `concat`), for did-you-mean.
+  static std::optional<std::string> pytorchSpelling(const std::string &name);
   bool declareLayer(const LayerDecl &decl);
-  std::optional<std::vector<Operand>> lowerLayerCall(const Expr &call, LayerInfo &layer);
+  std::optional<Operand> lowerLayerCall(const Expr &call, LayerInfo &layer);
 
 private:
   Diagnostics &diags_;
@@ -145,6 +195,17 @@ private:
   std::vector<std::unique_ptr<LayerInfo>> layers_;
   std::map<std::string, bool> defineUsed_;
 
+public:
+  /// An expression Sema made itself (a method's receiver named by a dotted
+  /// name), kept for as long as the Sema lives.
+  const Expr &synthesize(ExprPtr e) {
+    synthesized_.push_back(std::move(e));
+    return *synthesized_.back();
+  }
+
+private:
+  std::vector<ExprPtr> synthesized_;
+
   bool declareGlobal(const std::string &name, llvm::SMLoc loc, Symbol symbol);
   bool declareLet(const LetDecl &decl);
   bool declareParam(const ParamDecl &decl);
@@ -152,6 +213,8 @@ private:
   bool lowerAssign(const AssignStmt &stmt);
   bool lowerReturn(const ReturnStmt &stmt, const FnDecl &fn);
   bool bindLocal(const std::string &name, llvm::SMLoc loc, ir::Value *value);
+  bool bindTarget(const AssignTarget &target, const Operand &value);
+  bool checkLocalName(const std::string &name, llvm::SMLoc loc);
   std::optional<ConstValue> parseDefine(const std::string &name, const std::string &text);
 
 public:

@@ -4,6 +4,8 @@
 // gives f32, as in PyTorch); two literals fold at compile time.
 #include "frontend/Sema.h"
 
+#include <map>
+
 namespace attn::frontend {
 
 namespace {
@@ -12,14 +14,14 @@ DType literalDType(const ConstValue &c) { return c.isFloat ? DType::F32 : DType:
 
 } // namespace
 
-ir::OpKind binaryOpKind(char op) {
-  switch (op) {
-  case '+': return ir::OpKind::Add;
-  case '-': return ir::OpKind::Sub;
-  case '*': return ir::OpKind::Mul;
-  case '/': return ir::OpKind::Div;
-  default: return ir::OpKind::MatMul;
-  }
+ir::OpKind binaryOpKind(const std::string &op) {
+  static const std::map<std::string, ir::OpKind> ops = {
+      {"+", ir::OpKind::Add},        {"-", ir::OpKind::Sub},          {"*", ir::OpKind::Mul},
+      {"/", ir::OpKind::Div},        {"@", ir::OpKind::MatMul},       {"==", ir::OpKind::Equal},
+      {"!=", ir::OpKind::NotEqual},  {"<", ir::OpKind::Less},         {"<=", ir::OpKind::LessEqual},
+      {">", ir::OpKind::Greater},    {">=", ir::OpKind::GreaterEqual}, {"&", ir::OpKind::BitwiseAnd},
+      {"|", ir::OpKind::BitwiseOr}};
+  return ops.at(op);
 }
 
 /// The common dtype of a binary operation (PyTorch's promotion: a float wins;
@@ -82,7 +84,14 @@ std::optional<ir::Value *> Sema::lowerTensor(const Expr &e) {
 }
 
 std::optional<Operand> Sema::binary(ir::OpKind op, Operand lhs, Operand rhs, llvm::SMLoc loc) {
+  using K = ir::OpKind;
+  bool isArithmetic = op == K::Add || op == K::Sub || op == K::Mul || op == K::Div ||
+                      op == K::Maximum || op == K::Minimum || op == K::MatMul;
   if (lhs.isLiteral() && rhs.isLiteral()) {
+    if (!isArithmetic) {
+      error(loc, "'" + std::string(ir::mnemonic(op)) + "' needs a tensor operand, not two numbers");
+      return std::nullopt;
+    }
     if (op == ir::OpKind::MatMul) {
       error(loc, "'@' needs tensor operands, not numbers");
       return std::nullopt;
@@ -99,6 +108,11 @@ std::optional<Operand> Sema::binary(ir::OpKind op, Operand lhs, Operand rhs, llv
     return std::nullopt;
   }
   DType dtype = op == ir::OpKind::Div ? DType::F32 : promoteOperands(lhs, rhs);
+  if ((op == K::BitwiseAnd || op == K::BitwiseOr) && dtype == DType::F32) {
+    error(loc, "'" + std::string(op == K::BitwiseAnd ? "&" : "|") +
+                   "' needs bool or integer tensors (PyTorch's bitwise_and/or), not f32");
+    return std::nullopt;
+  }
   ir::Value *a = materialize(lhs, dtype), *b = materialize(rhs, dtype);
   if (!a || !b) return std::nullopt;
   ir::Value *r = emit(op, {a, b}, {}, loc);
@@ -106,26 +120,20 @@ std::optional<Operand> Sema::binary(ir::OpKind op, Operand lhs, Operand rhs, llv
   return Operand{r, std::nullopt, loc};
 }
 
-std::optional<std::vector<Operand>> Sema::lowerMulti(const Expr &e) {
-  if (e.kind != Expr::Kind::Call) {
-    auto o = lowerExpr(e);
-    if (!o) return std::nullopt;
-    return std::vector<Operand>{*o};
-  }
-  const Symbol *s = lookup(e.text);
-  if (s && s->kind == Symbol::Kind::Layer) return lowerLayerCall(e, *s->layer);
-  if (!s && isBuiltin(e.text)) return lowerBuiltin(e);
-  if (s) {
-    error(e.loc, "'" + e.text + "' is not a layer or a function, it cannot be called");
-    return std::nullopt;
-  }
-  std::vector<std::string> callables = builtinNames();
-  for (const auto &l : layers_) callables.push_back(l->name);
-  error(e.loc, "unknown function '" + e.text + "'" + didYouMean(e.text, callables));
+std::optional<Operand> Sema::lowerExpr(const Expr &e) {
+  auto o = lowerValue(e);
+  if (!o || !o->isTuple) return o;
+  std::string what = e.kind == Expr::Kind::Call || e.kind == Expr::Kind::Method
+                         ? "'" + e.text + "' returns " + std::to_string(o->elements.size()) + " values"
+                         : "this is a tuple of " + std::to_string(o->elements.size()) + " values";
+  std::string how = e.kind == Expr::Kind::Call
+                        ? "assign them with `a, b, ... = " + e.text + "(...)`"
+                        : "assign them with `a, b, ... = ...` or take one with [0]";
+  error(e.loc, what + "; " + how);
   return std::nullopt;
 }
 
-std::optional<Operand> Sema::lowerExpr(const Expr &e) {
+std::optional<Operand> Sema::lowerValue(const Expr &e) {
   switch (e.kind) {
   case Expr::Kind::Integer: case Expr::Kind::Float:
     return Operand{nullptr, evalConst(e), e.loc};
@@ -138,13 +146,26 @@ std::optional<Operand> Sema::lowerExpr(const Expr &e) {
   case Expr::Kind::List:
     error(e.loc, "a list is not a tensor value here");
     return std::nullopt;
+  case Expr::Kind::Slice: case Expr::Kind::Ellipsis:
+    error(e.loc, "a slice or '...' may appear only inside a subscript, as in x[:, 1:]");
+    return std::nullopt;
+  case Expr::Kind::Tuple: {
+    std::vector<Operand> elements;
+    for (const ExprPtr &element : e.elements) {
+      auto o = lowerValue(*element);
+      if (!o) return std::nullopt;
+      elements.push_back(std::move(*o));
+    }
+    return Operand::tuple(std::move(elements), e.loc);
+  }
   case Expr::Kind::Name: {
     if (e.text == "_") {
       error(e.loc, "'_' discards a result; it cannot be read");
       return std::nullopt;
     }
-    const Symbol *s = lookup(e.text);
+    const Symbol *s = resolve(e.text);
     if (!s) {
+      if (auto inf = specialFloat(e)) return Operand{nullptr, ConstValue{true, 0, *inf}, e.loc};
       error(e.loc, "unknown name '" + e.text + "'" + didYouMean(e.text, visibleNames()));
       return std::nullopt;
     }
@@ -159,16 +180,26 @@ std::optional<Operand> Sema::lowerExpr(const Expr &e) {
     }
     case Symbol::Kind::Param: case Symbol::Kind::Value:
       return Operand{s->value, std::nullopt, e.loc};
+    case Symbol::Kind::Tuple: {
+      Operand o = s->tuple;
+      o.loc = e.loc;
+      return o;
+    }
     case Symbol::Kind::Layer:
       error(e.loc, "'" + e.text + "' is a layer; call it, as in " + e.text + "(x)");
       return std::nullopt;
     }
     return std::nullopt;
   }
-  case Expr::Kind::Negate: {
+  case Expr::Kind::Negate: case Expr::Kind::Invert: {
     auto o = lowerExpr(*e.elements[0]);
     if (!o) return std::nullopt;
+    bool negate = e.kind == Expr::Kind::Negate;
     if (o->isLiteral()) {
+      if (!negate) {
+        error(e.loc, "'~' needs a bool or integer tensor, not a number");
+        return std::nullopt;
+      }
       auto negated = negateConstant(*o->literal);
       if (!negated) {
         error(e.loc, negated.message());
@@ -176,7 +207,11 @@ std::optional<Operand> Sema::lowerExpr(const Expr &e) {
       }
       return Operand{nullptr, *negated, e.loc};
     }
-    ir::Value *v = emit(ir::OpKind::Neg, {o->value}, {}, e.loc);
+    if (!negate && o->value->type.dtype == DType::F32) {
+      error(e.loc, "'~' needs a bool or integer tensor (PyTorch's bitwise_not), not f32");
+      return std::nullopt;
+    }
+    ir::Value *v = emit(negate ? ir::OpKind::Neg : ir::OpKind::BitwiseNot, {o->value}, {}, e.loc);
     if (!v) return std::nullopt;
     return Operand{v, std::nullopt, e.loc};
   }
@@ -187,16 +222,9 @@ std::optional<Operand> Sema::lowerExpr(const Expr &e) {
     if (!rhs) return std::nullopt;
     return binary(binaryOpKind(e.op), *lhs, *rhs, e.loc);
   }
-  case Expr::Kind::Call: {
-    auto values = lowerMulti(e);
-    if (!values) return std::nullopt;
-    if (values->size() != 1) {
-      error(e.loc, "'" + e.text + "' returns " + std::to_string(values->size()) +
-                       " values; assign them with `a, b, ... = " + e.text + "(...)`");
-      return std::nullopt;
-    }
-    return values->front();
-  }
+  case Expr::Kind::Call: return lowerCall(e);
+  case Expr::Kind::Method: return lowerMethod(e.text, *e.elements[0], CallSite{e.text, e.loc, e.elements[0].get(), &e.args});
+  case Expr::Kind::Index: return lowerIndex(e);
   }
   return std::nullopt;
 }

@@ -94,7 +94,16 @@ std::optional<double> nodeFlops(const Node &node, const DimBindings &dims) {
   case OpKind::Div:
   case OpKind::Maximum:
   case OpKind::Minimum:
-  case OpKind::Where: return elements(node.result(), dims);
+  case OpKind::Where:
+  case OpKind::Equal:
+  case OpKind::NotEqual:
+  case OpKind::Less:
+  case OpKind::LessEqual:
+  case OpKind::Greater:
+  case OpKind::GreaterEqual:
+  case OpKind::BitwiseAnd:
+  case OpKind::BitwiseOr:
+  case OpKind::BitwiseNot: return elements(node.result(), dims);
   case OpKind::Sum:
   case OpKind::Mean:
   case OpKind::Max:

@@ -57,8 +57,24 @@ Status requireFloatShape(const Type &t, const DimList &expected, std::string_vie
     if (!s_.isOk()) return s_;                                                               \
   } while (0)
 
+bool isComparison(OpKind op) {
+  return op == OpKind::Equal || op == OpKind::NotEqual || op == OpKind::Less ||
+         op == OpKind::LessEqual || op == OpKind::Greater || op == OpKind::GreaterEqual;
+}
+
+bool isBitwise(OpKind op) {
+  return op == OpKind::BitwiseAnd || op == OpKind::BitwiseOr || op == OpKind::BitwiseNot;
+}
+
+Status requireBoolOrInteger(const Type &t, std::string_view what) {
+  if (t.dtype == DType::F32)
+    return fail(std::string(what) + " expects bool or integer tensors, got " + t.str());
+  return Status::ok();
+}
+
 Result<Types> unary(OpKind op, const Types &in) {
-  TRY(hasTrait(op, T_FLOAT) ? requireFloat(in[0], mnemonic(op)) : requireNumeric(in[0], mnemonic(op)));
+  if (isBitwise(op)) TRY(requireBoolOrInteger(in[0], mnemonic(op)));
+  else TRY(hasTrait(op, T_FLOAT) ? requireFloat(in[0], mnemonic(op)) : requireNumeric(in[0], mnemonic(op)));
   return Types{in[0]};
 }
 
@@ -68,14 +84,15 @@ Result<Types> elementwiseNary(OpKind op, const Types &in) {
     return fail("where expects a bool condition, got " + in[0].str());
   Types values(in.begin() + first, in.end());
   TRY(requireSameDType(values, mnemonic(op)));
-  if (op != OpKind::Where) TRY(requireNumeric(values[0], mnemonic(op)));
+  if (isBitwise(op)) TRY(requireBoolOrInteger(values[0], mnemonic(op)));
+  else if (op != OpKind::Where && !isComparison(op)) TRY(requireNumeric(values[0], mnemonic(op)));
   DimList shape = in[0].shape;
   for (size_t i = 1; i < in.size(); ++i) {
     auto b = broadcastShapes(shape, in[i].shape);
     if (!b) return b.status();
     shape = *b;
   }
-  return Types{Type{values[0].dtype, shape}};
+  return Types{Type{isComparison(op) ? DType::Bool : values[0].dtype, shape}};
 }
 
 Result<Types> reduction(OpKind op, const Types &in, const Attrs &a) {
@@ -431,10 +448,13 @@ Result<Types> infer(OpKind op, const Types &in, const Attrs &a) {
   case OpKind::DimValue: return Types{Type{DType::I64, {}}};
   case OpKind::Tanh: case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Exp:
   case OpKind::Log: case OpKind::Sqrt: case OpKind::Abs: case OpKind::Neg: case OpKind::Gelu:
+  case OpKind::BitwiseNot:
     return unary(op, in);
   case OpKind::Cast: return Types{Type{a.DType, in[0].shape}};
   case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Div:
   case OpKind::Maximum: case OpKind::Minimum: case OpKind::Where:
+  case OpKind::Equal: case OpKind::NotEqual: case OpKind::Less: case OpKind::LessEqual:
+  case OpKind::Greater: case OpKind::GreaterEqual: case OpKind::BitwiseAnd: case OpKind::BitwiseOr:
     return elementwiseNary(op, in);
   case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Argmax:
     return reduction(op, in, a);

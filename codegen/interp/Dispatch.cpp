@@ -31,6 +31,16 @@ KernelResult evaluateNode(const KernelArgs &args) {
   case K::Maximum: return zipNumeric(args, [](auto a, auto b) { return maximumOf(a, b); });
   case K::Minimum: return zipNumeric(args, [](auto a, auto b) { return minimumOf(a, b); });
   case K::Where: return whereKernel(args);
+  // NaN compares unequal to everything, itself included, as in PyTorch.
+  case K::Equal: return compareAny(args, [](auto a, auto b) { return a == b; });
+  case K::NotEqual: return compareAny(args, [](auto a, auto b) { return a != b; });
+  case K::Less: return compareAny(args, [](auto a, auto b) { return a < b; });
+  case K::LessEqual: return compareAny(args, [](auto a, auto b) { return a <= b; });
+  case K::Greater: return compareAny(args, [](auto a, auto b) { return a > b; });
+  case K::GreaterEqual: return compareAny(args, [](auto a, auto b) { return a >= b; });
+  case K::BitwiseAnd: return bitwise(args, [](auto a, auto b) { return a & b; });
+  case K::BitwiseOr: return bitwise(args, [](auto a, auto b) { return a | b; });
+  case K::BitwiseNot: return bitwise(args, [](auto a, auto) { return ~a; });
 
   case K::Sum: return sumKernel(args);
   case K::Mean: return meanKernel(args);

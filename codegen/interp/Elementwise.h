@@ -85,4 +85,41 @@ template <typename F> KernelResult zipNumeric(const KernelArgs &args, F f) {
   return results(std::move(y));
 }
 
+/// bool y = f(a, b) with broadcasting; a and b share any dtype (bool too).
+template <typename F> KernelResult compareAny(const KernelArgs &args, F f) {
+  Tensor y = args.makeResult(0);
+  std::vector<int64_t> aAt = broadcastOffsets(args.operand(0).shape, y.shape());
+  std::vector<int64_t> bAt = broadcastOffsets(args.operand(1).shape, y.shape());
+  visitDType(args.operand(0).dtype, [&](auto zero) {
+    using T = decltype(zero);
+    const T *a = args.operand(0).as<T>();
+    const T *b = args.operand(1).as<T>();
+    uint8_t *out = y.as<uint8_t>();
+    for (int64_t i = 0; i < y.numElements(); ++i) out[i] = f(a[aAt[i]], b[bAt[i]]) ? 1 : 0;
+  });
+  return results(std::move(y));
+}
+
+/// & | ~ on bool (0/1 bytes) and integer tensors; shape inference keeps f32 out.
+template <typename F> KernelResult bitwise(const KernelArgs &args, F f) {
+  Tensor y = args.makeResult(0);
+  bool isBool = y.dtype() == DType::Bool;
+  size_t arity = args.node.numOperands();
+  std::vector<int64_t> aAt = broadcastOffsets(args.operand(0).shape, y.shape());
+  std::vector<int64_t> bAt = broadcastOffsets(args.operand(arity - 1).shape, y.shape());
+  visitDType(y.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    if constexpr (std::is_integral_v<T>) {
+      const T *a = args.operand(0).as<T>();
+      const T *b = args.operand(arity - 1).as<T>();
+      T *out = y.as<T>();
+      for (int64_t i = 0; i < y.numElements(); ++i) {
+        T r = T(f(a[aAt[i]], b[bAt[i]]));
+        out[i] = isBool ? T(r & 1) : r; // ~true is false, not 0xFE
+      }
+    }
+  });
+  return results(std::move(y));
+}
+
 } // namespace attn::interp

@@ -15,6 +15,8 @@ Status lowerNode(NodeLowering &L) {
   case K::Abs: case K::Neg: case K::Gelu: case K::Cast:
   case K::Add: case K::Sub: case K::Mul: case K::Div: case K::Maximum: case K::Minimum:
   case K::Where:
+  case K::Equal: case K::NotEqual: case K::Less: case K::LessEqual: case K::Greater:
+  case K::GreaterEqual: case K::BitwiseAnd: case K::BitwiseOr: case K::BitwiseNot:
     return lowerElementwise(L);
 
   case K::Sum: case K::Mean: case K::Max: case K::Argmax: return lowerReduction(L);

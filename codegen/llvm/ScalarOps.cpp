@@ -69,6 +69,27 @@ llvm::Value *extremum(FunctionEmitter &f, bool isFloat, bool maximum, llvm::Valu
   return B.CreateSelect(B.CreateFCmpUNO(a, b), nan, pick);
 }
 
+/// PyTorch's comparisons: ordered for floats (NaN is unequal to everything:
+/// `!=` is the unordered predicate), signed for integers, unsigned for bool
+/// (an i1 true is -1 to a signed compare).
+llvm::Value *compare(FunctionEmitter &f, ir::OpKind op, DType dtype, llvm::Value *a, llvm::Value *b) {
+  using K = ir::OpKind;
+  using P = llvm::CmpInst::Predicate;
+  llvm::IRBuilder<> &B = f.b;
+  if (dtype == DType::F32) {
+    P p = op == K::Equal ? P::FCMP_OEQ : op == K::NotEqual ? P::FCMP_UNE : op == K::Less ? P::FCMP_OLT
+        : op == K::LessEqual ? P::FCMP_OLE : op == K::Greater ? P::FCMP_OGT : P::FCMP_OGE;
+    return B.CreateFCmp(p, a, b);
+  }
+  bool isBool = dtype == DType::Bool;
+  P p = op == K::Equal ? P::ICMP_EQ : op == K::NotEqual ? P::ICMP_NE
+      : op == K::Less ? (isBool ? P::ICMP_ULT : P::ICMP_SLT)
+      : op == K::LessEqual ? (isBool ? P::ICMP_ULE : P::ICMP_SLE)
+      : op == K::Greater ? (isBool ? P::ICMP_UGT : P::ICMP_SGT)
+      : (isBool ? P::ICMP_UGE : P::ICMP_SGE);
+  return B.CreateICmp(p, a, b);
+}
+
 } // namespace
 
 llvm::Value *emitScalarOp(FunctionEmitter &f, ir::OpKind op, const std::vector<DType> &types,
@@ -98,6 +119,12 @@ llvm::Value *emitScalarOp(FunctionEmitter &f, ir::OpKind op, const std::vector<D
   case K::Maximum: return extremum(f, isFloat, true, x[0], x[1]);
   case K::Minimum: return extremum(f, isFloat, false, x[0], x[1]);
   case K::Where: return b.CreateSelect(x[0], x[1], x[2]);
+  case K::Equal: case K::NotEqual: case K::Less: case K::LessEqual: case K::Greater:
+  case K::GreaterEqual:
+    return compare(f, op, types[0], x[0], x[1]);
+  case K::BitwiseAnd: return b.CreateAnd(x[0], x[1]);
+  case K::BitwiseOr: return b.CreateOr(x[0], x[1]);
+  case K::BitwiseNot: return b.CreateNot(x[0]);
   // Not elementwise: no scalar form (the verifier keeps them out of a
   // fused_elementwise body). Listed so that a new op must be placed.
   case K::Constant: case K::DimValue: case K::Sum: case K::Mean: case K::Max: case K::Argmax:

@@ -62,11 +62,22 @@ TEST(Lexer, KeywordsAreWholeWords) {
 
 TEST(Lexer, ADotWithoutASegmentIsNotPartOfTheName) {
   Lexed lexed("a. b");
-  ASSERT_EQ(lexed.tokens.size(), 2u);
+  std::vector<K> expected = {K::Identifier, K::Dot, K::Identifier, K::Eof};
+  EXPECT_EQ(lexed.kinds(), expected);
   EXPECT_EQ(lexed.tokens[0].spelling, "a");
-  EXPECT_EQ(lexed.last().kind, K::Error);
-  EXPECT_EQ(lexed.last().text, "unexpected character '.'");
-  EXPECT_EQ(lexed.lineCol(lexed.last()), std::make_pair(1u, 2u));
+  EXPECT_EQ(lexed.lineCol(lexed.tokens[1]), std::make_pair(1u, 2u));
+}
+
+TEST(Lexer, PythonOperatorsAndQuotes) {
+  Lexed lexed("x.sum() == != < <= > >= ~ & | ... 'it\\'s' ! ");
+  std::vector<K> expected = {K::Identifier, K::LParen,       K::RParen,    K::EqualEqual,
+                             K::NotEqual,   K::Less,         K::LessEqual, K::Greater,
+                             K::GreaterEqual, K::Tilde,      K::Amp,       K::Pipe,
+                             K::Ellipsis,   K::String,       K::Error};
+  EXPECT_EQ(lexed.kinds(), expected);
+  EXPECT_EQ(lexed.tokens[0].spelling, "x.sum");
+  EXPECT_EQ(lexed.tokens[13].text, "it's");
+  EXPECT_EQ(lexed.last().text, "unexpected character '!'");
 }
 
 TEST(Lexer, Integers) {
@@ -145,18 +156,18 @@ TEST(Lexer, UnterminatedStringPointsAtItsQuote) {
 TEST(Lexer, UnknownEscape) {
   Lexed lexed(R"(x = "a\qb")");
   EXPECT_EQ(lexed.last().kind, K::Error);
-  EXPECT_EQ(lexed.last().text, R"(unknown escape sequence '\q' in a string (expected \", \\ or \n))");
+  EXPECT_EQ(lexed.last().text, R"(unknown escape sequence '\q' in a string (expected \", \', \\ or \n))");
   EXPECT_EQ(lexed.lineCol(lexed.last()), std::make_pair(1u, 7u));
 }
 
 TEST(Lexer, Punctuation) {
-  Lexed lexed("( ) [ ] { } , : = + - * / @ -> - >");
+  Lexed lexed("( ) [ ] { } , : = + - * / @ -> - > $");
   std::vector<K> expected = {K::LParen, K::RParen, K::LBracket, K::RBracket, K::LBrace,
                              K::RBrace, K::Comma,  K::Colon,    K::Equal,    K::Plus,
                              K::Minus,  K::Star,   K::Slash,    K::At,       K::Arrow,
-                             K::Minus,  K::Error};
+                             K::Minus,  K::Greater, K::Error};
   EXPECT_EQ(lexed.kinds(), expected);
-  EXPECT_EQ(lexed.last().text, "unexpected character '>'");
+  EXPECT_EQ(lexed.last().text, "unexpected character '$'");
 }
 
 TEST(Lexer, NoSpacesNeeded) {

@@ -50,6 +50,20 @@ std::string show(const Expr &e) {
   case Expr::Kind::String: return "\"" + e.text + "\"";
   case Expr::Kind::Name: return e.text;
   case Expr::Kind::Negate: return "(neg " + show(*e.elements[0]) + ")";
+  case Expr::Kind::Invert: return "(~ " + show(*e.elements[0]) + ")";
+  case Expr::Kind::Ellipsis: return "...";
+  case Expr::Kind::Tuple: case Expr::Kind::Index: case Expr::Kind::Slice: {
+    // (a, b); base[i, j]; start:stop:step with _ for an omitted part.
+    const char *open = e.kind == Expr::Kind::Tuple ? "(" : e.kind == Expr::Kind::Index ? "[" : "";
+    const char *close = e.kind == Expr::Kind::Tuple ? ")" : e.kind == Expr::Kind::Index ? "]" : "";
+    const char *separator = e.kind == Expr::Kind::Slice ? ":" : ", ";
+    size_t first = e.kind == Expr::Kind::Index ? 1 : 0;
+    std::string s = e.kind == Expr::Kind::Index ? show(*e.elements[0]) : "";
+    s += open;
+    for (size_t i = first; i < e.elements.size(); ++i)
+      s += (i > first ? separator : "") + (e.elements[i] ? show(*e.elements[i]) : std::string("_"));
+    return s + close;
+  }
   case Expr::Kind::Binary:
     return std::string("(") + e.op + " " + show(*e.elements[0]) + " " + show(*e.elements[1]) + ")";
   case Expr::Kind::List: {
@@ -57,8 +71,8 @@ std::string show(const Expr &e) {
     for (size_t i = 0; i < e.elements.size(); ++i) s += (i ? ", " : "") + show(*e.elements[i]);
     return s + "]";
   }
-  case Expr::Kind::Call: {
-    std::string s = e.text + "(";
+  case Expr::Kind::Call: case Expr::Kind::Method: {
+    std::string s = (e.kind == Expr::Kind::Method ? show(*e.elements[0]) + "." : "") + e.text + "(";
     for (size_t i = 0; i < e.args.size(); ++i) {
       s += i ? ", " : "";
       if (!e.args[i].keyword.empty()) s += e.args[i].keyword + "=";
@@ -212,10 +226,10 @@ fn g() -> () { return }
   ASSERT_EQ(f.body.size(), 3u);
   const auto &multi = std::get<AssignStmt>(f.body[0]);
   ASSERT_EQ(multi.targets.size(), 3u);
-  EXPECT_EQ(multi.targets[0].first, "a");
-  EXPECT_EQ(multi.targets[1].first, "_");
-  EXPECT_EQ(multi.targets[2].first, "c");
-  EXPECT_EQ(parsed.lineCol(multi.targets[2].second), std::make_pair(15u, 9u));
+  EXPECT_EQ(multi.targets[0].name, "a");
+  EXPECT_EQ(multi.targets[1].name, "_");
+  EXPECT_EQ(multi.targets[2].name, "c");
+  EXPECT_EQ(parsed.lineCol(multi.targets[2].loc), std::make_pair(15u, 9u));
   const auto &ret = std::get<ReturnStmt>(f.body[2]);
   EXPECT_EQ(parsed.lineCol(ret.loc), std::make_pair(17u, 3u));
   ASSERT_EQ(ret.values.size(), 1u);
@@ -321,8 +335,12 @@ std::vector<ErrorCase> errorCases() {
       {"let x = (1 + 2\n\n", 4, 1,
        "expected ')' to close the parenthesised expression, found end of file"},
       {"let x = ()\n", 2, 10, "expected an expression, found ')'"},
-      {"let x = (a,)\n", 2, 11,
-       "expected ')' to close the parenthesised expression, found ','"},
+      {"let x = (a, b\n", 3, 1,
+       "expected ')' to close the parenthesised expression, found end of file"},
+      {"let x = a < b < c\n", 2, 15, "comparisons cannot be chained; write (a < b) & (b < c)"},
+      {"let x = a[]\n", 2, 10, "a subscript needs at least one index, as in x[0] or x[:, -1]"},
+      {"let x = f(1).\n", 2, 14, "expected a method name after '.', found end of line"},
+      {"let x = f(1).sum\n", 2, 17, "expected '(' after the method name 'sum', found end of line"},
       {"let x = f(1)(2)\n", 2, 13, "expected end of line after the let declaration, found '('"},
       {"let x = 1 $ 2\n", 2, 11, "unexpected character '$'"},
       {"let x = 99999999999999999999\n", 2, 9, "integer literal is too large"},
@@ -331,7 +349,7 @@ std::vector<ErrorCase> errorCases() {
       {"let x = 1e999\n", 2, 9, "float literal is out of range"},
       {"let x = \"abc\n", 2, 9, "unterminated string literal"},
       {"let x = \"a\\qb\"\n", 2, 11,
-       "unknown escape sequence '\\q' in a string (expected \\\", \\\\ or \\n)"},
+       "unknown escape sequence '\\q' in a string (expected \\\", \\', \\\\ or \\n)"},
       {"dim B T\n", 2, 7, "expected end of line after the dim declaration, found 'T'"},
       {"dim B,\n", 2, 7, "expected a dim name, found end of line"},
       {"layer l = 3\n", 2, 11,
