@@ -104,7 +104,7 @@ template <typename F> KernelResult compareAny(const KernelArgs &args, F f) {
 template <typename F> KernelResult bitwise(const KernelArgs &args, F f) {
   Tensor y = args.makeResult(0);
   bool isBool = y.dtype() == DType::Bool;
-  size_t arity = args.node.numOperands();
+  size_t arity = args.operands.size(); // not node.numOperands(): a fused step has none
   std::vector<int64_t> aAt = broadcastOffsets(args.operand(0).shape, y.shape());
   std::vector<int64_t> bAt = broadcastOffsets(args.operand(arity - 1).shape, y.shape());
   visitDType(y.dtype(), [&](auto zero) {

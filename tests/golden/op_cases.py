@@ -303,3 +303,95 @@ def recurrent_case(make_layers, layer_name, time_major=False, with_lengths=False
         return state_dict(model), inputs, dict(zip(names, results))
 
     return build
+
+
+def indexing(B, T, defines):
+    x, h = randn(B, T, 6), randn(4, B, 3)
+    pair = (h[0], h[1])
+    outputs = {
+        "last": x[:, -1],
+        "first": x[:, 0, :],
+        "h_last": h[-1],
+        "h_cat": torch.cat([h[-2], h[-1]], dim=1),
+        "tail": x[:, 1:],
+        "head": x[:, :-1],
+        "feat": x[..., 2:5],
+        "stepped": x[:, :, ::2],
+        "stepped2": x[..., 1::3],
+        "newaxis": x[:, None, -1],
+        "ell_none": x[..., None],
+        "feat_neg": x[:, :, -3:],
+        "sym": x[:, T - 1],
+        "h_mid": h[1:3, :, 0],
+        "whole": x[:],
+        "pair_first": pair[-2],
+    }
+    return None, {"x": x, "h": h}, {k: v.contiguous() for k, v in outputs.items()}
+
+
+def masks(B, T, defines):
+    toks = tokens(8, B, T)
+    if B >= 3:
+        toks[0] = 0  # a fully padded row
+        toks[1, 0] = 0
+    s, x, y = randn(B, T), randn(B, T), randn(B, T)
+    y[:, 0] = x[:, 0]  # some ties for == and <=
+    c = random_bools(B, T)
+    pad = toks == 0
+    outputs = {
+        "pad": pad,
+        "eq3": toks == 3,
+        "lt": x < y,
+        "le_lit": x <= 0.5,
+        "gt_ids": toks > 5,
+        "ge": x >= y,
+        "ne_f": x != y,
+        "eq_bool": c == pad,
+        "lt_bool": c < pad,
+        "both": (toks != 0) & c,
+        "either": pad | c,
+        "inverted": ~c,
+        "bits_and": toks & 6,
+        "bits_or": toks | 1,
+        "bits_not": ~toks,
+        "finite": torch.softmax(s.masked_fill(toks == 0, -1e9), dim=-1),
+        "infinite": torch.softmax(s.masked_fill(~(toks != 0), float("-inf")), dim=1),
+        "where_fill": torch.where(toks != 0, s, torch.tensor(float("-inf"))),
+        "mask_nonzero": (toks != 0).float() * s,
+        "not_pad_sum": (toks != 0).long().sum(dim=1),
+    }
+    return None, {"tokens": toks, "s": s, "x": x, "y": y, "c": c}, outputs
+
+
+def pytorch_methods(B, T, defines):
+    x, toks = randn(B, T, 6), tokens(50, B, T)
+    ch0, ch1 = x.chunk(2, dim=-1)
+    sp1, sp2, sp3 = torch.split(x, [1, 2, 3], dim=2)
+    vals, idx = torch.max(x, dim=2)
+    outputs = {
+        "s1": x.sum(dim=1),
+        "m": x.mean(-1, keepdim=True),
+        "sm": x.softmax(dim=-1),
+        "lsm": torch.nn.functional.log_softmax(x, dim=2),
+        "th": torch.tanh(x),
+        "tr": x.transpose(1, 2).contiguous(),
+        "pm": x.permute(2, 0, 1),
+        "vw": x.view(B, -1),
+        "rs": x.reshape((-1, 3)),
+        "cat": torch.cat((x, x), dim=-1),
+        "st": torch.stack([x, x], dim=1),
+        "ch0": ch0,
+        "ch1": ch1,
+        "sp2": sp2,
+        "sp3": sp3,
+        "vals": vals,
+        "idx": idx,
+        "am": x.max(-1)[1],
+        "gram": torch.bmm(x, x.transpose(1, 2)),
+        "rl": torch.nn.functional.relu(x),
+        "fl": toks.float(),
+        "mx": torch.maximum(x, x * 0.5),
+        "sq": x.unsqueeze(1).squeeze(1),
+        "ar": torch.add(torch.mul(x, 2), x),
+    }
+    return None, {"x": x, "tokens": toks}, {k: v.contiguous() for k, v in outputs.items()}
