@@ -58,8 +58,13 @@ Result<WeightStore> WeightStore::bind(const std::vector<WeightSpec> &expected,
       missing.push_back("missing: " + printable(spec.name) + " (" + typeString(spec.dtype, spec.shape) + ")");
     }
   }
+  std::vector<std::string> ignored;
   for (const std::string &name : file->names()) {
-    if (options.allowUnexpected || declared.count(name)) continue;
+    if (declared.count(name)) continue;
+    if (options.allowUnexpected) {
+      ignored.push_back(name);
+      continue;
+    }
     const TensorView &found = *file->find(name);
     unexpected.push_back("unexpected: " + printable(name) + " (" + typeString(found.dtype, found.shape) +
                          ")");
@@ -72,6 +77,7 @@ Result<WeightStore> WeightStore::bind(const std::vector<WeightSpec> &expected,
   }
   WeightStore store;
   store.source_ = file->path();
+  store.ignored_ = std::move(ignored);
   for (const WeightSpec &spec : expected) store.add(spec.name, *file->find(spec.name));
   store.file_ = std::move(file);
   return store;

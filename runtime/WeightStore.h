@@ -32,7 +32,8 @@ struct WeightSpec {
 };
 
 struct WeightStoreOptions {
-  /// Ignore tensors in the file that the model does not declare.
+  /// Ignore tensors in the file that the model does not declare (PyTorch's
+  /// load_state_dict(strict=False)); WeightStore::ignored() lists them.
   bool allowUnexpected = false;
 };
 
@@ -66,11 +67,15 @@ public:
   size_t size() const { return names_.size(); }
   /// Where the weights came from: the file's path, or "<memory>".
   const std::string &source() const { return source_; }
+  /// The file's tensors the model does not declare, in file order (only
+  /// with allowUnexpected; a strict bind refuses them).
+  const std::vector<std::string> &ignored() const { return ignored_; }
 
 private:
   void add(std::string name, TensorView view);
 
   std::string source_ = "<memory>";
+  std::vector<std::string> ignored_;
   std::shared_ptr<const SafetensorsFile> file_;
   std::vector<Tensor> owned_;
   std::vector<std::string> names_;

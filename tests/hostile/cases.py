@@ -353,6 +353,18 @@ bad_weights = {
 for name, content in bad_weights.items():
     case("weights_" + name, run(), 1, dict(W, **{"w.safetensors": content}))
 
+# A state_dict with more than the model uses: refused, unless
+# --allow-unexpected-weights (PyTorch's strict=False), which names them.
+EXTRA_WEIGHTS = st({"emb.weight": f32([10, 4]), "head.bias": f32([3]), "att.weight": f32([4, 4]),
+                    "att.bias": f32([4]), "score.weight": f32([1, 4]), "head.weight": f32([3, 4])})
+case("weights_unexpected", run(), 1, dict(W, **{"w.safetensors": EXTRA_WEIGHTS}))
+for b in BACKENDS:
+    case("weights_unexpected_allowed_" + b, run(extra=["--backend", b, "--allow-unexpected-weights"]), 0,
+         dict(W, **{"w.safetensors": EXTRA_WEIGHTS}))
+case("weights_unexpected_allowed_check", ["check", "tiny.attn", "--weights", "w.safetensors",
+                                          "--allow-unexpected-weights"], 0,
+     dict(W, **{"w.safetensors": EXTRA_WEIGHTS}))
+
 # --- 12. malformed inputs ----------------------------------------------------
 bad_inputs = {
     "empty_file": b"",

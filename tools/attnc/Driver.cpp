@@ -23,6 +23,10 @@ void reportError(const std::string &message) {
   llvm::WithColor::error(llvm::errs(), "attnc") << frontend::printableText(message) << "\n";
 }
 
+void reportNote(const std::string &message) {
+  llvm::WithColor::note(llvm::errs(), "attnc") << frontend::printableText(message) << "\n";
+}
+
 bool checkOutputIsNotAnInput(const std::string &output, const std::vector<std::string> &inputs) {
   if (output.empty() || output == "-") return true;
   struct stat out {};

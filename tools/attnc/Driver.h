@@ -45,6 +45,8 @@ bool writeStdout(llvm::StringRef bytes);
 /// "attnc: error: MESSAGE" on stderr, MESSAGE made printable
 /// (frontend::printableText): it may quote bytes of the user's files.
 void reportError(const std::string &message);
+/// "attnc: note: MESSAGE" on stderr.
+void reportNote(const std::string &message);
 
 /// False (after a message) when `output` ("-" and "" are stdout) is the same
 /// file as one of `inputs`: writing it would destroy what is being read.

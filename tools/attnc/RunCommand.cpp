@@ -10,13 +10,29 @@
 
 namespace attn::tool {
 
+namespace {
+bool allowUnexpected = false; // the command line's --allow-unexpected-weights
+} // namespace
+
+void allowUnexpectedWeights(bool allow) { allowUnexpected = allow; }
+
 std::shared_ptr<const WeightStore> loadWeights(const ir::Module &module, const std::string &path) {
   if (path.empty() && module.weights().empty())
     return std::make_shared<const WeightStore>(WeightStore::fromTensors({}));
-  auto store = WeightStore::open(path, codegen::weightSpecs(module));
+  auto store = WeightStore::open(path, codegen::weightSpecs(module), {.allowUnexpected = allowUnexpected});
   if (!store) {
-    reportError(store.message());
+    std::string hint;
+    if (store.message().find("\n  unexpected: ") != std::string::npos)
+      hint = "\n(--allow-unexpected-weights ignores the unexpected tensors, as PyTorch's strict=False)";
+    reportError(store.message() + hint);
     return nullptr;
+  }
+  if (!store->ignored().empty()) {
+    std::string names;
+    for (const std::string &name : store->ignored()) names += (names.empty() ? "" : ", ") + name;
+    reportNote("ignored " + std::to_string(store->ignored().size()) + " tensor" +
+               (store->ignored().size() == 1 ? "" : "s") + " of " + path +
+               " that the model does not declare: " + names);
   }
   return std::make_shared<const WeightStore>(std::move(*store));
 }

@@ -11,7 +11,11 @@
 namespace attn::tool {
 
 /// Binds the weights file to the model (every problem in one message).
+/// Tensors the model does not declare are an error unless
+/// allowUnexpectedWeights(true) was called (--allow-unexpected-weights);
+/// then they are listed in a note.
 std::shared_ptr<const WeightStore> loadWeights(const ir::Module &module, const std::string &path);
+void allowUnexpectedWeights(bool allow);
 
 struct RunOptions {
   std::string weightsPath;

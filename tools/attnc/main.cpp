@@ -49,6 +49,11 @@ cl::opt<bool> listWeights("list-weights",
 cl::opt<std::string> weightsPath("weights", cl::desc("Weights (safetensors)"),
                                  cl::value_desc("file"), cl::sub(checkCmd), cl::sub(compileCmd),
                                  cl::sub(runCmd), cl::sub(benchCmd), cl::cat(attncCategory));
+cl::opt<bool> allowUnexpected("allow-unexpected-weights",
+                              cl::desc("Ignore tensors of --weights the model does not declare "
+                                       "(PyTorch's strict=False), listing them in a note"),
+                              cl::sub(checkCmd), cl::sub(compileCmd), cl::sub(runCmd),
+                              cl::sub(benchCmd), cl::cat(attncCategory));
 
 enum class EmitKind { IR, OptIR, Dot, LLVM, Asm, Obj };
 cl::opt<EmitKind> emitKind(
@@ -334,6 +339,7 @@ int main(int argc, char **argv) {
     return kUsageError;
   std::vector<std::pair<std::string, std::string>> parsedDefines;
   if (!parseDefines(defines, parsedDefines)) return kUsageError;
+  allowUnexpectedWeights(allowUnexpected);
   // InitLLVM makes a failed `new` abort with a stack dump; attnc's own code
   // reports it instead (the interpreter per run, the rest here).
   std::set_new_handler(nullptr);

@@ -92,6 +92,8 @@ TEST(WeightStoreTest, AllowUnexpectedIgnoresExtraTensors) {
   ASSERT_TRUE(lenient) << lenient.message();
   EXPECT_EQ(lenient->size(), 3u);
   EXPECT_EQ(lenient->find("optimizer.state"), nullptr);
+  EXPECT_EQ(lenient->ignored(), std::vector<std::string>{"optimizer.state"});
+  EXPECT_TRUE(WeightStore::bind(kSpecs, fileOf(sampleTensors()), {.allowUnexpected = true})->ignored().empty());
 }
 
 TEST(WeightStoreTest, AllowUnexpectedStillReportsMissingAndMismatched) {
