@@ -133,7 +133,10 @@ bool Sema::declareLayer(const LayerDecl &decl) {
     std::vector<std::string> names;
     for (const LayerSpec &spec : layerSpecs()) names.push_back(spec.name);
     std::sort(names.begin(), names.end());
-    return error(ctor.loc, "unknown layer type '" + ctor.text + "'" + didYouMean(ctor.text, names));
+    if (auto spelling = pytorchSpelling(withoutModulePrefix(ctor.text, {"torch.nn.", "nn."})))
+      return error(ctor.loc, "unknown layer type '" + ctor.text + "'; write " + *spelling);
+    return error(ctor.loc, "unknown layer type '" + ctor.text + "'" +
+                               didYouMean(withoutModulePrefix(ctor.text, {"torch.nn.", "nn."}), names));
   }
   const LayerSpec &spec = *found;
   auto args = bindArguments(CallSite::of(ctor), spec.constructor);

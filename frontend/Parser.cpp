@@ -16,6 +16,25 @@ namespace {
 constexpr unsigned kMaxNesting = 200;
 constexpr unsigned kMaxExprHeight = 1000;
 
+bool isReservedWord(TokenKind kind) {
+  switch (kind) {
+  case TokenKind::KwModel: case TokenKind::KwLet: case TokenKind::KwDim: case TokenKind::KwLayer:
+  case TokenKind::KwParam: case TokenKind::KwFn: case TokenKind::KwReturn: case TokenKind::KwTrue:
+  case TokenKind::KwFalse:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// Appended to "expected a name" when the token is a reserved word.
+std::string reservedWordNote(const Token &token) {
+  if (!isReservedWord(token.kind)) return "";
+  return " ('" + token.spelling.str() +
+         "' is a reserved word; the reserved words are model, let, dim, layer, param, fn, return, "
+         "true, false, True and False)";
+}
+
 bool isComparison(TokenKind kind) {
   switch (kind) {
   case TokenKind::EqualEqual: case TokenKind::NotEqual: case TokenKind::Less:
@@ -153,7 +172,7 @@ bool Parser::expectEndOfLine(llvm::StringRef after) {
 }
 
 bool Parser::parseName(std::string &name, llvm::SMLoc &loc, llvm::StringRef role, bool allowDots) {
-  if (!at(TokenKind::Identifier)) return failExpected(role);
+  if (!at(TokenKind::Identifier)) return failExpected(role, reservedWordNote(tok_));
   if (!allowDots && tok_.spelling.contains('.'))
     return fail(tok_.loc, "dotted name '" + tok_.spelling +
                               "' is not allowed here (only layer and param names may be dotted)");
@@ -317,7 +336,8 @@ bool Parser::parseBody(FnDecl &fn, llvm::SMLoc braceLoc) {
 bool Parser::parseStatement(FnDecl &fn) {
   bool ok = at(TokenKind::KwReturn)                                 ? parseReturn(fn)
             : at(TokenKind::Identifier) || at(TokenKind::LParen) ? parseAssign(fn)
-                                        : failExpected("a statement ('NAME = EXPR' or 'return')");
+                                        : failExpected("a statement ('NAME = EXPR' or 'return')",
+                                                       reservedWordNote(tok_));
   if (!ok) return false;
   // `return x }` on one line: the '}' ends the statement as well as a newline.
   return at(TokenKind::RBrace) || expectEndOfLine("the statement");
@@ -562,7 +582,7 @@ ExprPtr Parser::parsePrimary() {
   case TokenKind::LParen: return parseParenthesised();
   case TokenKind::LBracket: return parseList();
   default:
-    failExpected("an expression");
+    failExpected("an expression", reservedWordNote(tok_));
     return nullptr;
   }
 }

@@ -14,15 +14,28 @@ DType literalDType(const ConstValue &c) { return c.isFloat ? DType::F32 : DType:
 
 } // namespace
 
-ir::OpKind binaryOpKind(const std::string &op) {
+namespace {
+
+const std::map<std::string, ir::OpKind> &binaryOperators() {
   static const std::map<std::string, ir::OpKind> ops = {
       {"+", ir::OpKind::Add},        {"-", ir::OpKind::Sub},          {"*", ir::OpKind::Mul},
       {"/", ir::OpKind::Div},        {"@", ir::OpKind::MatMul},       {"==", ir::OpKind::Equal},
       {"!=", ir::OpKind::NotEqual},  {"<", ir::OpKind::Less},         {"<=", ir::OpKind::LessEqual},
       {">", ir::OpKind::Greater},    {">=", ir::OpKind::GreaterEqual}, {"&", ir::OpKind::BitwiseAnd},
       {"|", ir::OpKind::BitwiseOr}};
-  return ops.at(op);
+  return ops;
 }
+
+/// How an op is written in a message: its operator, else its mnemonic.
+std::string spelling(ir::OpKind op) {
+  for (const auto &[text, kind] : binaryOperators())
+    if (kind == op) return text;
+  return std::string(ir::mnemonic(op));
+}
+
+} // namespace
+
+ir::OpKind binaryOpKind(const std::string &op) { return binaryOperators().at(op); }
 
 /// The common dtype of a binary operation (PyTorch's promotion: a float wins;
 /// a zero-dim integer tensor does not widen an integer tensor of rank >= 1).
@@ -89,7 +102,7 @@ std::optional<Operand> Sema::binary(ir::OpKind op, Operand lhs, Operand rhs, llv
                       op == K::Maximum || op == K::Minimum || op == K::MatMul;
   if (lhs.isLiteral() && rhs.isLiteral()) {
     if (!isArithmetic) {
-      error(loc, "'" + std::string(ir::mnemonic(op)) + "' needs a tensor operand, not two numbers");
+      error(loc, "'" + spelling(op) + "' needs a tensor operand, not two numbers");
       return std::nullopt;
     }
     if (op == ir::OpKind::MatMul) {
@@ -123,11 +136,14 @@ std::optional<Operand> Sema::binary(ir::OpKind op, Operand lhs, Operand rhs, llv
 std::optional<Operand> Sema::lowerExpr(const Expr &e) {
   auto o = lowerValue(e);
   if (!o || !o->isTuple) return o;
-  std::string what = e.kind == Expr::Kind::Call || e.kind == Expr::Kind::Method
-                         ? "'" + e.text + "' returns " + std::to_string(o->elements.size()) + " values"
-                         : "this is a tuple of " + std::to_string(o->elements.size()) + " values";
-  std::string how = e.kind == Expr::Kind::Call
-                        ? "assign them with `a, b, ... = " + e.text + "(...)`"
+  std::string n = std::to_string(o->elements.size());
+  bool isCall = e.kind == Expr::Kind::Call || e.kind == Expr::Kind::Method;
+  std::string what = isCall                         ? "'" + e.text + "' returns " + n + " values"
+                     : e.kind == Expr::Kind::Name ? "'" + e.text + "' is a tuple of " + n + " values"
+                                                  : "this is a tuple of " + n + " values";
+  std::string how = e.kind == Expr::Kind::Call ? "assign them with `a, b, ... = " + e.text + "(...)`"
+                    : e.kind == Expr::Kind::Name
+                        ? "unpack it (a, b = " + e.text + ") or take one with " + e.text + "[0]"
                         : "assign them with `a, b, ... = ...` or take one with [0]";
   error(e.loc, what + "; " + how);
   return std::nullopt;
@@ -166,6 +182,18 @@ std::optional<Operand> Sema::lowerValue(const Expr &e) {
     const Symbol *s = resolve(e.text);
     if (!s) {
       if (auto inf = specialFloat(e)) return Operand{nullptr, ConstValue{true, 0, *inf}, e.loc};
+      // x.shape, x.T: an attribute of a value, which attn's values do not have.
+      if (size_t dot = e.text.rfind('.'); dot != std::string::npos) {
+        const Symbol *object = resolve(e.text.substr(0, dot));
+        if (object && (object->kind == Symbol::Kind::Value || object->kind == Symbol::Kind::Param)) {
+          std::string attribute = e.text.substr(dot + 1);
+          std::string hint = attribute == "T"       ? "; write transpose(x, 0, 1) or x.transpose(0, 1)"
+                             : attribute == "shape" ? "; a size is a dim: declare `dim B` and use B"
+                                                    : "; call a method with (...), as in x.sum(dim=1)";
+          error(e.loc, "a tensor has no attribute '" + attribute + "'" + hint);
+          return std::nullopt;
+        }
+      }
       error(e.loc, "unknown name '" + e.text + "'" + didYouMean(e.text, visibleNames()));
       return std::nullopt;
     }
