@@ -35,6 +35,7 @@ std::string toText(double v) {
 std::string toText(attn::DType t) { return std::string(dtypeName(t)); }
 std::string toText(const std::string &s) { return "\"" + s + "\""; }
 std::string toText(const std::optional<int64_t> &v) { return v ? std::to_string(*v) : "all"; }
+std::string toText(const std::optional<double> &v) { return v ? toText(*v) : "none"; }
 std::string toText(int64_t v) { return std::to_string(v); }
 std::string toText(bool v) { return v ? "true" : "false"; }
 std::string toText(const Dim &d) { return d.str(); }
@@ -66,6 +67,13 @@ const OpInfo &opInfo(OpKind kind) {
   const OpInfo &info = kOpInfos[unsigned(kind)];
   assert(info.kind == kind && "ops.def expansion out of order");
   return info;
+}
+
+bool attrIsShown(OpKind op, const Attrs &attrs, AttrKind k) {
+  if (!hasAttr(op, k)) return false;
+  if (k == AttrKind::Axis) return attrs.Axis.has_value();
+  if (k == AttrKind::Fill) return attrs.Fill.has_value();
+  return true;
 }
 
 std::optional<OpKind> opKindFromMnemonic(std::string_view m) {

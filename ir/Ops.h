@@ -89,6 +89,10 @@ struct Attrs {
   bool operator==(const Attrs &) const = default;
 };
 
+/// Whether a printer shows attribute `k` of a node of `op`: the op has it,
+/// and it is not an absent optional (an axis-less reduction, a fill-less
+/// attention).
+bool attrIsShown(OpKind op, const Attrs &attrs, AttrKind k);
 /// Text of one attribute's value, as the printer writes it.
 std::string attrValueToString(const Attrs &attrs, AttrKind kind);
 /// A float as the printer writes it: 9 significant digits, always looking

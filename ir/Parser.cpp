@@ -248,6 +248,13 @@ private:
     v = i;
     return true;
   }
+  bool parseValue(std::optional<double> &v) {
+    if (acceptKeyword("none")) return v = std::nullopt, true;
+    double d;
+    if (!parseDouble(d)) return false;
+    v = d;
+    return true;
+  }
   bool parseValue(std::string &v) {
     if (!expect('"', "to open a string")) return false;
     size_t begin = pos_;

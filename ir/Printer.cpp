@@ -66,8 +66,7 @@ void printData(const Tensor &t, std::ostream &os) {
 void printAttrs(const Node &n, std::ostream &os) {
   bool first = true;
   for (AttrKind k : allAttrKinds()) {
-    if (!hasAttr(n.op, k)) continue;
-    if (k == AttrKind::Axis && !n.attrs.Axis) continue; // reduce over all axes
+    if (!attrIsShown(n.op, n.attrs, k)) continue;
     os << (first ? " {" : ", ") << attrName(k) << " = " << attrValueToString(n.attrs, k);
     first = false;
   }

@@ -233,6 +233,32 @@ Value *stripShifts(Value *s, MatchAttempt &attempt) {
   }
 }
 
+/// softmax(where(keep, s, fill)) or softmax(where(drop, fill, s)): the mask
+/// and fill into `m`, the scores returned; `s` itself when it is no where.
+Value *stripFill(Value *s, AttentionMatch &m) {
+  Node *where = definedBy(s, OpKind::Where);
+  if (!where || !s->hasOneUse()) return s;
+  Value *cond = where->operand(0);
+  if (cond->type != ir::Type{DType::Bool, s->type.shape}) return s;
+  auto constant = [](Value *v) -> std::optional<double> {
+    Node *c = definedBy(v, OpKind::Constant);
+    if (!c || !v->type.isScalar()) return std::nullopt;
+    return c->attrs.Value;
+  };
+  if (auto fill = constant(where->operand(2)); fill && where->operand(1)->type == s->type) {
+    m.mask = cond, m.fill = fill;
+    return where->operand(1);
+  }
+  if (auto fill = constant(where->operand(1)); fill && where->operand(2)->type == s->type) {
+    Node *inverted = definedBy(cond, OpKind::BitwiseNot); // masked_fill(s, ~keep, fill)
+    m.mask = inverted ? inverted->operand(0) : cond;
+    m.invertMask = !inverted;
+    m.fill = fill;
+    return where->operand(2);
+  }
+  return s;
+}
+
 } // namespace
 
 Result<AttentionMatch> matchAttention(const ir::Graph &graph, ir::Node &softmax) {
@@ -266,6 +292,7 @@ Result<AttentionMatch> matchAttention(const ir::Graph &graph, ir::Node &softmax)
     return mismatch();
   }
   m.h = sum->h, m.context = sum->context;
+  if (!m.mask) s = stripFill(s, m);
   Value *scores = stripShifts(s, attempt);
   if (!scores) return mismatch();
   MatchAttempt additive, dot;

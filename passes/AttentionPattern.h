@@ -13,12 +13,17 @@
 //                 k = h (Luong dot) | linear(h, W [, b]) | h @ M  (Luong general)
 //
 // A constant added to every score (a bias of shape [1], the `q . b` of the
-// general form) does not change the softmax and is dropped. A failed match
+// general form) does not change the softmax and is dropped. A mask may come
+// as softmax's mask= or as PyTorch writes it, scores filled where it is false:
+//   where(keep, s, fill) | where(drop, fill, s)   (masked_fill(s, drop, fill))
+// with fill a constant; the fused op then carries the fill (attrs.def). A failed match
 // says which part (softmax, mask, weighted sum, scores) did not match and why.
 #pragma once
 
 #include "ir/Graph.h"
 #include "runtime/Status.h"
+
+#include <optional>
 
 namespace attn::passes {
 
@@ -26,7 +31,9 @@ struct AttentionMatch {
   ir::OpKind kind = ir::OpKind::AdditiveAttention; // or DotAttention
   ir::Node *softmax = nullptr;
   ir::Value *h = nullptr;       // [B, T, D]: what the weighted sum sums
-  ir::Value *mask = nullptr;    // bool [B, T], or null
+  ir::Value *mask = nullptr;    // bool [B, T], or null: true keeps a position
+  bool invertMask = false;      // the mask is the `drop` of a where: keep = ~mask
+  std::optional<double> fill;   // the where spelling's fill
   ir::Value *context = nullptr; // the weighted sum [B, D]
 
   // additive: e_t = v . tanh(W h_t + b)

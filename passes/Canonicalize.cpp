@@ -16,11 +16,18 @@
 //     unsqueeze(squeeze(%x, k), k)           ->  %x     (x's axis k is 1)
 //     squeeze of an axis that is not 1, reshape to the same shape,
 //     transpose(%x, k, k), the identity permute  ->  %x
+//   a reshape that only adds a unit axis is that unsqueeze
+//     reshape(%q : [B, D], [B, D, 1])        ->  unsqueeze(%q, 2)
+//     (PyTorch's `q.view(-1, D, 1)` before a bmm; the fusions match unsqueeze.
+//     The other way round is left alone: `reshape(@V, [A])` is the normal
+//     form of a [1, A] score vector above)
 //
 // The rewritten nodes are left unused and erased after each sweep.
 #include "ir/Builder.h"
 #include "passes/Pass.h"
 #include "passes/Pattern.h"
+
+#include <optional>
 
 namespace attn::passes::Canonicalize {
 
@@ -94,6 +101,28 @@ bool removeNoOpShapeOp(ir::Graph &graph, Node &n) {
   return noOp;
 }
 
+/// The axis k such that `longer` is `shorter` with a unit axis inserted at k.
+std::optional<int64_t> insertedUnitAxis(const ir::DimList &shorter, const ir::DimList &longer) {
+  if (longer.size() != shorter.size() + 1) return std::nullopt;
+  for (size_t k = 0; k < longer.size(); ++k) {
+    if (longer[k] != ir::Dim(1)) continue;
+    bool rest = true;
+    for (size_t i = 0; i < shorter.size() && rest; ++i) rest = shorter[i] == longer[i < k ? i : i + 1];
+    if (rest) return int64_t(k);
+  }
+  return std::nullopt;
+}
+
+bool reshapeToUnitAxisOp(ir::Graph &graph, Node &n) {
+  if (n.op != OpKind::Reshape) return false;
+  const ir::DimList &in = n.operand(0)->type.shape, &out = n.result()->type.shape;
+  if (auto k = insertedUnitAxis(in, out)) {
+    replaceValue(graph, n.result(), build(graph, n, OpKind::Unsqueeze, {n.operand(0)}, axisAttr(*k)));
+    return true;
+  }
+  return false;
+}
+
 /// softmax over scores with a trailing unit axis: the same softmax on the
 /// scores without it (and the mask without it), the axis put back after.
 bool softmaxWithoutUnitAxis(ir::Graph &graph, Node &n) {
@@ -151,6 +180,7 @@ using Rule = bool (*)(ir::Graph &, Node &);
 constexpr Rule kRules[] = {
     foldTransposeIntoMatmul, foldBiasIntoLinear,     removeSqueezeUnsqueezePair,
     removeNoOpShapeOp,       softmaxWithoutUnitAxis, unitProjectionToMatVec,
+    reshapeToUnitAxisOp,
 };
 
 } // namespace

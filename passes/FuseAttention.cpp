@@ -89,8 +89,10 @@ ir::Node *rewrite(ir::Graph &graph, ir::Module &module, const AttentionMatch &m)
   std::vector<Value *> operands = m.kind == OpKind::AdditiveAttention
                                       ? additiveOperands(builder, module, m)
                                       : dotOperands(builder, m);
-  if (m.mask) operands.push_back(m.mask);
-  auto fused = builder.create(m.kind, operands, {}, m.softmax->loc);
+  if (m.mask) operands.push_back(m.invertMask ? build(builder, OpKind::BitwiseNot, {m.mask}) : m.mask);
+  ir::Attrs attrs;
+  attrs.Fill = m.fill;
+  auto fused = builder.create(m.kind, operands, attrs, m.softmax->loc);
   assert(fused && "the attention match checked the shapes");
   replaceValue(graph, m.context, (*fused)->result(0));
   replaceValue(graph, m.softmax->result(), (*fused)->result(1));
@@ -119,7 +121,8 @@ bool run(ir::Graph &graph, PassContext &context) {
     ir::Node *fused = rewrite(graph, context.module, *match);
     remark.fused = true;
     remark.message = "fused into " + std::string(ir::mnemonic(fused->op)) +
-                     (match->G ? " (Luong general, q' = G^T q)" : "");
+                     (match->G ? " (Luong general, q' = G^T q)" : "") +
+                     (match->fill ? " (the mask as a fill of " + ir::attrValueText(*match->fill) + ")" : "");
     context.remarks.push_back(std::move(remark));
     // The pattern's nodes go now, so that their uses do not count in the next match.
     eraseDeadNodes(graph, {softmax, match->context->def});

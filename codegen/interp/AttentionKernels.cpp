@@ -4,6 +4,9 @@
 //   dot_attention(h, q [, mask]):            e_t = q . h_t
 // then alpha = softmax_t(e) (masked positions 0, a fully masked row all 0)
 // and context = sum_t alpha_t h_t; h is [B, T, D], the mask bool [B, T].
+// With the fill attribute (the where/masked_fill spelling), a masked score
+// is the fill instead and the softmax is plain: PyTorch's result, NaN for a
+// row filled with -inf everywhere.
 #include "codegen/interp/Kernel.h"
 
 #include <cmath>
@@ -23,8 +26,10 @@ KernelResult attend(const KernelArgs &args, const TensorView *mask,
   // nothing: an input of shape [0, 2^40] is valid).
   std::vector<float> scores(static_cast<size_t>(B > 0 ? T : 0));
   for (int64_t b = 0; b < B; ++b) {
-    for (int64_t t = 0; t < T; ++t) scores[t] = score(b, t);
     const uint8_t *keep = mask ? mask->as<uint8_t>() + b * T : nullptr;
+    const std::optional<double> &fill = args.attrs().Fill;
+    for (int64_t t = 0; t < T; ++t) scores[t] = keep && fill && !keep[t] ? float(*fill) : score(b, t);
+    if (fill) keep = nullptr;
     float *weights = alpha.as<float>() + b * T;
     maskedSoftmax(scores.data(), keep, T, 1, 1, weights);
     for (int64_t d = 0; d < D; ++d) {

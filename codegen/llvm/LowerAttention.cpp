@@ -25,8 +25,14 @@
 // (M = max m_c, S = sum s_c exp(m_c - M), context = sum ctx_c exp(m_c - M) / S)
 // and turns the stored scores into alpha = exp(e_t - M) / S. A row with no
 // kept position gets zeros.
+//
+// With the fill attribute F (the where/masked_fill spelling) a masked score
+// is F: a finite F is an ordinary score (no position is dropped); F = -inf
+// drops the position as the mask does, and a row with none kept is NaN, as
+// PyTorch's softmax of -inf everywhere.
 #include "codegen/llvm/Codegen.h"
 
+#include <cmath>
 #include <limits>
 
 namespace attn::llvmcg {
@@ -35,13 +41,19 @@ namespace {
 
 constexpr int64_t kChunk = 64;
 
+
 struct Attention {
   bool additive = false, writeAlpha = true;
   ir::Dim B, T, D;
   const ir::Value *mask = nullptr;
+  std::optional<float> fill; // a masked score's value, when the mask came as a fill
   PackedRef w, bias, v; // additive, packed when A and D are constants
   int64_t A = 0;        // the constant A of the tiled path, else 0
 };
+
+/// Whether masked positions are dropped (a mask, or a -inf fill) rather than
+/// scored with a finite fill.
+bool dropsMasked(const Attention &a) { return a.mask && (!a.fill || std::isinf(*a.fill)); }
 
 /// Scalar loops for symbolic A or D.
 llvm::Value *additiveScoreGeneric(FunctionEmitter &f, const ir::Node &node, llvm::Value *ht, llvm::Value *D) {
@@ -275,16 +287,20 @@ void emitChunksTiled(NodeLowering &L, const Attention &a, int partials) {
     llvm::Value *base = b.CreateMul(row, T); // position of step t: base + t
     if (a.additive) additiveScoresTiled(f, a, h, base, begin, end, scores, partial, u);
     else dotScoresTiled(f, a, f.gep(f.f32Type(), q, b.CreateMul(row, f.i64(D))), h, base, begin, end, scores);
-    // alpha gets the raw scores; in the buffer, masked scores become -inf.
+    // alpha gets the raw scores (a finite fill in place of a masked one); in
+    // the buffer, dropped scores become -inf.
     f.forRange(f.i64(0), b.CreateSub(end, begin), [&](llvm::Value *k) {
       llvm::Value *e = f.loadF32(scores, k), *position = b.CreateAdd(base, b.CreateAdd(begin, k));
+      llvm::Value *kept = mask ? f.loadElement(DType::Bool, mask, position) : nullptr;
+      if (kept && !dropsMasked(a)) e = b.CreateSelect(kept, e, f.f32(*a.fill));
       if (a.writeAlpha) f.storeF32(e, alpha, position);
-      if (mask) f.storeF32(b.CreateSelect(f.loadElement(DType::Bool, mask, position), e, minusInf), scores, k);
+      if (kept) f.storeF32(dropsMasked(a) ? b.CreateSelect(kept, e, minusInf) : e, scores, k);
     });
     Values ms = softmaxPartials(f, scores, b.CreateSub(end, begin));
     llvm::Value *m = ms[0], *s = ms[1];
     llvm::Value *triple = f.gep(f.f32Type(), part, b.CreateMul(item, f.i64(D + 2)));
-    contextTiled(f, a, h, mask, base, begin, end, scores, f.gep(f.f32Type(), triple, f.i64(2)));
+    contextTiled(f, a, h, dropsMasked(a) ? mask : nullptr, base, begin, end, scores,
+                 f.gep(f.f32Type(), triple, f.i64(2)));
     f.storeF32(m, triple, f.i64(0));
     f.storeF32(s, triple, f.i64(1));
   });
@@ -306,10 +322,12 @@ void emitChunks(NodeLowering &L, const Attention &a, int partials) {
     llvm::Value *qRow = q ? f.gep(f.f32Type(), q, b.CreateMul(row, D)) : nullptr;
     Values ms = f.forRangeCarry(begin, end, {minusInf, f.f32(0.0f)}, [&](llvm::Value *t, const Values &c) {
       llvm::Value *position = b.CreateAdd(b.CreateMul(row, T), t);
-      llvm::Value *kept = mask ? f.loadElement(DType::Bool, mask, position) : b.getTrue();
+      llvm::Value *maskBit = mask ? f.loadElement(DType::Bool, mask, position) : b.getTrue();
+      llvm::Value *kept = dropsMasked(a) ? maskBit : b.getTrue();
       llvm::Value *ht = f.gep(f.f32Type(), h, b.CreateMul(position, D));
       return f.ifThenValues(kept, c, [&] {
         llvm::Value *e = a.additive ? additiveScoreGeneric(f, L.node, ht, D) : dotScore(f, qRow, ht, D);
+        if (mask && !dropsMasked(a)) e = b.CreateSelect(maskBit, e, f.f32(*a.fill));
         if (a.writeAlpha) f.storeF32(e, alpha, position);
         return foldScore(f, e, c, ctx, ht, D);
       });
@@ -350,11 +368,19 @@ void emitMerge(NodeLowering &L, const Attention &a, int partials) {
       f.forRange(f.i64(0), D, [&](llvm::Value *d) { f.storeF32(b.CreateFDiv(f.loadF32(outRow, d), S), outRow, d); });
       if (!a.writeAlpha) return;
       f.forRange(f.i64(0), T, [&](llvm::Value *t) {
-        llvm::Value *kept = mask ? f.loadElement(DType::Bool, mask, b.CreateAdd(b.CreateMul(row, T), t)) : b.getTrue();
+        llvm::Value *kept = dropsMasked(a) ? f.loadElement(DType::Bool, mask, b.CreateAdd(b.CreateMul(row, T), t))
+                                           : b.getTrue();
         llvm::Value *p = b.CreateFDiv(f.exp(b.CreateFSub(f.loadF32(alphaRow, t), M)), S);
         f.storeF32(b.CreateSelect(kept, p, f.f32(0.0f)), alphaRow, t);
       });
-    }, [&] { // nothing kept: zeros, not 0/0
+    }, [&] {
+      if (a.fill) { // softmax of -inf everywhere, as PyTorch: NaN
+        llvm::Value *nan = f.f32(std::numeric_limits<float>::quiet_NaN());
+        f.forRange(f.i64(0), D, [&](llvm::Value *d) { f.storeF32(nan, outRow, d); });
+        if (a.writeAlpha) f.forRange(f.i64(0), T, [&](llvm::Value *t) { f.storeF32(nan, alphaRow, t); });
+        return;
+      }
+      // nothing kept: zeros, not 0/0
       f.zeroBytes(outRow, b.CreateMul(D, f.i64(4)));
       if (a.writeAlpha) f.zeroBytes(alphaRow, b.CreateMul(T, f.i64(4)));
     });
@@ -372,6 +398,7 @@ Status lowerAttention(NodeLowering &L) {
   a.B = h[0], a.T = h[1], a.D = h[2];
   size_t maskIndex = a.additive ? 4 : 2;
   if (L.node.operands().size() > maskIndex) a.mask = L.operand(unsigned(maskIndex));
+  if (a.mask && L.node.attrs.Fill) a.fill = float(*L.node.attrs.Fill);
   const ir::DimList &w = L.operand(1)->type.shape;
   if (a.additive && w[0].constant() && a.D.constant()) {
     a.A = *w[0].constant();

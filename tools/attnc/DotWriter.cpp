@@ -34,7 +34,7 @@ std::string nodeLabel(const ir::Node &n) {
   }
   std::string line; // attributes, wrapped at about 40 characters a line
   for (ir::AttrKind k : ir::allAttrKinds()) {
-    if (!ir::hasAttr(n.op, k) || (k == ir::AttrKind::Axis && !n.attrs.Axis)) continue;
+    if (!ir::attrIsShown(n.op, n.attrs, k)) continue;
     std::string attr = std::string(ir::attrName(k)) + " = " + ir::attrValueToString(n.attrs, k);
     if (!line.empty() && line.size() + attr.size() > 40) {
       label += "\\n" + escape(line);

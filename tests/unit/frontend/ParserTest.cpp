@@ -416,7 +416,8 @@ TEST(ParserErrors, UnclosedBodyNotesItsBrace) {
 TEST(ParserErrors, OnlyTheFirstErrorIsReported) {
   Parsed parsed("model M\nlet x = (\nlet y = 1 $\nlayr z\n");
   EXPECT_EQ(parsed.errors, 1u);
-  EXPECT_EQ(parsed.firstLine(), "test.attn:3:1: error: expected an expression, found 'let'");
+  EXPECT_EQ(parsed.firstLine(), "test.attn:3:1: error: expected an expression, found 'let' ('let' is a reserved word; the "
+            "reserved words are model, let, dim, layer, param, fn, return, true, false, True and False)");
 }
 
 std::string repeat(const std::string &s, int n) {

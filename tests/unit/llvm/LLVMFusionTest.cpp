@@ -19,7 +19,8 @@ std::vector<std::string> fusionTexts() {
   std::vector<std::string> paths;
   for (const auto &entry : std::filesystem::directory_iterator(std::string(ATTN_TEST_DATA_DIR) + "/lit/fusion"))
     if (entry.path().extension() == ".attn") paths.push_back(entry.path().string());
-  for (const char *name : {"sentiment", "additive_block", "bilstm_dot", "seq2seq"})
+  for (const char *name : {"sentiment", "additive_block", "bilstm_dot", "seq2seq", "seeds/sentiment",
+                           "seeds/bilstm_dot", "seeds/seq2seq"})
     paths.push_back(std::string(ATTN_SOURCE_DIR) + "/examples/" + name + ".attn");
   std::sort(paths.begin(), paths.end());
   return paths;
@@ -62,8 +63,10 @@ INSTANTIATE_TEST_SUITE_P(Fusion, LLVMFusion,
                          ::testing::Combine(::testing::ValuesIn(llvmcg::testing::testTargets()),
                                             ::testing::ValuesIn(fusionTexts())),
                          [](const auto &info) {
-                           return std::get<0>(info.param).name + "_" +
-                                  std::filesystem::path(std::get<1>(info.param)).stem().string();
+                           std::filesystem::path path = std::get<1>(info.param);
+                           bool seed = path.parent_path().filename() == "seeds";
+                           return std::get<0>(info.param).name + "_" + (seed ? "seed_" : "") +
+                                  path.stem().string();
                          });
 
 } // namespace
