@@ -26,6 +26,8 @@ Builtin unary(ir::OpKind op) {
           }};
 }
 
+} // namespace
+
 Builtin binaryFn(ir::OpKind op) {
   return {{{"input"}, {"other"}}, [op](Sema &s, const CallSite &call, const Args &a) -> Results {
             auto x = s.lowerExpr(*a[0]);
@@ -37,6 +39,8 @@ Builtin binaryFn(ir::OpKind op) {
             return std::vector<Operand>{*r};
           }};
 }
+
+namespace {
 
 /// sum, mean, max, argmax: (input, axis=all, keepdim=false).
 Builtin reduction(ir::OpKind op) {

@@ -25,6 +25,8 @@ const Builtin *findBuiltin(const std::string &name);
 /// PyTorch.cpp's table of the second kind.
 const std::map<std::string, Builtin> &pytorchFunctions();
 
+/// f(input, other) as the binary operator of `op` (maximum, torch.add, ...).
+Builtin binaryFn(ir::OpKind op);
 /// One result, or std::nullopt when `v` is null (an error was reported).
 Results one(ir::Value *v, const CallSite &call);
 /// permute and reshape (one -1 inferred) over the elements of a list, a tuple

@@ -128,15 +128,15 @@ std::optional<RecurrentConfig> recurrentAttrs(Sema &s, Kind kind, const std::vec
 bool Sema::declareLayer(const LayerDecl &decl) {
   const std::string name = withoutSelf(decl.name); // PyTorch's self.lstm = nn.LSTM(...)
   const Expr &ctor = *decl.constructor;
-  const LayerSpec *found = findLayerSpec(withoutModulePrefix(ctor.text, {"torch.nn.", "nn."}));
+  const std::string type = withoutModulePrefix(ctor.text, {"torch.nn.", "nn."}); // nn.LSTM
+  const LayerSpec *found = findLayerSpec(type);
   if (!found) {
     std::vector<std::string> names;
     for (const LayerSpec &spec : layerSpecs()) names.push_back(spec.name);
     std::sort(names.begin(), names.end());
-    if (auto spelling = pytorchSpelling(withoutModulePrefix(ctor.text, {"torch.nn.", "nn."})))
+    if (auto spelling = pytorchSpelling(type))
       return error(ctor.loc, "unknown layer type '" + ctor.text + "'; write " + *spelling);
-    return error(ctor.loc, "unknown layer type '" + ctor.text + "'" +
-                               didYouMean(withoutModulePrefix(ctor.text, {"torch.nn.", "nn."}), names));
+    return error(ctor.loc, "unknown layer type '" + ctor.text + "'" + didYouMean(type, names));
   }
   const LayerSpec &spec = *found;
   auto args = bindArguments(CallSite::of(ctor), spec.constructor);

@@ -71,19 +71,6 @@ Builtin matmulOfRank(int64_t rank) {
           }};
 }
 
-/// torch.add/sub/mul/div: the operators.
-Builtin arithmetic(K op) {
-  return {{{"input"}, {"other"}}, [op](Sema &s, const CallSite &call, const Args &a) -> Results {
-            auto x = s.lowerExpr(*a[0]);
-            if (!x) return std::nullopt;
-            auto y = s.lowerExpr(*a[1]);
-            if (!y) return std::nullopt;
-            auto r = s.binary(op, *x, *y, call.loc);
-            if (!r) return std::nullopt;
-            return std::vector<Operand>{*r};
-          }};
-}
-
 /// masked_fill(input, mask, value): where(mask, value, input) in input's dtype.
 Results lowerMaskedFill(Sema &s, const CallSite &call, const Args &a) {
   auto x = s.lowerTensor(*a[0]);
@@ -355,10 +342,10 @@ const std::map<std::string, Builtin> &pytorchFunctions() {
       {"bmm", matmulOfRank(3)},
       {"mm", matmulOfRank(2)},
       {"matmul", matmulOfRank(0)},
-      {"add", arithmetic(K::Add)},
-      {"sub", arithmetic(K::Sub)},
-      {"mul", arithmetic(K::Mul)},
-      {"div", arithmetic(K::Div)},
+      {"add", binaryFn(K::Add)}, // torch.add: the operator
+      {"sub", binaryFn(K::Sub)},
+      {"mul", binaryFn(K::Mul)},
+      {"div", binaryFn(K::Div)},
       {"masked_fill", {{{"input"}, {"mask"}, {"value"}}, lowerMaskedFill}},
       {"chunk", {{{"input"}, {"chunks"}, {"axis", false}}, lowerChunk}},
       {"split", {{{"tensor"}, {"split_size_or_sections"}, {"axis", false}}, lowerSplit}},

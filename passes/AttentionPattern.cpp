@@ -298,7 +298,10 @@ Result<AttentionMatch> matchAttention(const ir::Graph &graph, ir::Node &softmax)
   MatchAttempt additive, dot;
   if (matchAdditive(scores, m, additive) || matchDot(scores, m, dot)) return m;
   attempt.fail("scores", "neither additive v . tanh(W h_t + b) (" + additive.reason() +
-                             ") nor dot q . h_t (" + dot.reason() + ")");
+                             ") nor dot q . h_t (" + dot.reason() + "); spellings that fuse: " +
+                             "v(tanh(W(h))).squeeze(-1), tanh(h @ M + b) @ v, "
+                             "torch.bmm(h, q.unsqueeze(2)).squeeze(2), (h * q.unsqueeze(1)).sum(dim=2), "
+                             "each optionally under where(mask, s, fill) or s.masked_fill(~mask, fill)");
   return mismatch();
 }
 

@@ -167,6 +167,54 @@ OpCase where() {
           {randomInputs(10, {{"cond", DType::Bool, {3, 1}, 0, 2}, {"a", DType::F32, {3, 6}}, {"n", DType::I64, {6}, -9, 9}})}};
 }
 
+/// == != < <= > >= on f32 (NaN, ties, broadcasting), i64, i32 and bool, and
+/// & | ~ on bool and integers (negative values: two's complement bits).
+OpCase comparisonsAndBits() {
+  Inputs special = randomInputs(31, {{"x", DType::F32, {2, 5}}, {"y", DType::F32, {5}}, {"n", DType::I64, {2, 5}, -9, 9},
+                                     {"k", DType::I64, {5}, -9, 9}, {"p", DType::I32, {2, 5}, -9, 9},
+                                     {"c", DType::Bool, {2, 5}, 0, 2}, {"d", DType::Bool, {5}, 0, 2}});
+  float *x = special.tensors[0].second.as<float>(), *y = special.tensors[1].second.as<float>();
+  x[0] = float(kNaN), y[1] = float(kNaN), x[2] = y[2], x[7] = y[2]; // NaN on either side, ties
+  x[3] = float(kInf), y[4] = -float(kInf);
+  special.tensors[2].second.as<int64_t>()[0] = std::numeric_limits<int64_t>::min();
+  special.tensors[3].second.as<int64_t>()[0] = std::numeric_limits<int64_t>::max();
+  return {"comparisons_and_bits",
+          [](ModelBuilder &m) {
+            ir::Value *x = m.argument("x", DType::F32, {B, Dim(5)});
+            ir::Value *y = m.argument("y", DType::F32, {Dim(5)});
+            ir::Value *n = m.argument("n", DType::I64, {B, Dim(5)});
+            ir::Value *k = m.argument("k", DType::I64, {Dim(5)});
+            ir::Value *p = m.argument("p", DType::I32, {B, Dim(5)});
+            ir::Value *c = m.argument("c", DType::Bool, {B, Dim(5)});
+            ir::Value *d = m.argument("d", DType::Bool, {Dim(5)});
+            ir::Value *seven = m.value(K::Constant, {}, constantAttrs(7, DType::I32));
+            for (K op : {K::Equal, K::NotEqual, K::Less, K::LessEqual, K::Greater, K::GreaterEqual}) {
+              std::string name(ir::mnemonic(op));
+              m.result(name + ".f32", m.value(op, {x, y}));
+              m.result(name + ".i64", m.value(op, {n, k}));
+              m.result(name + ".i32", m.value(op, {p, seven}));
+              m.result(name + ".bool", m.value(op, {c, d}));
+            }
+            for (K op : {K::BitwiseAnd, K::BitwiseOr}) {
+              std::string name(ir::mnemonic(op));
+              m.result(name + ".bool", m.value(op, {c, d}));
+              m.result(name + ".i64", m.value(op, {n, k}));
+              m.result(name + ".i32", m.value(op, {p, seven}));
+            }
+            m.result("bitwise_not.bool", m.value(K::BitwiseNot, {c}));
+            m.result("bitwise_not.i64", m.value(K::BitwiseNot, {n}));
+            m.result("bitwise_not.i32", m.value(K::BitwiseNot, {p}));
+            // A mask built from token ids, as a model builds one, used by where.
+            ir::Value *zero = m.value(K::Constant, {}, constantAttrs(0, DType::I64));
+            ir::Value *keep = m.value(K::BitwiseAnd, {m.value(K::NotEqual, {n, zero}), m.value(K::BitwiseNot, {c})});
+            m.result("masked", m.value(K::Where, {keep, x, m.value(K::Constant, {}, constantAttrs(-1e9, DType::F32))}));
+          },
+          {randomInputs(30, {{"x", DType::F32, {3, 5}}, {"y", DType::F32, {5}}, {"n", DType::I64, {3, 5}, -9, 9},
+                             {"k", DType::I64, {5}, -9, 9}, {"p", DType::I32, {3, 5}, -9, 9},
+                             {"c", DType::Bool, {3, 5}, 0, 2}, {"d", DType::Bool, {5}, 0, 2}}),
+           std::move(special)}};
+}
+
 OpCase reductions() {
   Inputs nans = randomInputs(12, {{"x", DType::F32, {2, 3, 4}}, {"n", DType::I64, {2, 3, 4}, -9, 9},
                                   {"k", DType::I32, {2, 3, 4}, -9, 9}});
@@ -263,7 +311,7 @@ OpCase shapes() {
 
 std::vector<OpCase> elementwiseCases() {
   return {leaves(), floatUnary(), extremeValues(), integerUnary(), casts(), floatBinary(),
-          integerBinary(), where(), reductions(), softmaxes(), shapes()};
+          integerBinary(), where(), comparisonsAndBits(), reductions(), softmaxes(), shapes()};
 }
 
 } // namespace attn::llvmcg::testing
