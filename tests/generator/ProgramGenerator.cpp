@@ -93,7 +93,7 @@ private:
   void statement() {
     Var v = pickVar(); // a copy: add() grows vars_
     std::string D = std::to_string(v.last);
-    switch (c_.below(13)) {
+    switch (c_.below(15)) {
     case 0: { // an elementwise function
       static const std::vector<std::string> forms = {"tanh(@)", "sigmoid(@)", "relu(@)", "abs(@)", "neg(@)",
                                                      "gelu(@)", "exp(tanh(@))", "sqrt(abs(@))", "log(abs(@) + 1)", "-@"};
@@ -198,6 +198,26 @@ private:
     case 12: { // matmul with a param
       int64_t e = width();
       add(v.rank, e, v.name + " @ " + param("f32[" + D + ", " + std::to_string(e) + "]"));
+      break;
+    }
+    case 13: { // dot attention in PyTorch's spelling, the mask a comparison, masked by a fill
+      if (v.rank != 3) return add(v.rank, v.last, "torch.tanh(" + v.name + ")"), void();
+      std::string q = param("f32[" + D + "]");
+      std::string s = fresh("s"), m = fresh("m"), w = fresh("a");
+      line(s + " = torch.bmm(" + v.name + ", (" + v.name + "[:, 0] * " + q + ").view(-1, " + D + ", 1)).squeeze(2)");
+      line(m + " = " + c_.pick(std::vector<std::string>{v.name + "[..., 0] > 0", v.name + "[:, :, -1] <= 0.5",
+                                                        "(" + v.name + "[..., 0] != 0) & (" + s + " < 1)"}));
+      std::string fill = c_.pick(std::vector<std::string>{"-1e9", "float('-inf')", "-2.0"});
+      line(w + " = F.softmax(" +
+           (c_.below(2) ? s + ".masked_fill(~" + m + ", " + fill + ")"
+                        : "torch.where(" + m + ", " + s + ", " + fill + ")") + ", dim=1)");
+      add(2, v.last, "torch.bmm(" + w + ".unsqueeze(1), " + v.name + ").squeeze(1)");
+      break;
+    }
+    case 14: { // a subscript: the last step, a stepped slice of the features, a new axis
+      if (v.rank == 3 && c_.below(2)) return add(2, v.last, v.name + c_.pick(std::vector<std::string>{"[:, -1]", "[:, 0, :]", "[:, T - 1]"})), void();
+      if (v.last >= 2) return add(v.rank, (v.last + 1) / 2, v.name + (v.rank == 3 ? "[..., ::2]" : "[:, ::2]")), void();
+      add(v.rank, v.last, v.name + (v.rank == 3 ? "[:, :, None][..., 0]" : "[None][0]"));
       break;
     }
     }
