@@ -92,6 +92,16 @@ std::optional<ConstValue> Sema::evalConst(const Expr &e) {
   }
   case Expr::Kind::Call:
     if (auto special = specialFloat(e)) return ConstValue{true, 0, *special};
+    if (e.text == "math.sqrt" && e.args.size() == 1 && e.args[0].keyword.empty()) {
+      // scores / math.sqrt(d): the scaled dot product's constant
+      auto v = evalConst(*e.args[0].value);
+      if (!v) return std::nullopt;
+      if (v->asDouble() < 0) {
+        error(e.loc, "math.sqrt of a negative number");
+        return std::nullopt;
+      }
+      return ConstValue{true, 0, std::sqrt(v->asDouble())};
+    }
     [[fallthrough]];
   case Expr::Kind::Bool: case Expr::Kind::String: case Expr::Kind::List: case Expr::Kind::Invert:
   case Expr::Kind::Tuple: case Expr::Kind::Method: case Expr::Kind::Index: case Expr::Kind::Slice:

@@ -397,6 +397,11 @@ std::optional<Operand> Sema::lowerMethod(const std::string &name, const Expr &re
 
 std::optional<Operand> Sema::lowerCall(const Expr &e) {
   if (auto value = specialFloat(e)) return Operand{nullptr, ConstValue{true, 0, *value}, e.loc};
+  if (e.text == "math.sqrt" && !resolve("math.sqrt")) { // a constant: scores / math.sqrt(d)
+    auto value = evalConst(e);
+    if (!value) return std::nullopt;
+    return Operand{nullptr, *value, e.loc};
+  }
   const Symbol *s = resolve(e.text);
   if (s && s->kind == Symbol::Kind::Layer) return lowerLayerCall(e, *s->layer);
   if (s) {

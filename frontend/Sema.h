@@ -3,10 +3,11 @@
 // weights, and lowers every `fn` into an ir::Graph. Errors are reported with
 // their source location through Diagnostics; lowering stops at the first.
 //
-// The work is split by concept: Sema.cpp (declarations, scopes, statements),
-// SemaExpr.cpp (operators, literals, promotion), Builtins.cpp (primitive
-// functions), Layers.cpp (layer constructors and calls), ConstEval.cpp
-// (compile-time constants and dims).
+// The work is split by concept: Sema.cpp (declarations, scopes, statements,
+// tuple assignment), SemaExpr.cpp (operators, literals, promotion),
+// Indexing.cpp (subscripts), Builtins.cpp (primitive functions), PyTorch.cpp
+// (torch./F. namespaces, methods, PyTorch-only functions), Layers.cpp (layer
+// constructors and calls), ConstEval.cpp (compile-time constants and dims).
 #pragma once
 
 #include "frontend/AST.h"
@@ -180,7 +181,8 @@ public:
   /// several results.
   std::optional<Operand> lowerCall(const Expr &call);
   std::optional<Operand> lowerMethod(const std::string &name, const Expr &receiver, const CallSite &call);
-  /// The attn spelling of a PyTorch name (`cat` -> `concat`), for did-you-mean.
+  /// What to write instead of a PyTorch name attn has no spelling for
+  /// (`torch.zeros`, `x.size`, `nn.Sequential`), or nothing.
   static std::optional<std::string> pytorchSpelling(const std::string &name);
   bool declareLayer(const LayerDecl &decl);
   std::optional<Operand> lowerLayerCall(const Expr &call, LayerInfo &layer);
@@ -195,15 +197,6 @@ private:
   std::vector<std::unique_ptr<LayerInfo>> layers_;
   std::map<std::string, bool> defineUsed_;
 
-public:
-  /// An expression Sema made itself (a method's receiver named by a dotted
-  /// name), kept for as long as the Sema lives.
-  const Expr &synthesize(ExprPtr e) {
-    synthesized_.push_back(std::move(e));
-    return *synthesized_.back();
-  }
-
-private:
   std::vector<ExprPtr> synthesized_;
 
   bool declareGlobal(const std::string &name, llvm::SMLoc loc, Symbol symbol);
@@ -222,6 +215,12 @@ public:
   LayerInfo &addLayer(std::unique_ptr<LayerInfo> layer) {
     layers_.push_back(std::move(layer));
     return *layers_.back();
+  }
+  /// An expression Sema made itself (a method's receiver named by a dotted
+  /// name), kept for as long as the Sema lives.
+  const Expr &synthesize(ExprPtr e) {
+    synthesized_.push_back(std::move(e));
+    return *synthesized_.back();
   }
 };
 
