@@ -39,7 +39,9 @@ seed() {
   rm -rf "$out" && mkdir -p "$out"
   case "$target" in
     frontend|init_weights)
-      find "$root/examples" "$root/tests/golden/cases" "$root/tests/lit" -name '*.attn' -exec cp -t "$out" {} + ;;
+      # Named by path: examples/seeds/x.attn and examples/x.attn both seed.
+      find "$root/examples" "$root/tests/golden/cases" "$root/tests/lit" -name '*.attn' |
+        while read -r f; do cp "$f" "$out/$(echo "$f" | md5sum | cut -c1-16).attn"; done ;;
     safetensors)
       find "$root/examples" "$root/tests/golden/data" -name '*.safetensors' | head -n 200 |
         while read -r f; do cp "$f" "$out/$(echo "$f" | md5sum | cut -c1-16)"; done ;;
