@@ -203,25 +203,6 @@ Results lowerSqueeze(Sema &s, const CallSite &call, const Args &a, ir::OpKind op
   return one(s.emit(op, {*x}, attrs, call.loc), call);
 }
 
-Results lowerConcat(Sema &s, const CallSite &call, const Args &a) {
-  const Expr *list = requireList(s, a[0], "concat's tensors");
-  if (!list) return std::nullopt;
-  if (list->elements.empty()) {
-    s.error(list->loc, "concat needs at least one tensor");
-    return std::nullopt;
-  }
-  std::vector<ir::Value *> values;
-  for (const ExprPtr &e : list->elements) {
-    auto v = s.lowerTensor(*e);
-    if (!v) return std::nullopt;
-    values.push_back(*v);
-  }
-  ir::Attrs attrs;
-  attrs.Axis = 0;
-  if (a[1]) attrs.Axis = s.evalAxis(*a[1], values[0]->type.rank(), values[0]->type);
-  if (!attrs.Axis) return std::nullopt;
-  return one(s.emit(ir::OpKind::Concat, values, attrs, call.loc), call);
-}
 
 /// Python slicing: negative bounds count from the end; constant bounds clamp.
 Results lowerSlice(Sema &s, const CallSite &call, const Args &a) {
@@ -265,7 +246,8 @@ const std::map<ir::OpKind, Builtin> &ownBuiltins() {
                     [](Sema &s, const CallSite &c, const Args &a) { return lowerSqueeze(s, c, a, K::Squeeze); }}},
       {K::Unsqueeze, {{{"input"}, {"axis"}},
                       [](Sema &s, const CallSite &c, const Args &a) { return lowerSqueeze(s, c, a, K::Unsqueeze); }}},
-      {K::Concat, {{{"tensors"}, {"axis", false}}, lowerConcat}},
+      {K::Concat, {{{"tensors"}, {"axis", false}},
+                   [](Sema &s, const CallSite &c, const Args &a) { return lowerConcat(s, c, a, "concat", false); }}},
       {K::Slice, {{{"input"}, {"axis"}, {"start"}, {"end"}}, lowerSlice}},
       {K::SequenceMask, {{{"lengths"}, {"maxlen"}}, lowerSequenceMask}},
   };
@@ -318,6 +300,34 @@ ir::Value *sliceOf(Sema &s, ir::Value *x, int64_t axis, ir::Dim start, ir::Dim e
   attrs.Start = start;
   attrs.End = end;
   return s.emit(ir::OpKind::Slice, {x}, attrs, loc);
+}
+
+Results lowerConcat(Sema &s, const CallSite &call, const Args &a, const std::string &name, bool stack) {
+  const Expr *list = requireList(s, a[0], (name + "'s tensors").c_str());
+  if (!list) return std::nullopt;
+  if (list->elements.empty()) {
+    s.error(list->loc, name + " needs at least one tensor");
+    return std::nullopt;
+  }
+  std::vector<ir::Value *> values;
+  for (const ExprPtr &e : list->elements) {
+    auto v = s.lowerTensor(*e);
+    if (!v) return std::nullopt;
+    values.push_back(*v);
+  }
+  const ir::Type &first = values.front()->type;
+  ir::Attrs attrs;
+  attrs.Axis = 0;
+  if (a[1]) attrs.Axis = s.evalAxis(*a[1], first.rank() + (stack ? 1 : 0), first);
+  if (!attrs.Axis) return std::nullopt;
+  if (stack)
+    for (ir::Value *&v : values) {
+      ir::Attrs u;
+      u.Axis = attrs.Axis;
+      v = s.emit(ir::OpKind::Unsqueeze, {v}, u, call.loc);
+      if (!v) return std::nullopt;
+    }
+  return one(s.emit(ir::OpKind::Concat, values, attrs, call.loc), call);
 }
 
 const Builtin *findBuiltin(const std::string &name) {

@@ -33,6 +33,9 @@ Results one(ir::Value *v, const CallSite &call);
 /// or a method's arguments (`x.view(B, -1)`).
 Results lowerPermuteTo(Sema &s, const CallSite &call, ir::Value *x, const Args &dims);
 Results lowerReshapeTo(Sema &s, const CallSite &call, ir::Value *x, const Args &shape, llvm::SMLoc loc);
+/// concat(tensors, axis=0), and PyTorch's stack (each tensor unsqueezed at
+/// the axis first); `name` is the function's, for messages.
+Results lowerConcat(Sema &s, const CallSite &call, const Args &a, const std::string &name, bool stack);
 /// A slice bound as Python reads it: negative counts from the end of an axis
 /// of `size`; a constant bound of a constant axis is clamped into [0, size].
 std::optional<ir::Dim> sliceBound(Sema &s, const Expr &e, const ir::Dim &size);

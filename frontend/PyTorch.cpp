@@ -99,40 +99,6 @@ std::optional<int64_t> axisOr0(Sema &s, const Expr *a, int64_t rank, const ir::T
   return s.evalAxis(*a, rank, type);
 }
 
-std::optional<std::vector<ir::Value *>> tensorList(Sema &s, const Expr *arg, const char *what) {
-  const Expr *list = requireList(s, arg, what);
-  if (!list) return std::nullopt;
-  if (list->elements.empty()) {
-    s.error(list->loc, std::string(what) + " needs at least one tensor");
-    return std::nullopt;
-  }
-  std::vector<ir::Value *> values;
-  for (const ExprPtr &e : list->elements) {
-    auto v = s.lowerTensor(*e);
-    if (!v) return std::nullopt;
-    values.push_back(*v);
-  }
-  return values;
-}
-
-/// torch.cat(tensors, dim=0) and torch.stack(tensors, dim=0) (a new axis).
-Results lowerCatOrStack(Sema &s, const CallSite &call, const Args &a, bool stack) {
-  auto values = tensorList(s, a[0], stack ? "stack's tensors" : "cat's tensors");
-  if (!values) return std::nullopt;
-  const ir::Type &first = values->front()->type;
-  ir::Attrs attrs;
-  attrs.Axis = axisOr0(s, a[1], first.rank() + (stack ? 1 : 0), first);
-  if (!attrs.Axis) return std::nullopt;
-  if (stack)
-    for (ir::Value *&v : *values) {
-      ir::Attrs u;
-      u.Axis = attrs.Axis;
-      v = s.emit(K::Unsqueeze, {v}, u, call.loc);
-      if (!v) return std::nullopt;
-    }
-  return one(s.emit(K::Concat, *values, attrs, call.loc), call);
-}
-
 /// Pieces of `sizes` along `axis`, as a tuple (chunk and split).
 Results pieces(Sema &s, const CallSite &call, ir::Value *x, int64_t axis, const std::vector<int64_t> &sizes) {
   std::vector<Operand> out;
@@ -336,9 +302,9 @@ const std::map<std::string, std::string> &pytorchToAttn() {
 const std::map<std::string, Builtin> &pytorchFunctions() {
   static const std::map<std::string, Builtin> table = {
       {"cat", {{{"tensors"}, {"axis", false}},
-               [](Sema &s, const CallSite &c, const Args &a) { return lowerCatOrStack(s, c, a, false); }}},
+               [](Sema &s, const CallSite &c, const Args &a) { return lowerConcat(s, c, a, "cat", false); }}},
       {"stack", {{{"tensors"}, {"axis", false}},
-                 [](Sema &s, const CallSite &c, const Args &a) { return lowerCatOrStack(s, c, a, true); }}},
+                 [](Sema &s, const CallSite &c, const Args &a) { return lowerConcat(s, c, a, "stack", true); }}},
       {"bmm", matmulOfRank(3)},
       {"mm", matmulOfRank(2)},
       {"matmul", matmulOfRank(0)},
