@@ -315,13 +315,7 @@ const std::map<std::string, Builtin> &pytorchFunctions() {
       {"masked_fill", {{{"input"}, {"mask"}, {"value"}}, lowerMaskedFill}},
       {"chunk", {{{"input"}, {"chunks"}, {"axis", false}}, lowerChunk}},
       {"split", {{{"tensor"}, {"split_size_or_sections"}, {"axis", false}}, lowerSplit}},
-      {"view", {{{"input"}, {"shape"}}, [](Sema &s, const CallSite &c, const Args &a) -> Results {
-                  auto x = s.lowerTensor(*a[0]);
-                  if (!x) return std::nullopt;
-                  const Expr *list = requireList(s, a[1], "view's shape");
-                  if (!list) return std::nullopt;
-                  return lowerReshapeTo(s, c, *x, elementsOf(*list), list->loc);
-                }}},
+      {"view", *findBuiltin("reshape")}, // view(x, [B, -1]); x.view(B, -1) is a method
       {"logical_not", logical(K::BitwiseNot)},
       {"logical_and", logical(K::BitwiseAnd)},
       {"logical_or", logical(K::BitwiseOr)},
