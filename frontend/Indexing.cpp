@@ -109,7 +109,7 @@ std::optional<Operand> Sema::lowerIndex(const Expr &e) {
                               " of " + v->type.str() + " has " + size.str() + " elements");
           return std::nullopt;
         }
-        int64_t count = *last > *first ? (*last - *first + step - 1) / step : 0;
+        int64_t count = *last > *first ? (*last - *first - 1) / step + 1 : 0; // no overflow for a huge step
         if (count > kMaxSteppedElements) {
           error(sub->loc, "a slice with a step may pick at most " + std::to_string(kMaxSteppedElements) +
                               " elements, this one picks " + std::to_string(count));
