@@ -52,6 +52,11 @@ std::optional<double> attentionFlops(const Node &node, const DimBindings &dims) 
   auto batch = dimSize(h, 0, dims), time = dimSize(h, 1, dims), D = dimSize(h, 2, dims);
   if (!batch || !time || !D) return std::nullopt;
   double positions = double(*batch) * double(*time);
+  if (node.op == OpKind::DotAttention && node.operand(1)->type.rank() == 3) { // S queries per row
+    auto queries = dimSize(node.operand(1), 1, dims);
+    if (!queries) return std::nullopt;
+    positions *= double(*queries);
+  }
   double tail = 5 * positions + 2 * positions * double(*D);
   if (node.op == OpKind::DotAttention) return 2 * positions * double(*D) + tail;
   auto A = dimSize(node.operand(1), 0, dims);

@@ -335,12 +335,19 @@ Result<Types> attention(OpKind op, const Types &in) {
     TRY(requireFloatShape(in[2], {A}, "additive_attention b"));
     TRY(requireFloatShape(in[3], {A}, "additive_attention v"));
     maskIndex = 4;
+  } else if (in[1].rank() == 3) { // S queries per batch row: q [B, S, D]
+    TRY(requireFloatShape(in[1], {B, in[1].shape[1], D}, "dot_attention q"));
+    maskIndex = 2;
   } else {
     TRY(requireFloatShape(in[1], {B, D}, "dot_attention q"));
     maskIndex = 2;
   }
   if (in.size() > maskIndex && (in[maskIndex].dtype != DType::Bool || in[maskIndex].shape != DimList{B, T}))
     return fail("attention mask must be bool[" + B.str() + ", " + T.str() + "], got " + in[maskIndex].str());
+  if (op == OpKind::DotAttention && in[1].rank() == 3) {
+    Dim S = in[1].shape[1];
+    return Types{Type{DType::F32, {B, S, D}}, Type{DType::F32, {B, S, T}}};
+  }
   return Types{Type{DType::F32, {B, D}}, Type{DType::F32, {B, T}}};
 }
 

@@ -259,6 +259,101 @@ Value *stripFill(Value *s, AttentionMatch &m) {
   return s;
 }
 
+/// The keys of multi-query scores s = q @ transpose(k, 1, 2) (PyTorch's
+/// torch.bmm(q, k.transpose(1, 2))): q [B, S, E], k [B, T, E].
+bool matchQueriesTimesKeys(Value *s, Value *&q, Value *&k) {
+  Node *mm = definedBy(s, OpKind::MatMul);
+  if (!mm || !s->hasOneUse() || mm->operand(0)->type.rank() != 3) return false;
+  Node *t = definedBy(mm->operand(1), OpKind::Transpose);
+  if (!t || !isTransposeOf(*t, 1, 2) || t->operand(0)->type.rank() != 3) return false;
+  return q = mm->operand(0), k = t->operand(0), true;
+}
+
+/// A [B, S, T] mask condition made of one unsqueeze(m, 1) of a bool [B, T]
+/// m and any bitwise_nots around either: m, and whether it is inverted.
+std::optional<std::pair<Value *, bool>> sharedRowMask(Value *cond, const ir::Type &scores) {
+  bool inverted = false, unsqueezed = false;
+  for (;;) {
+    if (Node *n = definedBy(cond, OpKind::BitwiseNot)) {
+      inverted = !inverted, cond = n->operand(0);
+    } else if (Node *u = definedBy(cond, OpKind::Unsqueeze); u && !unsqueezed && hasAxis(*u, 1)) {
+      unsqueezed = true, cond = u->operand(0);
+    } else {
+      break;
+    }
+  }
+  if (!unsqueezed || cond->type != ir::Type{DType::Bool, {scores.shape[0], scores.shape[2]}}) return std::nullopt;
+  return std::make_pair(cond, inverted);
+}
+
+/// All S queries of a batch row at once (a teacher-forced decoder):
+/// softmax over axis 2 of [B, S, T] scores q @ transpose(k, 1, 2), the
+/// weighted sum a @ h, masks where(unsqueeze(keep, 1), s, F) and their
+/// masked_fill spellings.
+Result<AttentionMatch> matchMultiQuery(const ir::Graph &graph, Node &softmax) {
+  AttentionMatch m;
+  m.softmax = &softmax;
+  m.kind = OpKind::DotAttention;
+  MatchAttempt attempt;
+  auto mismatch = [&] { return Status::error(attempt.reason()); };
+  Value *s = softmax.operand(0), *a = softmax.result();
+  const ir::Type &st = s->type;
+  if (!attempt.require(softmax.numOperands() == 1, "mask",
+                       "a [B, S, T] softmax takes its mask as masked_fill or where, not mask="))
+    return mismatch();
+  for (Node *user : graph.users(a))
+    if (user->op == OpKind::MatMul && user->operand(0) == a) {
+      Value *h = user->operand(1);
+      const ir::Type &ht = h->type;
+      if (ht.dtype == DType::F32 && ht.rank() == 3 && ht.shape[0] == st.shape[0] && ht.shape[1] == st.shape[2] &&
+          isDefinedBefore(graph, h, &softmax))
+        m.h = h, m.context = user->result();
+    }
+  if (!m.h) {
+    attempt.fail("weighted sum", "no use of the [B, S, T] weights is a @ h (torch.bmm(a, h)) with h [B, T, D]");
+    return mismatch();
+  }
+  if (Node *where = definedBy(s, OpKind::Where); where && s->hasOneUse()) {
+    Node *fill = nullptr;
+    bool keepIsCond = false;
+    if ((fill = definedBy(where->operand(2), OpKind::Constant)) && where->operand(1)->type == st) keepIsCond = true;
+    else if (!(fill = definedBy(where->operand(1), OpKind::Constant)) || where->operand(2)->type != st) fill = nullptr;
+    auto mask = fill ? sharedRowMask(where->operand(0), st) : std::nullopt;
+    if (!mask) {
+      attempt.fail("mask", "the where around the scores is not masked_fill(s, ~m.unsqueeze(1), fill) with m bool[B, T]"
+                           " and a constant fill");
+      return mismatch();
+    }
+    m.mask = mask->first, m.invertMask = mask->second == keepIsCond, m.fill = fill->attrs.Value;
+    s = where->operand(keepIsCond ? 1 : 2);
+  }
+  Value *scores = stripShifts(s, attempt);
+  if (!scores) return mismatch();
+  Value *q = nullptr, *k = nullptr;
+  if (!matchQueriesTimesKeys(scores, q, k)) {
+    attempt.fail("scores", describe(scores) + " is not torch.bmm(q, k.transpose(1, 2)) with q [B, S, E]");
+    return mismatch();
+  }
+  if (q->type.shape[0] != st.shape[0] || q->type.shape[1] != st.shape[1]) {
+    attempt.fail("scores", "the queries " + describe(q) + " are not [B, S, E] for scores " + st.str());
+    return mismatch();
+  }
+  m.q = q;
+  if (k == m.h) return m;
+  if (Node *linear = definedBy(k, OpKind::Linear); linear && linear->operand(0) == m.h) {
+    m.G = linear->operand(1);
+  } else if (Node *mm = definedBy(k, OpKind::MatMul); mm && mm->operand(0) == m.h && mm->operand(1)->type.rank() == 2) {
+    Node *t = definedBy(mm->operand(1), OpKind::Transpose);
+    m.transposeG = !(t && isTransposeOf(*t, 0, 1));
+    m.G = m.transposeG ? mm->operand(1) : t->operand(0);
+  } else {
+    attempt.fail("scores", "the keys " + describe(k) + " are neither the summed " + describe(m.h) +
+                               " nor a linear map of it");
+    return mismatch();
+  }
+  return m;
+}
+
 } // namespace
 
 Result<AttentionMatch> matchAttention(const ir::Graph &graph, ir::Node &softmax) {
@@ -268,6 +363,7 @@ Result<AttentionMatch> matchAttention(const ir::Graph &graph, ir::Node &softmax)
   auto mismatch = [&] { return Status::error(attempt.reason()); };
   Value *s = softmax.operand(0);
   const ir::Type &st = s->type;
+  if (st.rank() == 3 && hasAxis(softmax, 2)) return matchMultiQuery(graph, softmax);
   if (!attempt.require(st.rank() == 2, "softmax",
                        "the scores are " + st.str() +
                            ", not [B, T] (canonicalize turns [B, T, 1] scores into [B, T])") ||

@@ -12,6 +12,10 @@
 //                   | squeeze(unsqueeze(q, 1) @ transpose(k, 1, 2), 1)
 //                 k = h (Luong dot) | linear(h, W [, b]) | h @ M  (Luong general)
 //
+// Several queries per batch row (a teacher-forced decoder): softmax over
+// axis 2 of [B, S, T] scores q @ transpose(k, 1, 2), weighted sum a @ h, a
+// mask masked_fill(s, ~m.unsqueeze(1), F) with m bool [B, T].
+//
 // A constant added to every score (a bias of shape [1], the `q . b` of the
 // general form) does not change the softmax and is dropped. A mask may come
 // as softmax's mask= or as PyTorch writes it, scores filled where it is false:

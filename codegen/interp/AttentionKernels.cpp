@@ -16,26 +16,29 @@ namespace attn::interp {
 
 namespace {
 
-/// Given score(b, t) for each row, the results (context [B, D], alpha [B, T]).
-KernelResult attend(const KernelArgs &args, const TensorView *mask,
+/// Given score(r, t) for each query row r, the results (context [B(, S), D],
+/// alpha [B(, S), T]); `S` query rows per batch row (dot_attention with q
+/// [B, S, D]; else 1), row r reading h and the mask of batch row r / S.
+KernelResult attend(const KernelArgs &args, const TensorView *mask, int64_t S,
                     const std::function<float(int64_t, int64_t)> &score) {
   const TensorView &h = args.operand(0);
   int64_t B = h.shape[0], T = h.shape[1], D = h.shape[2];
   Tensor context = args.makeResult(0), alpha = args.makeResult(1);
   // One row's scores; none when there are no rows (T is then bounded by
   // nothing: an input of shape [0, 2^40] is valid).
-  std::vector<float> scores(static_cast<size_t>(B > 0 ? T : 0));
-  for (int64_t b = 0; b < B; ++b) {
+  std::vector<float> scores(static_cast<size_t>(B * S > 0 ? T : 0));
+  for (int64_t r = 0; r < B * S; ++r) {
+    int64_t b = r / S;
     const uint8_t *keep = mask ? mask->as<uint8_t>() + b * T : nullptr;
     const std::optional<double> &fill = args.attrs().Fill;
-    for (int64_t t = 0; t < T; ++t) scores[t] = keep && fill && !keep[t] ? float(*fill) : score(b, t);
+    for (int64_t t = 0; t < T; ++t) scores[t] = keep && fill && !keep[t] ? float(*fill) : score(r, t);
     if (fill) keep = nullptr;
-    float *weights = alpha.as<float>() + b * T;
+    float *weights = alpha.as<float>() + r * T;
     maskedSoftmax(scores.data(), keep, T, 1, 1, weights);
     for (int64_t d = 0; d < D; ++d) {
       float sum = 0.0f;
       for (int64_t t = 0; t < T; ++t) sum += weights[t] * h.as<float>()[(b * T + t) * D + d];
-      context.as<float>()[b * D + d] = sum;
+      context.as<float>()[r * D + d] = sum;
     }
   }
   return results(std::move(context), std::move(alpha));
@@ -57,19 +60,19 @@ KernelResult additiveAttentionKernel(const KernelArgs &args) {
     }
     return e;
   };
-  return attend(args, args.operands.size() == 5 ? &args.operand(4) : nullptr, score);
+  return attend(args, args.operands.size() == 5 ? &args.operand(4) : nullptr, 1, score);
 }
 
 KernelResult dotAttentionKernel(const KernelArgs &args) {
   const TensorView &h = args.operand(0), &q = args.operand(1);
-  int64_t T = h.shape[1], D = h.shape[2];
-  auto score = [&](int64_t b, int64_t t) {
+  int64_t T = h.shape[1], D = h.shape[2], S = q.shape.size() == 3 ? q.shape[1] : 1;
+  auto score = [&](int64_t r, int64_t t) {
     float e = 0.0f;
     for (int64_t d = 0; d < D; ++d)
-      e += q.as<float>()[b * D + d] * h.as<float>()[(b * T + t) * D + d];
+      e += q.as<float>()[r * D + d] * h.as<float>()[((r / S) * T + t) * D + d];
     return e;
   };
-  return attend(args, args.operands.size() == 3 ? &args.operand(2) : nullptr, score);
+  return attend(args, args.operands.size() == 3 ? &args.operand(2) : nullptr, S, score);
 }
 
 } // namespace attn::interp

@@ -26,6 +26,9 @@
 // and turns the stored scores into alpha = exp(e_t - M) / S. A row with no
 // kept position gets zeros.
 //
+// dot_attention with q [B, S, D] runs B*S query rows; row r reads h and the
+// mask of batch row r / S and writes alpha and context row r.
+//
 // With the fill attribute F (the where/masked_fill spelling) a masked score
 // is F: a finite F is an ordinary score (no position is dropped); F = -inf
 // drops the position as the mask does, and a row with none kept is NaN, as
@@ -45,6 +48,12 @@ constexpr int64_t kChunk = 64;
 struct Attention {
   bool additive = false, writeAlpha = true;
   ir::Dim B, T, D;
+  ir::Dim S{1};    // query rows per batch row (dot_attention with q [B, S, D])
+  ir::Dim rows{0}; // B * S: the rows of alpha and context
+  /// The batch row of query row `row`: what h and the mask are read from.
+  llvm::Value *batchRow(FunctionEmitter &f, llvm::Value *row) const {
+    return S == ir::Dim(1) ? row : f.b.CreateSDiv(row, f.dim(S));
+  }
   const ir::Value *mask = nullptr;
   std::optional<float> fill; // a masked score's value, when the mask came as a fill
   PackedRef w, bias, v; // additive, packed when A and D are constants
@@ -230,7 +239,7 @@ void forEachItem(NodeLowering &L, FunctionEmitter &f, const Attention &a,
     body(item, row, begin, b.CreateSelect(b.CreateICmpSLT(end, T), end, T));
   });
   FunctionEmitter &e = L.entry();
-  llvm::Value *count = e.b.CreateMul(e.dim(a.B), e.b.CreateSDiv(e.b.CreateAdd(e.dim(a.T), e.i64(kChunk - 1)), e.i64(kChunk)));
+  llvm::Value *count = e.b.CreateMul(e.dim(a.rows), e.b.CreateSDiv(e.b.CreateAdd(e.dim(a.T), e.i64(kChunk - 1)), e.i64(kChunk)));
   L.runParallel(f, count, 1);
 }
 
@@ -284,14 +293,15 @@ void emitChunksTiled(NodeLowering &L, const Attention &a, int partials) {
   llvm::Value *u = a.additive ? f.stackArray(f.f32Type(), kChunk * gemmBlocking(f.m.target, a.A).vectors * lanes) : nullptr;
   llvm::Value *minusInf = f.f32(-std::numeric_limits<float>::infinity());
   forEachItem(L, f, a, [&](llvm::Value *item, llvm::Value *row, llvm::Value *begin, llvm::Value *end) {
-    llvm::Value *base = b.CreateMul(row, T); // position of step t: base + t
-    if (a.additive) additiveScoresTiled(f, a, h, base, begin, end, scores, partial, u);
-    else dotScoresTiled(f, a, f.gep(f.f32Type(), q, b.CreateMul(row, f.i64(D))), h, base, begin, end, scores);
+    llvm::Value *base = b.CreateMul(row, T); // alpha's position of step t: base + t
+    llvm::Value *hBase = b.CreateMul(a.batchRow(f, row), T); // h's and the mask's
+    if (a.additive) additiveScoresTiled(f, a, h, hBase, begin, end, scores, partial, u);
+    else dotScoresTiled(f, a, f.gep(f.f32Type(), q, b.CreateMul(row, f.i64(D))), h, hBase, begin, end, scores);
     // alpha gets the raw scores (a finite fill in place of a masked one); in
     // the buffer, dropped scores become -inf.
     f.forRange(f.i64(0), b.CreateSub(end, begin), [&](llvm::Value *k) {
       llvm::Value *e = f.loadF32(scores, k), *position = b.CreateAdd(base, b.CreateAdd(begin, k));
-      llvm::Value *kept = mask ? f.loadElement(DType::Bool, mask, position) : nullptr;
+      llvm::Value *kept = mask ? f.loadElement(DType::Bool, mask, b.CreateAdd(hBase, b.CreateAdd(begin, k))) : nullptr;
       if (kept && !dropsMasked(a)) e = b.CreateSelect(kept, e, f.f32(*a.fill));
       if (a.writeAlpha) f.storeF32(e, alpha, position);
       if (kept) f.storeF32(dropsMasked(a) ? b.CreateSelect(kept, e, minusInf) : e, scores, k);
@@ -299,7 +309,7 @@ void emitChunksTiled(NodeLowering &L, const Attention &a, int partials) {
     Values ms = softmaxPartials(f, scores, b.CreateSub(end, begin));
     llvm::Value *m = ms[0], *s = ms[1];
     llvm::Value *triple = f.gep(f.f32Type(), part, b.CreateMul(item, f.i64(D + 2)));
-    contextTiled(f, a, h, dropsMasked(a) ? mask : nullptr, base, begin, end, scores,
+    contextTiled(f, a, h, dropsMasked(a) ? mask : nullptr, hBase, begin, end, scores,
                  f.gep(f.f32Type(), triple, f.i64(2)));
     f.storeF32(m, triple, f.i64(0));
     f.storeF32(s, triple, f.i64(1));
@@ -321,10 +331,11 @@ void emitChunks(NodeLowering &L, const Attention &a, int partials) {
     f.zeroBytes(ctx, b.CreateMul(D, f.i64(4)));
     llvm::Value *qRow = q ? f.gep(f.f32Type(), q, b.CreateMul(row, D)) : nullptr;
     Values ms = f.forRangeCarry(begin, end, {minusInf, f.f32(0.0f)}, [&](llvm::Value *t, const Values &c) {
-      llvm::Value *position = b.CreateAdd(b.CreateMul(row, T), t);
-      llvm::Value *maskBit = mask ? f.loadElement(DType::Bool, mask, position) : b.getTrue();
+      llvm::Value *position = b.CreateAdd(b.CreateMul(row, T), t); // alpha's
+      llvm::Value *hPosition = b.CreateAdd(b.CreateMul(a.batchRow(f, row), T), t);
+      llvm::Value *maskBit = mask ? f.loadElement(DType::Bool, mask, hPosition) : b.getTrue();
       llvm::Value *kept = dropsMasked(a) ? maskBit : b.getTrue();
-      llvm::Value *ht = f.gep(f.f32Type(), h, b.CreateMul(position, D));
+      llvm::Value *ht = f.gep(f.f32Type(), h, b.CreateMul(hPosition, D));
       return f.ifThenValues(kept, c, [&] {
         llvm::Value *e = a.additive ? additiveScoreGeneric(f, L.node, ht, D) : dotScore(f, qRow, ht, D);
         if (mask && !dropsMasked(a)) e = b.CreateSelect(maskBit, e, f.f32(*a.fill));
@@ -368,8 +379,9 @@ void emitMerge(NodeLowering &L, const Attention &a, int partials) {
       f.forRange(f.i64(0), D, [&](llvm::Value *d) { f.storeF32(b.CreateFDiv(f.loadF32(outRow, d), S), outRow, d); });
       if (!a.writeAlpha) return;
       f.forRange(f.i64(0), T, [&](llvm::Value *t) {
-        llvm::Value *kept = dropsMasked(a) ? f.loadElement(DType::Bool, mask, b.CreateAdd(b.CreateMul(row, T), t))
-                                           : b.getTrue();
+        llvm::Value *kept = dropsMasked(a)
+                                ? f.loadElement(DType::Bool, mask, b.CreateAdd(b.CreateMul(a.batchRow(f, row), T), t))
+                                : b.getTrue();
         llvm::Value *p = b.CreateFDiv(f.exp(b.CreateFSub(f.loadF32(alphaRow, t), M)), S);
         f.storeF32(b.CreateSelect(kept, p, f.f32(0.0f)), alphaRow, t);
       });
@@ -385,7 +397,7 @@ void emitMerge(NodeLowering &L, const Attention &a, int partials) {
       if (a.writeAlpha) f.zeroBytes(alphaRow, b.CreateMul(T, f.i64(4)));
     });
   });
-  L.runParallel(f, L.entry().dim(a.B), 16);
+  L.runParallel(f, L.entry().dim(a.rows), 16);
 }
 
 } // namespace
@@ -396,6 +408,8 @@ Status lowerAttention(NodeLowering &L) {
   a.additive = L.node.op == ir::OpKind::AdditiveAttention;
   a.writeAlpha = L.result(1)->isUsed();
   a.B = h[0], a.T = h[1], a.D = h[2];
+  if (!a.additive && L.operand(1)->type.rank() == 3) a.S = L.operand(1)->type.shape[1];
+  a.rows = a.B * a.S;
   size_t maskIndex = a.additive ? 4 : 2;
   if (L.node.operands().size() > maskIndex) a.mask = L.operand(unsigned(maskIndex));
   if (a.mask && L.node.attrs.Fill) a.fill = float(*L.node.attrs.Fill);
@@ -406,7 +420,7 @@ Status lowerAttention(NodeLowering &L) {
     a.bias = L.pack(L.operand(2), PackKind::Padded);
     a.v = L.pack(L.operand(3), PackKind::Padded);
   }
-  int partials = L.temporary(ByteSize{a.B * (a.D + ir::Dim(2)), 4, a.T, kChunk});
+  int partials = L.temporary(ByteSize{a.rows * (a.D + ir::Dim(2)), 4, a.T, kChunk});
   if (a.D.constant() && (!a.additive || a.A)) emitChunksTiled(L, a, partials);
   else emitChunks(L, a, partials);
   emitMerge(L, a, partials);
