@@ -183,6 +183,21 @@ bool matchRowDot(Value *s, Value *&k, Value *&q) {
          });
 }
 
+/// Luong general keys k = G h_t: linear(h, G) (its bias adds q . b, the same
+/// for every t) or h @ M (G = M^T); sets m.G and m.transposeG.
+bool matchKeyProjection(Value *k, AttentionMatch &m) {
+  if (Node *linear = definedBy(k, OpKind::Linear); linear && linear->operand(0) == m.h) {
+    m.G = linear->operand(1);
+    return true;
+  }
+  Node *mm = definedBy(k, OpKind::MatMul);
+  if (!mm || mm->operand(0) != m.h || mm->operand(1)->type.rank() != 2) return false;
+  Node *t = definedBy(mm->operand(1), OpKind::Transpose);
+  m.transposeG = !(t && isTransposeOf(*t, 0, 1));
+  m.G = m.transposeG ? mm->operand(1) : t->operand(0);
+  return true;
+}
+
 /// Dot: s = q . h_t, or Luong general s = q . (G h_t).
 bool matchDot(Value *s, AttentionMatch &m, MatchAttempt &attempt) {
   Value *k = nullptr, *q = nullptr;
@@ -197,14 +212,7 @@ bool matchDot(Value *s, AttentionMatch &m, MatchAttempt &attempt) {
     m = found;
     return true;
   }
-  if (Node *linear = definedBy(k, OpKind::Linear); linear && linear->operand(0) == m.h) {
-    found.G = linear->operand(1); // its bias adds q . b, the same for every t
-  } else if (Node *mm = definedBy(k, OpKind::MatMul);
-             mm && mm->operand(0) == m.h && mm->operand(1)->type.rank() == 2) {
-    Node *t = definedBy(mm->operand(1), OpKind::Transpose);
-    found.transposeG = !(t && isTransposeOf(*t, 0, 1));
-    found.G = found.transposeG ? mm->operand(1) : t->operand(0);
-  } else {
+  if (!matchKeyProjection(k, found)) {
     return attempt.fail("", "the keys " + describe(k) + " are neither the summed " +
                                 describe(m.h) + " nor a linear map of it");
   }
@@ -340,13 +348,7 @@ Result<AttentionMatch> matchMultiQuery(const ir::Graph &graph, Node &softmax) {
   }
   m.q = q;
   if (k == m.h) return m;
-  if (Node *linear = definedBy(k, OpKind::Linear); linear && linear->operand(0) == m.h) {
-    m.G = linear->operand(1);
-  } else if (Node *mm = definedBy(k, OpKind::MatMul); mm && mm->operand(0) == m.h && mm->operand(1)->type.rank() == 2) {
-    Node *t = definedBy(mm->operand(1), OpKind::Transpose);
-    m.transposeG = !(t && isTransposeOf(*t, 0, 1));
-    m.G = m.transposeG ? mm->operand(1) : t->operand(0);
-  } else {
+  if (!matchKeyProjection(k, m)) {
     attempt.fail("scores", "the keys " + describe(k) + " are neither the summed " + describe(m.h) +
                                " nor a linear map of it");
     return mismatch();
