@@ -11,6 +11,7 @@ packages=(
   libdnnl-dev ocl-icd-opencl-dev
   libfmt-dev libgtest-dev libbenchmark-dev libxsmm-dev pkg-config
   clang-19 libclang-rt-19-dev
+  sentencepiece libsentencepiece-dev
   zlib1g-dev libzstd-dev libxml2-dev libedit-dev libncurses-dev libffi-dev
 )
 
