@@ -17,6 +17,8 @@ endfunction()
 function(attn_add_library name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   add_library(${name} STATIC ${ARG_SOURCES})
+  # Position-independent: the libraries' objects also make libattn.so (api/).
+  set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
   attn_target_options(${name})
   target_link_libraries(${name} PUBLIC ${ARG_DEPS})
 endfunction()

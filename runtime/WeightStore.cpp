@@ -46,40 +46,52 @@ Result<WeightStore> WeightStore::bind(const std::vector<WeightSpec> &expected,
                                       std::shared_ptr<const SafetensorsFile> file,
                                       WeightStoreOptions options) {
   assert(file && "bind needs a file");
+  NamedTensorViews views = file->views();
+  std::string path = file->path();
+  return bindViews(expected, views, std::move(path), std::move(file), options);
+}
+
+Result<WeightStore> WeightStore::bindViews(const std::vector<WeightSpec> &expected,
+                                           const NamedTensorViews &tensors, std::string source,
+                                           std::shared_ptr<const void> owner,
+                                           WeightStoreOptions options) {
+  std::map<std::string_view, const TensorView *> byName;
+  for (const auto &[name, view] : tensors)
+    if (!byName.emplace(name, &view).second)
+      return Status::error(source + ": the weight '" + printable(name) + "' is given twice");
   std::vector<std::string> missing, unexpected, mismatched;
   std::set<std::string_view> declared;
   for (const WeightSpec &spec : expected) {
     bool isNew = declared.insert(spec.name).second;
     assert(isNew && "weight specs must have unique names");
     (void)isNew;
-    if (const TensorView *found = file->find(spec.name)) {
-      if (std::string line = mismatch(spec, *found); !line.empty()) mismatched.push_back(std::move(line));
+    if (auto found = byName.find(spec.name); found != byName.end()) {
+      if (std::string line = mismatch(spec, *found->second); !line.empty()) mismatched.push_back(std::move(line));
     } else {
       missing.push_back("missing: " + printable(spec.name) + " (" + typeString(spec.dtype, spec.shape) + ")");
     }
   }
   std::vector<std::string> ignored;
-  for (const std::string &name : file->names()) {
+  for (const auto &[name, found] : tensors) {
     if (declared.count(name)) continue;
     if (options.allowUnexpected) {
       ignored.push_back(name);
       continue;
     }
-    const TensorView &found = *file->find(name);
     unexpected.push_back("unexpected: " + printable(name) + " (" + typeString(found.dtype, found.shape) +
                          ")");
   }
   if (!missing.empty() || !unexpected.empty() || !mismatched.empty()) {
-    std::string message = "Error(s) in loading weights from " + file->path() + ":";
+    std::string message = "Error(s) in loading weights from " + source + ":";
     for (const auto *group : {&missing, &unexpected, &mismatched})
       for (const std::string &line : *group) message += "\n  " + line;
     return Status::error(std::move(message));
   }
   WeightStore store;
-  store.source_ = file->path();
+  store.source_ = std::move(source);
   store.ignored_ = std::move(ignored);
-  for (const WeightSpec &spec : expected) store.add(spec.name, *file->find(spec.name));
-  store.file_ = std::move(file);
+  for (const WeightSpec &spec : expected) store.add(spec.name, *byName.at(spec.name));
+  store.owner_ = std::move(owner);
   return store;
 }
 

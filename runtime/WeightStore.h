@@ -52,6 +52,12 @@ public:
   static Result<WeightStore> bind(const std::vector<WeightSpec> &expected,
                                   std::shared_ptr<const SafetensorsFile> file,
                                   WeightStoreOptions options = {});
+  /// As bind, over named views (the caller's buffers, which `owner`, if
+  /// any, keeps alive); `source` names them in messages. A name given twice
+  /// is an error.
+  static Result<WeightStore> bindViews(const std::vector<WeightSpec> &expected,
+                                       const NamedTensorViews &tensors, std::string source,
+                                       std::shared_ptr<const void> owner, WeightStoreOptions options = {});
   /// SafetensorsFile::open then bind.
   static Result<WeightStore> open(const std::string &path, const std::vector<WeightSpec> &expected,
                                   WeightStoreOptions options = {});
@@ -76,7 +82,7 @@ private:
 
   std::string source_ = "<memory>";
   std::vector<std::string> ignored_;
-  std::shared_ptr<const SafetensorsFile> file_;
+  std::shared_ptr<const void> owner_; // the file, or whatever holds bindViews' data
   std::vector<Tensor> owned_;
   std::vector<std::string> names_;
   std::vector<TensorView> views_; // parallel to names_

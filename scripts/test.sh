@@ -2,8 +2,9 @@
 # Builds attnc and runs every test (GoogleTest unit tests, lit/FileCheck
 # tests and the hostile-input corpus, through ctest):
 # first the release build, then the same suite under AddressSanitizer and
-# UndefinedBehaviorSanitizer, then a short run of each libFuzzer target.
-# `--quick` skips the last two.
+# UndefinedBehaviorSanitizer, then the thread-safety test under
+# ThreadSanitizer, then a short run of each libFuzzer target.
+# `--quick` skips the last three.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 # oneDNN's OpenMP threads spin next to a busy process on 2 cores.
@@ -18,6 +19,11 @@ ctest --test-dir "$root/build" --output-on-failure -j2
 if [ "${1:-}" != "--quick" ]; then
   "$root/scripts/build.sh" asan
   ctest --test-dir "$root/build-asan" --output-on-failure -j2
+  # One module from 8 threads (tests/api/ThreadSafety.cpp), ThreadSanitizer
+  # build of that test and what it links only.
+  "$root/scripts/build.sh" tsan attn_api_thread_test
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ATTNC_CACHE_DIR=off \
+    "$root/build-tsan/tests/attn_api_thread_test" --gtest_brief=1
   # libFuzzer targets (clang-19 + ASan + UBSan), 15 s each from their seeds.
   "$root/scripts/fuzz.sh" smoke 15
 fi

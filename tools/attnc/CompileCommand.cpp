@@ -2,7 +2,6 @@
 // pass pipeline, explain the fusion decisions, write the IR or its Graphviz.
 #include "tools/attnc/CompileCommand.h"
 
-#include "codegen/interp/ConstantEvaluation.h"
 #include "ir/Printer.h"
 #include "tools/attnc/DotWriter.h"
 #include "tools/attnc/RunCommand.h"
@@ -27,14 +26,14 @@ void remark(LoadedModel &model, ir::SourceLoc loc, const std::string &message) {
 
 /// One remark per softmax: fused into what, or which part of the pattern
 /// did not match and why.
-void explainFusion(LoadedModel &model, const passes::PassContext &context) {
-  for (const passes::FusionRemark &r : context.remarks)
+void explainFusion(LoadedModel &model, const std::vector<passes::FusionRemark> &remarks) {
+  for (const passes::FusionRemark &r : remarks)
     remark(model, r.loc,
            "in fn " + r.function + ": softmax " +
                (r.fused ? r.message : "not fused: " + r.message));
   for (const auto &graph : model.module->functions) {
     bool seen = false;
-    for (const passes::FusionRemark &r : context.remarks)
+    for (const passes::FusionRemark &r : remarks)
       seen |= r.function == graph->name;
     if (seen) continue;
     for (const auto &node : graph->nodes())
@@ -50,17 +49,14 @@ void explainFusion(LoadedModel &model, const passes::PassContext &context) {
 
 bool optimizeModel(LoadedModel &model, const WeightMap *weights,
                    const passes::PipelineOptions &pipeline, bool explainFusion) {
-  passes::PassContext context(*model.module);
-  context.weights = weights;
-  context.evaluate = interp::evaluateConstantNode;
-  Status s = passes::runPipeline(context, pipeline, std::cerr);
+  auto report = api::detail::optimize(model, weights, pipeline, std::cerr);
   std::cerr.flush();
-  if (!s) {
-    reportError(s.message());
+  if (!report) {
+    reportError(report.status().message());
     return false;
   }
-  for (const std::string &w : context.warnings) llvm::WithColor::warning(llvm::errs(), "attnc") << w << "\n";
-  if (explainFusion) tool::explainFusion(model, context);
+  for (const std::string &w : report->warnings) llvm::WithColor::warning(llvm::errs(), "attnc") << w << "\n";
+  if (explainFusion) tool::explainFusion(model, report->remarks);
   return true;
 }
 

@@ -2,10 +2,11 @@
 // frontend (with -D overrides) and writing output files atomically.
 #pragma once
 
+#include "api/Compiler.h"
 #include "frontend/Sema.h"
 #include "ir/Graph.h"
 
-#include <llvm/Support/SourceMgr.h>
+#include <llvm/ADT/StringRef.h>
 
 #include <memory>
 #include <string>
@@ -17,20 +18,14 @@ namespace attn::tool {
 enum ExitCode { kSuccess = 0, kUserError = 1, kUsageError = 2 };
 
 /// A parsed, checked model and the source manager its locations point into.
-struct LoadedModel {
-  llvm::SourceMgr sourceMgr;
-  std::unique_ptr<ir::Module> module;
-};
+using LoadedModel = api::detail::LoadedModel;
 
 /// Parses -D strings ("name=value"); prints an error and returns false on a bad one.
 bool parseDefines(const std::vector<std::string> &raw,
                   std::vector<std::pair<std::string, std::string>> &out);
 
-/// The largest model text read (a file or stdin): the 100,000-statement
-/// benchmark model is 3 MB.
-inline constexpr size_t kMaxModelBytes = size_t(256) << 20;
-
-/// Reads and compiles MODEL; prints diagnostics to stderr and returns nullptr on error.
+/// Reads and compiles MODEL (api::detail::loadModel); prints diagnostics to
+/// stderr and returns nullptr on error.
 std::unique_ptr<LoadedModel> loadModel(const std::string &path,
                                        const std::vector<std::string> &defines);
 

@@ -2,6 +2,7 @@
 // file to the function's arguments, run, then print or write the results.
 #include "tools/attnc/RunCommand.h"
 
+#include "api/ModuleAccess.h"
 #include "runtime/Safetensors.h"
 #include "tools/attnc/CompileCommand.h"
 
@@ -17,24 +18,19 @@ bool allowUnexpected = false; // the command line's --allow-unexpected-weights
 void allowUnexpectedWeights(bool allow) { allowUnexpected = allow; }
 
 std::shared_ptr<const WeightStore> loadWeights(const ir::Module &module, const std::string &path) {
-  if (path.empty() && module.weights().empty())
-    return std::make_shared<const WeightStore>(WeightStore::fromTensors({}));
-  auto store = WeightStore::open(path, codegen::weightSpecs(module), {.allowUnexpected = allowUnexpected});
+  auto store = api::detail::loadWeights(module, path, allowUnexpected);
   if (!store) {
-    std::string hint;
-    if (store.message().find("\n  unexpected: ") != std::string::npos)
-      hint = "\n(--allow-unexpected-weights ignores the unexpected tensors, as PyTorch's strict=False)";
-    reportError(store.message() + hint);
+    reportError(store.status().message());
     return nullptr;
   }
-  if (!store->ignored().empty()) {
+  const std::vector<std::string> &ignored = (*store)->ignored();
+  if (!ignored.empty()) {
     std::string names;
-    for (const std::string &name : store->ignored()) names += (names.empty() ? "" : ", ") + name;
-    reportNote("ignored " + std::to_string(store->ignored().size()) + " tensor" +
-               (store->ignored().size() == 1 ? "" : "s") + " of " + path +
-               " that the model does not declare: " + names);
+    for (const std::string &name : ignored) names += (names.empty() ? "" : ", ") + name;
+    reportNote("ignored " + std::to_string(ignored.size()) + " tensor" + (ignored.size() == 1 ? "" : "s") + " of " +
+               path + " that the model does not declare: " + names);
   }
-  return std::make_shared<const WeightStore>(std::move(*store));
+  return *store;
 }
 
 std::string summarizeTensor(const std::string &name, const TensorView &view, size_t limit) {
@@ -103,20 +99,25 @@ int runCommand(LoadedModel &model, const RunOptions &options) {
     return kUserError;
   }
   if (options.pipeline.timePasses) printBackendTimings((*exe)->compilePhases());
-  const FunctionSignature *fn = (*exe)->findFunction(graph->name);
+  // The run goes through the public API (include/attn/attn.hpp), as an
+  // application's does: its input checks, its errors, its results.
+  api::Module runnable = api::ModuleAccess::wrap(module, std::move(*exe), weights->ignored());
   auto inputs = SafetensorsFile::open(options.inputsPath);
   if (!inputs) {
     reportError(inputs.message());
     return kUserError;
   }
-  NamedTensorViews views = inputs->views();
-  auto results = (*exe)->run(fn->name, views);
+  std::vector<api::TensorRef> refs;
+  for (const auto &[name, view] : inputs->views())
+    refs.push_back({name, api::toPublic(view.dtype), view.shape, view.data, view.byteSize()});
+  auto results = runnable.run(graph->name, refs);
   if (!results) {
-    reportError(options.inputsPath + ": " + results.message());
+    reportError(options.inputsPath + ": " + results.status().message());
     return kUserError;
   }
   NamedTensorViews outputs;
-  for (size_t i = 0; i < results->size(); ++i) outputs.emplace_back(fn->results[i].name, (*results)[i].view());
+  for (const api::Tensor &r : *results)
+    outputs.emplace_back(r.name(), TensorView{api::toInternal(r.dtype()), r.shape(), r.data()});
   if (!options.outputPath.empty() && options.outputPath != "-") {
     if (Status s = writeSafetensors(options.outputPath, outputs); !s) {
       reportError(s.message());
