@@ -1,9 +1,12 @@
-// Code as text or object bytes (`attnc compile --emit=llvm|asm|obj`): the
-// same module the JIT runs, but with the weights as globals: constant data
-// when the weights are given, external symbols otherwise.
+// Code as text, object or library bytes (`attnc compile
+// --emit=llvm|asm|obj|lib`): the same module the JIT runs, but with the
+// weights as globals: constant data when the weights are given, external
+// symbols otherwise.
 #include "codegen/llvm/Target.h"
 
 #include <llvm/IR/Module.h>
+#include <llvm/Object/ArchiveWriter.h>
+#include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/raw_ostream.h>
 
 namespace attn::llvmcg {
@@ -27,6 +30,20 @@ Result<std::string> emitCode(const ir::Module &module, const WeightMap *weights,
   llvm::raw_string_ostream os(text);
   generated.print(os, nullptr);
   return os.str();
+}
+
+Result<std::string> archiveObject(const std::string &object, const std::string &memberName) {
+  std::vector<llvm::NewArchiveMember> members;
+  members.emplace_back(llvm::MemoryBufferRef(object, memberName));
+  std::string warnings;
+  // Deterministic: no time, owner or mode of the build in the archive.
+  auto archive = llvm::writeArchiveToBuffer(
+      members, llvm::SymtabWritingMode::NormalSymtab, llvm::object::Archive::K_GNU,
+      /*Deterministic=*/true, /*Thin=*/false,
+      [&](llvm::Error e) { warnings += (warnings.empty() ? "" : "; ") + llvm::toString(std::move(e)); });
+  if (!archive) return Status::error("llvm: cannot write the library: " + llvm::toString(archive.takeError()));
+  if (!warnings.empty()) return Status::error("llvm: cannot write the library: " + warnings);
+  return std::string((*archive)->getBuffer());
 }
 
 Status checkTarget(const LLVMOptions &options) { return resolveTarget(options).status(); }

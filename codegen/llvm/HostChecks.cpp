@@ -28,7 +28,23 @@ bool hasDimCheck(const ir::Node &node) {
          node.op == K::LSTM || node.op == K::GRU || node.op == K::RNN;
 }
 
+/// The elements max/argmax reduce over (per result element): the axis, or all.
+ir::Dim reducedDim(const ir::Node &node) {
+  const ir::DimList &in = node.operand(0)->type.shape;
+  ir::Dim reduced(1);
+  for (size_t i = 0; i < in.size(); ++i)
+    if (!node.attrs.Axis || *node.attrs.Axis == int64_t(i)) reduced = reduced * in[i];
+  return reduced;
+}
+
+/// A recurrent layer's time steps T.
+const ir::Dim &timeDim(const ir::Node &node) {
+  const ir::DimList &in = node.operand(0)->type.shape;
+  return node.attrs.BatchFirst ? in[1] : in[0];
+}
+
 /// The op's own check (after the result shapes'), as its interpreter kernel.
+/// opRequirements says the same as conditions.
 Status opCheck(const ir::Node &node, const codegen::DimBindings &dims) {
   const ir::Attrs &a = node.attrs;
   std::string name(ir::mnemonic(node.op));
@@ -41,20 +57,36 @@ Status opCheck(const ir::Node &node, const codegen::DimBindings &dims) {
                            ") is out of range for axis " + std::to_string(*a.Axis) + " of size " +
                            std::to_string(size));
   } else if (node.op == K::Max || node.op == K::Argmax) {
-    ir::Dim reduced(1);
-    for (size_t i = 0; i < in.size(); ++i)
-      if (!a.Axis || *a.Axis == int64_t(i)) reduced = reduced * in[i];
-    if (evaluate(reduced, dims) == 0) {
+    if (evaluate(reducedDim(node), dims) == 0) {
       if (!a.Axis) return Status::error(name + ": cannot reduce a tensor with no elements");
       return Status::error(name + ": cannot reduce over axis " + std::to_string(*a.Axis) +
                            ", which has size 0");
     }
   } else if (node.op == K::LSTM || node.op == K::GRU || node.op == K::RNN) {
-    if (evaluate(a.BatchFirst ? in[1] : in[0], dims) == 0)
+    if (evaluate(timeDim(node), dims) == 0)
       return Status::error(name + ": the input has no time steps (T = 0); a recurrent layer " +
                            "needs at least one, as in PyTorch");
   }
   return Status::ok();
+}
+
+/// opCheck as conditions, in its order.
+void opRequirements(const ir::Node &node, std::vector<DimRequirement> &out) {
+  auto lessEqual = [&](const ir::Dim &lhs, const ir::Dim &rhs) {
+    out.push_back({DimRequirement::Kind::LessEqual, &node, {}, DType::F32, lhs, rhs});
+  };
+  auto nonZero = [&](const ir::Dim &d) {
+    out.push_back({DimRequirement::Kind::NonZero, &node, {}, DType::F32, d, ir::Dim()});
+  };
+  if (node.op == K::Slice) {
+    lessEqual(ir::Dim(0), node.attrs.Start);
+    lessEqual(node.attrs.Start, node.attrs.End);
+    lessEqual(node.attrs.End, node.operand(0)->type.shape[size_t(*node.attrs.Axis)]);
+  } else if (node.op == K::Max || node.op == K::Argmax) {
+    nonZero(reducedDim(node));
+  } else if (node.op == K::LSTM || node.op == K::GRU || node.op == K::RNN) {
+    nonZero(timeDim(node));
+  }
 }
 
 } // namespace
@@ -81,6 +113,17 @@ DimChecks::DimChecks(const ir::Graph &graph) {
   };
   for (const auto &node : graph.nodes())
     if (hasDimCheck(*node) || newSymbolicType(*node)) nodes_.push_back(node.get());
+}
+
+std::vector<DimRequirement> dimRequirements(const ir::Graph &graph) {
+  std::vector<DimRequirement> requirements;
+  DimChecks checks(graph);
+  for (const ir::Node *node : checks.nodes()) {
+    for (const ir::Value *r : node->results)
+      requirements.push_back({DimRequirement::Kind::Shape, node, r->type.shape, r->type.dtype, {}, {}});
+    opRequirements(*node, requirements);
+  }
+  return requirements;
 }
 
 Status DimChecks::run(const ir::Module &module, const codegen::DimBindings &dims) const {

@@ -1,7 +1,8 @@
 // The llvm backend: an optimised Graph becomes LLVM IR, compiled by its own
 // function pipeline for the host's CPU (detected at run time) or a chosen one, and
 // either run in-process through the ORC JIT or written out as LLVM IR,
-// assembly or an ELF object (docs/llvm-backend.md has the object's ABI).
+// assembly, an ELF object or a static library, with a C header
+// (docs/llvm-backend.md has the object's ABI).
 // No LLVM header is included here.
 #pragma once
 
@@ -50,6 +51,18 @@ enum class EmitKind { LLVMIR, Assembly, Object };
 /// without, the code refers to them as external symbols (docs/llvm-backend.md).
 Result<std::string> emitCode(const ir::Module &module, const WeightMap *weights, EmitKind kind,
                              const LLVMOptions &options = {});
+
+/// A static library of `object` (emitCode's Object bytes): an ar archive in
+/// GNU format with a symbol table, its one member named `memberName`.
+Result<std::string> archiveObject(const std::string &object, const std::string &memberName);
+
+/// A C header for the code emitCode makes of `module` (with the weights
+/// compiled in, or not: then it declares the attn_weight_ symbols): the raw
+/// entry points and, per function, typed wrappers that check the dims, the
+/// scratch and the pointers before calling them (docs/llvm-backend.md, "The
+/// object file ABI"). It compiles as C99 and as C++. An error where two of
+/// its names would be the same C name.
+Result<std::string> emitCHeader(const ir::Module &module, bool weightsCompiledIn);
 
 /// Whether LLVM knows the CPU and the features of `options` (ok for the host).
 Status checkTarget(const LLVMOptions &options);

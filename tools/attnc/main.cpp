@@ -55,7 +55,7 @@ cl::opt<bool> allowUnexpected("allow-unexpected-weights",
                               cl::sub(checkCmd), cl::sub(compileCmd), cl::sub(runCmd),
                               cl::sub(benchCmd), cl::cat(attncCategory));
 
-enum class EmitKind { IR, OptIR, Dot, LLVM, Asm, Obj };
+enum class EmitKind { IR, OptIR, Dot, LLVM, Asm, Obj, Lib };
 cl::opt<EmitKind> emitKind(
     "emit", cl::desc("What to emit"), cl::Required, cl::sub(compileCmd),
     cl::values(clEnumValN(EmitKind::IR, "ir", "the graph IR as parsed"),
@@ -63,8 +63,11 @@ cl::opt<EmitKind> emitKind(
                clEnumValN(EmitKind::Dot, "dot", "Graphviz of the optimised graph"),
                clEnumValN(EmitKind::LLVM, "llvm", "LLVM IR of the llvm backend"),
                clEnumValN(EmitKind::Asm, "asm", "assembly"),
-               clEnumValN(EmitKind::Obj, "obj", "an ELF object file")),
+               clEnumValN(EmitKind::Obj, "obj", "an ELF object file"),
+               clEnumValN(EmitKind::Lib, "lib", "a static library (ar archive) of the object")),
     cl::cat(attncCategory));
+cl::opt<std::string> cHeaderPath("header", cl::desc("Also write a C header for the object or library (obj, lib)"),
+                                 cl::value_desc("file"), cl::sub(compileCmd), cl::cat(attncCategory));
 cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
                                 cl::value_desc("file"), cl::init("-"), cl::sub(compileCmd),
                                 cl::sub(runCmd), cl::cat(attncCategory));
@@ -218,14 +221,18 @@ int runCompile() {
     return kUsageError;
   }
   if (!checkOutputIsNotAnInput(outputPath, {modelPath, weightsPath})) return kUsageError;
+  if (!checkHeaderOption(cHeaderPath.getNumOccurrences() > 0, cHeaderPath,
+                         emitKind == EmitKind::Obj || emitKind == EmitKind::Lib, outputPath, {modelPath, weightsPath}))
+    return kUsageError;
   auto model = loadModel(modelPath, defines);
   if (!model) return kUserError;
-  if (emitKind == EmitKind::LLVM || emitKind == EmitKind::Asm || emitKind == EmitKind::Obj) {
+  if (emitKind == EmitKind::LLVM || emitKind == EmitKind::Asm || emitKind == EmitKind::Obj || emitKind == EmitKind::Lib) {
     EmitCodeOptions code{weightsPath, outputPath,
                          emitKind == EmitKind::LLVM  ? CodeEmit::LLVM
                          : emitKind == EmitKind::Asm ? CodeEmit::Asm
-                                                     : CodeEmit::Obj,
-                         pipelineOptions(), explainFusion, target};
+                         : emitKind == EmitKind::Obj ? CodeEmit::Obj
+                                                     : CodeEmit::Lib,
+                         pipelineOptions(), explainFusion, target, cHeaderPath};
     return emitCodeCommand(*model, code);
   }
   CompileOptions options{weightsPath, outputPath,

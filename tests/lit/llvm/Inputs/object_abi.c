@@ -3,11 +3,12 @@
  * its inputs to a safetensors file (argv[1]) so that `attnc run` can run the
  * same ones, calls the entry point with a parallel_for that splits every
  * loop in two, and prints the results as `attnc run` does. */
+#include "safetensors_io.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 typedef void (*attn_task_fn)(void *frame, int64_t begin, int64_t end);
 typedef void (*attn_parallel_for_fn)(void *pool, attn_task_fn task, void *frame, int64_t count,
@@ -27,36 +28,12 @@ static void split_in_two(void *pool, attn_task_fn task, void *frame, int64_t cou
   task(frame, count / 2, count);
 }
 
-static void summarize(const char *name, int rows, int cols, const float *v) {
-  int n = rows * cols;
-  printf("%s: f32[%d, %d] = [", name, rows, cols);
-  for (int i = 0; i < n && i < 32; ++i) printf("%s%.6g", i ? ", " : "", (double)v[i]);
-  if (n > 32) printf(", ... (%d values)", n);
-  printf("]\n");
-}
-
-static int write_inputs(const char *path, const float *h, const uint8_t *mask) {
-  char header[128];
-  int length = snprintf(header, sizeof header,
-                        "{\"h\":{\"dtype\":\"F32\",\"shape\":[%d,%d,%d],\"data_offsets\":[0,%d]},"
-                        "\"mask\":{\"dtype\":\"BOOL\",\"shape\":[%d,%d],\"data_offsets\":[%d,%d]}}",
-                        B, T, D, B * T * D * 4, B, T, B * T * D * 4, B * T * D * 4 + B * T);
-  while (length % 8) header[length++] = ' ';
-  FILE *f = fopen(path, "wb");
-  if (!f) return 1;
-  uint64_t size = (uint64_t)length;
-  fwrite(&size, 8, 1, f);
-  fwrite(header, 1, (size_t)length, f);
-  fwrite(h, 4, B * T * D, f);
-  fwrite(mask, 1, B * T, f);
-  return fclose(f) != 0;
-}
-
 int main(int argc, char **argv) {
   static float h[B * T * D], context[B * D], alpha[B * T];
   static uint8_t mask[B * T] = {1, 1, 0, 0, 0, 0}; /* row 1 fully masked */
   for (int i = 0; i < B * T * D; ++i) h[i] = (float)sin(0.37 * i);
-  if (argc < 2 || write_inputs(argv[1], h, mask)) return 1;
+  const test_tensor in[2] = {{"h", TEST_F32, 3, {B, T, D}, h}, {"mask", TEST_BOOL, 2, {B, T}, mask}};
+  if (argc < 2 || write_safetensors(argv[1], in, 2)) return 1;
   int64_t dims[2] = {B, T}, error[4] = {0};
   void *scratch = aligned_alloc(64, (size_t)attn_AdditiveAttentionBlock_forward_scratch_bytes(dims) + 64);
   const void *inputs[2] = {h, mask};
@@ -65,7 +42,8 @@ int main(int argc, char **argv) {
                                                      NULL, error);
   free(scratch);
   if (code != 0) return 2;
-  summarize("context", B, D, context);
-  summarize("alpha", B, T, alpha);
+  const test_tensor out[2] = {{"context", TEST_F32, 2, {B, D}, context}, {"alpha", TEST_F32, 2, {B, T}, alpha}};
+  print_tensor(&out[0]);
+  print_tensor(&out[1]);
   return 0;
 }
