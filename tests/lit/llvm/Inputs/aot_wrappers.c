@@ -6,8 +6,6 @@
  *                                  with a parallel_for, prints the results as
  *                                  `attnc run` does
  *   aot_wrappers sentiment IN      the same for examples/sentiment.attn
- *   aot_wrappers tokens OUT ID...  writes one sentence of token ids
- *                                  (tokens: i64[1, count]) to OUT
  *   aot_wrappers atoms IN IN0      Inputs/aot_atoms.ir: what its wrappers say
  *                                  for T = 0 to 5, then a run with T = 5 (its
  *                                  inputs written to IN; IN0: x with T = 0)
@@ -120,16 +118,6 @@ static int run_atoms(const char *path, const char *emptyPath) {
   return 0;
 }
 
-static int write_tokens(const char *path, int count, char **ids) {
-  int64_t tokens[64];
-  test_tensor t = {"tokens", TEST_I64, 2, {1, 0}, NULL};
-  int i;
-  if (count > 64) return 1;
-  for (i = 0; i < count; ++i) tokens[i] = strtoll(ids[i], NULL, 10);
-  t.shape[1] = count, t.data = tokens;
-  return write_safetensors(path, &t, 1);
-}
-
 /* Each bad call's status and error words. */
 static int errors(void) {
   enum { B = 1, T = 4 };
@@ -181,9 +169,8 @@ static int errors(void) {
 int main(int argc, char **argv) {
   if (argc == 3 && !strcmp(argv[1], "additive")) return run_additive(argv[2]);
   if (argc == 3 && !strcmp(argv[1], "sentiment")) return run_sentiment(argv[2]);
-  if (argc >= 3 && !strcmp(argv[1], "tokens")) return write_tokens(argv[2], argc - 3, argv + 3);
   if (argc == 4 && !strcmp(argv[1], "atoms")) return run_atoms(argv[2], argv[3]);
   if (argc == 2 && !strcmp(argv[1], "errors")) return errors();
-  fprintf(stderr, "usage: aot_wrappers additive|sentiment IN | atoms IN IN0 | tokens OUT ID... | errors\n");
+  fprintf(stderr, "usage: aot_wrappers additive|sentiment IN | atoms IN IN0 | errors\n");
   return 2;
 }
