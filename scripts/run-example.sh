@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
-# The main job: builds attnc, then checks, compiles and runs the bundled
-# sentiment model (examples/sentiment.attn) on two bundled sentences
-# (examples/sentiment.inputs.safetensors), with PyTorch-initialised weights
-# made by `attnc init-weights` (a trained state_dict goes in their place).
+# The main job: builds attnc and the example app, then classifies a few
+# movie-review sentences (Korean and English) with the trained seed model:
+# examples/sentiment/ (SentencePiece pieces -> Embedding, 4-layer Bi-LSTM,
+# additive attention, LayerNorm, fc1, fc2), compiled by attnc's LLVM backend
+# through the public C++ API. Each line shows the label, its probability and
+# how much attention each piece received; build/sentiment.html has the same
+# as a heatmap page.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-"$root/scripts/build.sh" release >/dev/null
+echo "== building attnc and examples/sentiment (the first build takes several minutes; progress below)"
+"$root/scripts/build.sh" release attnc attn-sentiment
 attnc="$root/build/tools/attnc/attnc"
-model="$root/examples/sentiment.attn"
-weights="$root/build/sentiment.weights.safetensors"
+app="$root/build/examples/sentiment/attn-sentiment"
+example="$root/examples/sentiment"
 
-echo "== attnc check $model"
-"$attnc" check "$model"
-echo "== attnc compile --emit=ir (first lines)"
-"$attnc" compile "$model" --emit=ir | grep -v '^weight' | head -8
-echo "== attnc init-weights --seed 0"
-"$attnc" init-weights "$model" --seed 0 -o "$weights"
-echo "== attnc run: logits and per-token attention weights"
-"$attnc" run "$model" --weights "$weights" --inputs "$root/examples/sentiment.inputs.safetensors"
+echo
+echo "== attnc check: the model and its trained weights"
+"$attnc" check "$example/model.attn" --weights "$example/weights.safetensors" && echo "ok"
+echo
+echo "== attn-sentiment < examples/sentiment/data/samples.txt"
+echo "   label, probability, then each SentencePiece piece with its attention weight"
+"$app" --html "$root/build/sentiment.html" < "$example/data/samples.txt"
+echo
+echo "== the same as a heatmap page: build/sentiment.html"
+echo "   try your own: echo '연기는 좋았지만 너무 길었다' | $app"

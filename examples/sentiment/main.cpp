@@ -30,7 +30,7 @@ const char *const kLabels[] = {"negative", "positive"};
 
 struct Options {
   std::string dir = ATTN_SENTIMENT_DIR;
-  std::string model, weights, pieces, html;
+  std::string model, weights, pieces, html, eval;
   std::string color = "auto"; // auto, always, never
   api::Backend backend = api::Backend::Default;
 };
@@ -39,6 +39,7 @@ void usage() {
   std::fprintf(stderr,
                "usage: attn-sentiment [--model M.attn] [--weights W.safetensors] [--spm S.model]\n"
                "                      [--html FILE] [--color auto|always|never] [--backend llvm|interp] < sentences\n"
+               "       attn-sentiment --eval LABELLED.tsv   (lines: label<TAB>sentence; prints the accuracy)\n"
                "Classifies each line of stdin as a positive or negative movie review and shows the\n"
                "attention weight of each SentencePiece piece. Defaults: %s/{model.attn,weights.safetensors,spm.model}\n",
                ATTN_SENTIMENT_DIR);
@@ -61,6 +62,8 @@ bool parseArgs(int argc, char **argv, Options &o) {
       if (!value(o.pieces)) return false;
     } else if (arg == "--html") {
       if (!value(o.html)) return false;
+    } else if (arg == "--eval") {
+      if (!value(o.eval)) return false;
     } else if (arg == "--color") {
       if (!value(o.color) || (o.color != "auto" && o.color != "always" && o.color != "never")) return false;
     } else if (arg == "--backend") {
@@ -87,6 +90,14 @@ struct Verdict {
   float probability = 0;
 };
 
+/// How hot piece i is, in [0, 1]: its weight between the sentence's
+/// smallest (0) and largest (1). Relative, so that a model whose attention
+/// is nearly flat still shows where it leans; the numbers are the weights.
+double heat(const Verdict &v, size_t i) {
+  auto [low, high] = std::minmax_element(v.weights.begin(), v.weights.end());
+  return *high > *low ? (v.weights[i] - *low) / (*high - *low) : 0.0;
+}
+
 /// A piece as it reads: SentencePiece's word-start mark U+2581 as a space.
 std::string readable(const std::string &piece) {
   static const std::string mark = "\xE2\x96\x81";
@@ -96,11 +107,9 @@ std::string readable(const std::string &piece) {
 }
 
 void printTerminal(const Verdict &v) {
-  float top = *std::max_element(v.weights.begin(), v.weights.end());
   std::printf("\x1b[1m%s\x1b[0m %.3f  ", kLabels[v.label], v.probability);
   for (size_t i = 0; i < v.pieces.size(); ++i) {
-    // White to red by the weight relative to the sentence's largest.
-    double t = top > 0 ? v.weights[i] / top : 0;
+    double t = heat(v, i); // white to red
     int other = int(std::lround(255 * (1 - 0.85 * t)));
     std::printf("\x1b[48;2;255;%d;%dm\x1b[38;2;0;0;0m%s\x1b[0m", other, other, readable(v.pieces[i]).c_str());
   }
@@ -134,9 +143,9 @@ bool writeHtml(const std::string &path, const std::vector<Verdict> &verdicts) {
                      "<style>body{font-family:sans-serif;margin:2em}td{padding:.3em .6em;vertical-align:top}"
                      ".p{padding:.1em 0;border-radius:3px}.positive{color:#176b2c}.negative{color:#a01818}</style>"
                      "</head><body>\n<h1>attn-sentiment</h1>\n<p>Each piece's background is the attention "
-                     "weight it received (darker: more), relative to the sentence's largest.</p>\n<table>\n";
+                     "weight it received, from the sentence's smallest (white) to its largest (red); "
+                     "hover for the weight.</p>\n<table>\n";
   for (const Verdict &v : verdicts) {
-    float top = *std::max_element(v.weights.begin(), v.weights.end());
     char head[96];
     std::snprintf(head, sizeof head, "<tr><td class=\"%s\">%s %.3f</td><td>", kLabels[v.label], kLabels[v.label],
                   v.probability);
@@ -144,7 +153,7 @@ bool writeHtml(const std::string &path, const std::vector<Verdict> &verdicts) {
     for (size_t i = 0; i < v.pieces.size(); ++i) {
       char span[128];
       std::snprintf(span, sizeof span, "<span class=\"p\" style=\"background:rgba(220,40,40,%.3f)\" title=\"%.4f\">",
-                    top > 0 ? 0.85 * v.weights[i] / top : 0.0, v.weights[i]);
+                    0.85 * heat(v, i), v.weights[i]);
       page += span + escapeHtml(readable(v.pieces[i])) + "</span>";
     }
     page += "</td></tr>\n";
@@ -165,6 +174,33 @@ bool writeHtml(const std::string &path, const std::vector<Verdict> &verdicts) {
     return false;
   }
   return true;
+}
+
+/// --eval: the accuracy over a labelled file (label<TAB>sentence per line,
+/// as data/heldout.tsv), the number examples/sentiment/README.md quotes.
+template <typename Classify> int evaluate(const std::string &path, Classify &classify) {
+  std::ifstream in(path);
+  if (!in) {
+    std::fprintf(stderr, "attn-sentiment: cannot read '%s'\n", path.c_str());
+    return 1;
+  }
+  int total = 0, correct = 0, lineNumber = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++lineNumber;
+    if (line.empty()) continue;
+    auto tab = line.find('\t');
+    if (tab != 1 || (line[0] != '0' && line[0] != '1')) {
+      std::fprintf(stderr, "attn-sentiment: %s:%d: expected 'LABEL<TAB>SENTENCE' with LABEL 0 or 1\n", path.c_str(),
+                   lineNumber);
+      return 1;
+    }
+    Verdict v;
+    if (!classify(line.substr(2), v)) return 1;
+    ++total;
+    correct += v.label == line[0] - '0';
+  }
+  std::printf("accuracy: %d/%d (%.1f%%)\n", correct, total, total ? 100.0 * correct / total : 0.0);
+  return 0;
 }
 
 } // namespace
@@ -189,26 +225,19 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "attn-sentiment: %s\n", module.status().message().c_str());
     return 1;
   }
-  bool colors = options.color == "always" || (options.color == "auto" && ::isatty(1));
-  std::vector<Verdict> verdicts;
-  int failures = 0;
-  for (std::string line; std::getline(std::cin, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    Verdict v;
-    v.text = line;
+  auto classify = [&](const std::string &text, Verdict &v) {
+    v.text = text;
     std::vector<int> ids;
-    if (auto s = tokenizer.Encode(line, &v.pieces); !s.ok() || !tokenizer.Encode(line, &ids).ok()) {
-      std::fprintf(stderr, "attn-sentiment: cannot tokenise '%s'\n", line.c_str());
-      ++failures;
-      continue;
+    if (!tokenizer.Encode(text, &v.pieces).ok() || !tokenizer.Encode(text, &ids).ok()) {
+      std::fprintf(stderr, "attn-sentiment: cannot tokenise '%s'\n", text.c_str());
+      return false;
     }
-    if (ids.empty()) continue; // a blank line
+    if (ids.empty()) return true; // a blank line: no pieces, no verdict
     std::vector<int64_t> tokens(ids.begin(), ids.end());
     auto results = module->run("forward", {api::TensorRef::of("tokens", {1, int64_t(tokens.size())}, tokens.data())});
     if (!results) {
       std::fprintf(stderr, "attn-sentiment: %s\n", results.status().message().c_str());
-      ++failures;
-      continue;
+      return false;
     }
     const float *logits = (*results)[0].as<float>();
     const float *weights = (*results)[1].as<float>();
@@ -217,6 +246,21 @@ int main(int argc, char **argv) {
     v.label = logits[1] > logits[0] ? 1 : 0;
     v.probability = float((v.label ? e1 : e0) / (e0 + e1));
     v.weights.assign(weights, weights + tokens.size());
+    return true;
+  };
+  if (!options.eval.empty()) return evaluate(options.eval, classify);
+
+  bool colors = options.color == "always" || (options.color == "auto" && ::isatty(1));
+  std::vector<Verdict> verdicts;
+  int failures = 0;
+  for (std::string line; std::getline(std::cin, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    Verdict v;
+    if (!classify(line, v)) {
+      ++failures;
+      continue;
+    }
+    if (v.weights.empty()) continue;
     colors ? printTerminal(v) : printPlain(v);
     verdicts.push_back(std::move(v));
   }

@@ -88,7 +88,11 @@ public:
   const T &operator*() const { return value(); }
   T *operator->() { return &value(); }
   const T *operator->() const { return &value(); }
-  Status status() const { return isOk() ? Status::ok() : std::get<Status>(state_); }
+  /// Why there is no value; an ok Status when there is one.
+  const Status &status() const {
+    static const Status ok;
+    return isOk() ? ok : std::get<Status>(state_);
+  }
 
 private:
   std::variant<T, Status> state_;

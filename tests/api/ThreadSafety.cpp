@@ -6,6 +6,7 @@
 #include "attn/attn.hpp"
 
 #include "api/Compiler.h"
+#include "api/ModuleAccess.h"
 #include "ir/InitialWeights.h"
 
 #include <gtest/gtest.h>

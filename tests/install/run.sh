@@ -11,7 +11,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 prefix="$work/prefix"
 
-cmake --install "$build" --prefix "$prefix" >/dev/null
+cmake --install "$build" --prefix "$prefix" > "$work/install.log"
 headers="$(cd "$prefix/include" && find . -type f | sort | tr '\n' ' ')"
 [ "$headers" = "./attn/attn.h ./attn/attn.hpp " ] || { echo "installed headers: $headers" >&2; exit 1; }
 
@@ -20,8 +20,9 @@ lib="$(find "$prefix" -name 'libattn.so.*.*' | head -1)"
 leaked="$(nm -D --defined-only "$lib" | awk '{print $3}' | c++filt | grep -v -E '^(attn_|attn::api::|typeinfo (name )?for attn::api::|vtable for attn::api::)' || true)"
 [ -z "$leaked" ] || { echo "libattn.so exports more than the API:" >&2; echo "$leaked" | head >&2; exit 1; }
 
-cmake -S "$src" -B "$work/build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
-cmake --build "$work/build" >/dev/null
+quietly() { "$@" > "$work/log" 2>&1 || { cat "$work/log" >&2; echo "failed: $*" >&2; exit 1; }; }
+quietly cmake -S "$src" -B "$work/build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix"
+quietly cmake --build "$work/build"
 "$work/build/c_app"
 "$prefix/bin/attnc" init-weights "$root/examples/sentiment.attn" -D vocab=40 --seed 3 -o "$work/w.safetensors"
 "$work/build/cxx_app" "$root/examples/sentiment.attn" "$work/w.safetensors" vocab=40

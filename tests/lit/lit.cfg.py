@@ -13,8 +13,9 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.attn_binary_dir, "tests", "lit")
 
 tools = os.path.join(config.attn_binary_dir, "tools", "attnc")
+example_app = os.path.join(config.attn_binary_dir, "examples", "sentiment")  # attn-sentiment
 config.environment["PATH"] = os.pathsep.join(
-    [tools, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
+    [tools, example_app, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
 for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "OMP_NUM_THREADS", "OMP_WAIT_POLICY"):
     if var in os.environ:
         config.environment[var] = os.environ[var]

@@ -109,7 +109,7 @@ TEST(ApiModule, RunIntoWritesTheCallersBuffersAndSetsTheirShapes) {
   std::vector<TensorRef> tooSmall = {TensorRef::of("y", {2}, small), TensorRef::of("total", {1}, total)};
   s = module->runInto("f", in, tooSmall);
   EXPECT_EQ(s.code(), ErrorCode::Input);
-  EXPECT_NE(s.message().find("result 'y' is f32[1, 3], its buffer has shape [2]"), std::string::npos) << s.message();
+  EXPECT_EQ(s.message(), "output buffer for 'y' is f32[1, 3], 12 bytes, but its buffer holds 8");
   int64_t wrongType[3];
   std::vector<TensorRef> mistyped = {TensorRef::of("y", {1, 3}, wrongType), TensorRef::of("total", {1}, total)};
   s = module->runInto("f", in, mistyped);
@@ -162,7 +162,7 @@ TEST(ApiModule, ModelErrorsCarryTheDiagnosticWithLineAndCaret) {
                                 Weights::none());
   ASSERT_FALSE(module);
   EXPECT_EQ(module.status().code(), ErrorCode::Model);
-  const std::string &m = module.status().message();
+  std::string m = module.status().message();
   EXPECT_EQ(m.rfind("bad.attn:3:10: error: ", 0), 0u) << m;
   EXPECT_NE(m.find("\n  return tanhh(x)\n         ^"), std::string::npos) << m;
   auto missingFile = Module::compile(ModelSource::file("/nonexistent/m.attn"), Weights::none());
