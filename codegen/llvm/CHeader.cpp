@@ -45,15 +45,14 @@ constexpr std::array<std::string_view, 98> kReservedWords = {
     "virtual", "void", "volatile", "wchar_t", "while", "xor", "xor_eq", "NULL", "offsetof",
     "unreachable"};
 
-/// Whether `s` starts like a reserved name, one of the header's own or one
-/// of <stdint.h>'s macros (INT64_C, UINT8_MAX, SIZE_MAX, ...).
+/// Whether `s` starts like a name of the header itself or one of
+/// <stdint.h>'s macros (INT64_C, UINT8_MAX, SIZE_MAX, ...), or with a digit.
 bool reservedPrefix(const std::string &s) {
   bool allCaps = true;
   for (char c : s) allCaps &= !std::islower(static_cast<unsigned char>(c));
   for (std::string_view p : {"INT", "UINT", "SIZE_", "PTRDIFF_", "SIG_ATOMIC_", "WCHAR_", "WINT_"})
     if (allCaps && std::string_view(s).starts_with(p)) return true;
-  return s.starts_with("attn_") || s.starts_with("ATTN_") || s.starts_with("_") ||
-         std::isdigit(static_cast<unsigned char>(s[0]));
+  return s.starts_with("attn_") || s.starts_with("ATTN_") || std::isdigit(static_cast<unsigned char>(s[0]));
 }
 
 bool reservedWord(const std::string &s) {
@@ -63,17 +62,17 @@ bool reservedWord(const std::string &s) {
 }
 
 /// A valid C parameter name for `name`, distinct from those in `taken`
-/// (which it joins): symbolPart without "__" (reserved in C++), "x_" before
-/// a name that starts like a reserved one, "_" after a reserved word, "_2",
-/// "_3", ... after a taken one.
+/// (which it joins): symbolPart without "__" (reserved in C++), "x" before
+/// a leading "_" (reserved), "x_" before a name that starts like a reserved
+/// one, "_" after a reserved word, "_2", "_3", ... after a taken name.
 std::string parameterName(const std::string &name, std::set<std::string> &taken) {
   std::string s = symbolPart(name);
   for (size_t at; (at = s.find("__")) != std::string::npos;) s.erase(at, 1);
-  if (s.empty() || reservedPrefix(s)) s = "x_" + s;
-  if (s.ends_with("_")) s += "x";
+  if (s.empty() || s[0] == '_') s = "x" + s;
+  else if (reservedPrefix(s)) s = "x_" + s;
   if (reservedWord(s)) s += "_";
   std::string unique = s;
-  for (int n = 2; taken.count(unique); ++n) unique = s + "_" + std::to_string(n);
+  for (int n = 2; taken.count(unique); ++n) unique = s + (s.ends_with("_") ? "" : "_") + std::to_string(n);
   taken.insert(unique);
   return unique;
 }
@@ -439,7 +438,8 @@ std::string commentText(std::string_view text) {
   std::string s;
   for (char c : text) {
     auto u = static_cast<unsigned char>(c);
-    if ((c == '/' && s.ends_with("*")) || (c == '?' && s.ends_with("?"))) s += ' ';
+    if ((c == '/' && s.ends_with("*")) || (c == '*' && s.ends_with("/")) || (c == '?' && s.ends_with("?")))
+      s += ' ';
     if (u >= 0x20 && u < 0x7f) s += c;
     else s += std::string("\\x") + "0123456789abcdef"[u >> 4] + "0123456789abcdef"[u & 15];
   }

@@ -25,7 +25,7 @@ std::string cHeaderPreamble(const std::string &model, const std::string &signatu
 std::string cHeaderCommon();
 
 /// `text` made safe inside a /* */ comment: printable ASCII (\xNN for other
-/// bytes), no "*/", no trigraph.
+/// bytes), no "*/" or "/*", no trigraph.
 std::string commentText(std::string_view text);
 
 } // namespace attn::llvmcg
