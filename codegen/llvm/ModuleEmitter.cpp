@@ -21,8 +21,18 @@ Tensor packOnHost(const TensorView &data, PackKind kind, const GateLayout &layou
 constexpr int64_t kFoldRows = 4, kFoldLanes = 8;
 
 // GCC and clang build a copy of foldRows per ISA and pick one when the
-// library loads: the table of a large layer is ~1G multiply-adds.
-#if defined(__x86_64__) && defined(__GNUC__)
+// library loads: the table of a large layer is ~1G multiply-adds. Not under
+// ThreadSanitizer: the loader runs the ifunc resolver before TSan's runtime
+// is up, and the instrumented resolver crashes (build-tsan/).
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define ATTN_NO_IFUNC 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define ATTN_NO_IFUNC 1
+#endif
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(ATTN_NO_IFUNC)
 #define ATTN_HOST_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define ATTN_HOST_CLONES
