@@ -157,4 +157,16 @@ Result<std::vector<Shape>> resultShapes(const ir::Node &node, const DimBindings 
   return shapes;
 }
 
+Result<std::pair<int64_t, int64_t>> sliceRange(const ir::Attrs &attrs, const DimBindings &dims, int64_t size) {
+  std::optional<int64_t> start = attrs.Start.evaluate(dims), end = attrs.End.evaluate(dims);
+  if (!start || !end)
+    return Status::error("slice: the bounds [" + attrs.Start.str() + ", " + attrs.End.str() +
+                         ") have no value: they overflow int64 (" + bindingsText(dims) + ")");
+  if (*start < 0 || *end < *start || *end > size)
+    return Status::error("slice: [" + std::to_string(*start) + ", " + std::to_string(*end) +
+                         ") is out of range for axis " + std::to_string(*attrs.Axis) + " of size " +
+                         std::to_string(size));
+  return std::pair{*start, *end};
+}
+
 } // namespace attn::codegen

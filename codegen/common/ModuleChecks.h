@@ -45,6 +45,11 @@ std::string bindingsText(const DimBindings &dims);
 /// input of shape [2^32, 0]) is the user's error.
 Result<std::vector<Shape>> resultShapes(const ir::Node &node, const DimBindings &dims);
 
+/// A slice's [start, end) under `dims` on an axis of `size`: an error when a
+/// bound has no value (`T*T` overflows int64) or the range is not within
+/// [0, size]. Every backend checks a slice with it.
+Result<std::pair<int64_t, int64_t>> sliceRange(const ir::Attrs &attrs, const DimBindings &dims, int64_t size);
+
 /// "f32[2, 3]"; "i64" for a scalar.
 std::string typeText(DType dtype, const Shape &shape);
 

@@ -3,6 +3,8 @@
 // copy the bytes unchanged; permutations gather element by element.
 #include "codegen/interp/Kernel.h"
 
+#include "codegen/common/ModuleChecks.h"
+
 #include <cstring>
 
 namespace attn::interp {
@@ -23,12 +25,6 @@ Tensor permuted(const TensorView &x, const std::vector<int64_t> &perm, Tensor y)
     std::memcpy(out + j * elementSize, in + from * elementSize, elementSize);
   }
   return y;
-}
-
-int64_t evaluate(const ir::Dim &dim, const DimBindings &dims) {
-  std::optional<int64_t> value = dim.evaluate(dims);
-  assert(value && "compileInterpreter checks every dim is bindable");
-  return *value;
 }
 
 } // namespace
@@ -76,13 +72,10 @@ KernelResult concatKernel(const KernelArgs &args) {
 KernelResult sliceKernel(const KernelArgs &args) {
   const TensorView &x = args.operand(0);
   int64_t axis = *args.attrs().Axis;
-  int64_t start = evaluate(args.attrs().Start, args.dims);
-  int64_t end = evaluate(args.attrs().End, args.dims);
   AxisSplit s = splitAxis(x.shape, axis);
-  if (start < 0 || end < start || end > s.size)
-    return Status::error("slice: [" + std::to_string(start) + ", " + std::to_string(end) +
-                         ") is out of range for axis " + std::to_string(axis) + " of size " +
-                         std::to_string(s.size));
+  auto range = codegen::sliceRange(args.attrs(), args.dims, s.size);
+  if (!range) return range.status();
+  auto [start, end] = *range;
   Tensor y = args.makeResult(0);
   size_t elementSize = dtypeSize(x.dtype);
   size_t rowBytes = size_t((end - start) * s.inner) * elementSize;

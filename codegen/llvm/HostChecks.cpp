@@ -50,12 +50,8 @@ Status opCheck(const ir::Node &node, const codegen::DimBindings &dims) {
   std::string name(ir::mnemonic(node.op));
   const ir::DimList &in = node.operand(0)->type.shape;
   if (node.op == K::Slice) {
-    int64_t start = evaluate(a.Start, dims), end = evaluate(a.End, dims);
-    int64_t size = evaluate(in[size_t(*a.Axis)], dims);
-    if (start < 0 || end < start || end > size)
-      return Status::error("slice: [" + std::to_string(start) + ", " + std::to_string(end) +
-                           ") is out of range for axis " + std::to_string(*a.Axis) + " of size " +
-                           std::to_string(size));
+    if (auto range = codegen::sliceRange(a, dims, evaluate(in[size_t(*a.Axis)], dims)); !range)
+      return range.status();
   } else if (node.op == K::Max || node.op == K::Argmax) {
     if (evaluate(reducedDim(node), dims) == 0) {
       if (!a.Axis) return Status::error(name + ": cannot reduce a tensor with no elements");

@@ -202,6 +202,19 @@ for b in BACKENDS:
     case("empty_batch_long_sequence_" + b, run("e.attn", "w.st", "x.st", ["--backend", b]), 0,
          {"e.attn": EMPTY_BATCH, "w.st": EMPTY_BATCH_WEIGHTS, "x.st": raw(header({"x": empty("F32", [0, 2 ** 40, 4])}))})
 
+# Slice bounds that overflow int64 while the result's size does not
+# ([T*T, T*T + 3) has size 3): an error on both backends, not a read of a
+# value that is not there.
+SLICE_OVERFLOW = b"""model S
+dim B, T
+fn f(x: f32[B, T]) -> (y: f32[B, 3]) {
+  return slice(x, axis=1, start=T*T, end=T*T + 3)
+}
+"""
+for b in BACKENDS:
+    case("zero_bytes_slice_bounds_overflow_" + b, run("s.attn", None, "x.st", ["--backend", b]), 1,
+         {"s.attn": SLICE_OVERFLOW, "x.st": raw(header({"x": empty("F32", [0, 2 ** 32])}))})
+
 # --- 2. the memory limit -----------------------------------------------------
 for b in BACKENDS:
     case("memory_limit_run_" + b, run("ew.attn", None, "x.safetensors", ["--backend", b, "--max-memory", "1K"]), 1,
