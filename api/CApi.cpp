@@ -53,7 +53,17 @@ template <typename F> attn_status guarded(F &&body) {
   }
 }
 
-bool validDType(attn_dtype d) { return d == ATTN_F32 || d == ATTN_I64 || d == ATTN_I32 || d == ATTN_BOOL; }
+static_assert(sizeof(attn_dtype) == sizeof(int32_t) && sizeof(attn_backend) == sizeof(int32_t));
+
+/// An enum field as the integer the caller stored: a C caller may store any
+/// int, which C++ may not load as the enum (UBSan: "not a valid value").
+template <typename Enum> int32_t rawValue(const Enum &field) {
+  int32_t value;
+  std::memcpy(&value, &field, sizeof value);
+  return value;
+}
+
+bool validDType(int32_t d) { return d == ATTN_F32 || d == ATTN_I64 || d == ATTN_I32 || d == ATTN_BOOL; }
 
 /// The C tensors as TensorRefs; `what` names them in errors.
 attn_status toRefs(const attn_tensor *tensors, size_t count, const char *what, bool needData,
@@ -62,10 +72,11 @@ attn_status toRefs(const attn_tensor *tensors, size_t count, const char *what, b
   for (size_t i = 0; i < count; ++i) {
     const attn_tensor &t = tensors[i];
     std::string label = std::string(what) + " " + (t.name ? "'" + std::string(t.name) + "'" : std::to_string(i));
-    if (!validDType(t.dtype)) return fail(ATTN_ERROR_INVALID_ARGUMENT, label + ": an unknown dtype " + std::to_string(int(t.dtype)));
+    if (!validDType(rawValue(t.dtype)))
+      return fail(ATTN_ERROR_INVALID_ARGUMENT, label + ": an unknown dtype " + std::to_string(rawValue(t.dtype)));
     TensorRef ref;
     ref.name = t.name ? t.name : "";
-    ref.dtype = DType(t.dtype);
+    ref.dtype = DType(rawValue(t.dtype));
     if (needData) {
       if (t.rank < 0 || t.rank > ATTN_MAX_RANK)
         return fail(ATTN_ERROR_INVALID_ARGUMENT, label + ": rank " + std::to_string(t.rank) + " is not in [0, " +
@@ -119,12 +130,14 @@ const char *attn_last_error(void) { return lastError.c_str(); }
 const char *attn_version(void) { return "0.1.0"; }
 
 const char *attn_dtype_name(attn_dtype dtype) {
-  if (!validDType(dtype)) return nullptr;
+  if (!validDType(rawValue(dtype))) return nullptr;
   static const char *const names[] = {"f32", "i64", "i32", "bool"};
-  return names[dtype];
+  return names[rawValue(dtype)];
 }
 
-size_t attn_dtype_size(attn_dtype dtype) { return validDType(dtype) ? dtypeSize(DType(dtype)) : 0; }
+size_t attn_dtype_size(attn_dtype dtype) {
+  return validDType(rawValue(dtype)) ? dtypeSize(DType(rawValue(dtype))) : 0;
+}
 
 attn_status attn_options_create(attn_options **out) {
   return guarded([&] {
@@ -141,12 +154,12 @@ void attn_options_destroy(attn_options *options) { delete options; }
 
 attn_status attn_options_set_backend(attn_options *options, attn_backend backend) {
   ATTN_OPTIONS_CHECK(options);
-  switch (backend) {
+  switch (int32_t value = rawValue(backend)) {
   case ATTN_BACKEND_DEFAULT: options->options.backend = Backend::Default; return ATTN_OK;
   case ATTN_BACKEND_INTERP: options->options.backend = Backend::Interp; return ATTN_OK;
   case ATTN_BACKEND_LLVM: options->options.backend = Backend::LLVM; return ATTN_OK;
+  default: return fail(ATTN_ERROR_INVALID_ARGUMENT, "an unknown backend " + std::to_string(value));
   }
-  return fail(ATTN_ERROR_INVALID_ARGUMENT, "an unknown backend " + std::to_string(int(backend)));
 }
 
 attn_status attn_options_set_threads(attn_options *options, uint32_t threads) {

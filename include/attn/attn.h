@@ -41,15 +41,23 @@ typedef enum attn_status {
   ATTN_ERROR_COMPILE = 4,          /* the backend could not compile the model */
   ATTN_ERROR_INPUT = 5,            /* inputs or output buffers that do not fit the function */
   ATTN_ERROR_RUN = 6,              /* the run failed on the data (a token id out of range, memory) */
-  ATTN_ERROR_OUT_OF_MEMORY = 7     /* the runtime could not allocate */
+  ATTN_ERROR_OUT_OF_MEMORY = 7,    /* the runtime could not allocate */
+  ATTN_STATUS_MAX_ENUM = 0x7FFFFFFF /* not a status: keeps every enum of this API 32 bits wide */
 } attn_status;
 
-typedef enum attn_dtype { ATTN_F32 = 0, ATTN_I64 = 1, ATTN_I32 = 2, ATTN_BOOL = 3 } attn_dtype;
+typedef enum attn_dtype {
+  ATTN_F32 = 0,
+  ATTN_I64 = 1,
+  ATTN_I32 = 2,
+  ATTN_BOOL = 3, /* one byte, non-zero is true */
+  ATTN_DTYPE_MAX_ENUM = 0x7FFFFFFF
+} attn_dtype;
 
 typedef enum attn_backend {
   ATTN_BACKEND_DEFAULT = 0, /* the fastest that is correct (llvm) */
   ATTN_BACKEND_INTERP = 1,  /* the reference interpreter */
-  ATTN_BACKEND_LLVM = 2     /* LLVM's ORC JIT */
+  ATTN_BACKEND_LLVM = 2,    /* LLVM's ORC JIT */
+  ATTN_BACKEND_MAX_ENUM = 0x7FFFFFFF
 } attn_backend;
 
 /* A tensor in the caller's memory: contiguous row-major data, never copied.
