@@ -298,27 +298,31 @@ attn_status attn_module_run(const attn_module *module, const char *function, con
     std::vector<TensorRef> in, out;
     if (attn_status s = toRefs(inputs, num_inputs, "input", true, in); s != ATTN_OK) return s;
     if (attn_status s = toRefs(outputs, num_outputs, "output", false, out); s != ATTN_OK) return s;
-    auto shapes = module->module.resultShapes(function ? function : "", in);
-    if (!shapes) return fromStatus(shapes.status());
-    const FunctionInfo &f = *module->module.function(function ? function : "");
-    for (size_t i = 0; i < out.size(); ++i) {
-      size_t r = i;
-      if (!out[i].name.empty()) {
-        r = 0;
-        while (r < f.results.size() && f.results[r].name != out[i].name) ++r;
+    // An unknown function, a bad name or dtype: runInto says so.
+    if (const FunctionInfo *f = module->module.function(function ? function : "")) {
+      std::vector<std::vector<int64_t>> shapes; // only for outputs the runtime allocates
+      for (size_t i = 0; i < out.size(); ++i) {
+        size_t r = out[i].name.empty() ? i : 0;
+        while (!out[i].name.empty() && r < f->results.size() && f->results[r].name != out[i].name) ++r;
+        if (r >= f->results.size()) continue;
+        if (f->results[r].dims.size() > ATTN_MAX_RANK)
+          return fail(ATTN_ERROR_INPUT, "result '" + f->results[r].name + "' has more than ATTN_MAX_RANK dims");
+        if (out[i].data || out[i].dtype != f->results[r].dtype) continue;
+        if (shapes.empty()) {
+          auto computed = module->module.resultShapes(function ? function : "", in);
+          if (!computed) return fromStatus(computed.status());
+          shapes = std::move(*computed);
+        }
+        size_t bytes = dtypeSize(f->results[r].dtype);
+        for (int64_t d : shapes[r]) bytes *= size_t(d); // checked by resultShapes
+        void *p = std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
+        if (!p)
+          return fail(ATTN_ERROR_OUT_OF_MEMORY,
+                      "cannot allocate " + std::to_string(bytes) + " bytes for result '" + f->results[r].name + "'");
+        allocated.push_back(p);
+        out[i].data = p;
+        out[i].capacity = bytes + 64;
       }
-      if (r < shapes->size() && (*shapes)[r].size() > ATTN_MAX_RANK)
-        return fail(ATTN_ERROR_INPUT, "result '" + f.results[r].name + "' has more than ATTN_MAX_RANK dims");
-      if (out[i].data || r >= shapes->size()) continue; // runInto reports a bad name
-      size_t bytes = dtypeSize(f.results[r].dtype);
-      for (int64_t d : (*shapes)[r]) bytes *= size_t(d); // checked by resultShapes
-      if (out[i].dtype != f.results[r].dtype) continue; // runInto reports it
-      void *p = std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
-      if (!p) return fail(ATTN_ERROR_OUT_OF_MEMORY, "cannot allocate " + std::to_string(bytes) +
-                                                        " bytes for result '" + f.results[r].name + "'");
-      allocated.push_back(p);
-      out[i].data = p;
-      out[i].capacity = bytes + 64;
     }
     if (Status s = module->module.runInto(function ? function : "", in, out); !s) return fromStatus(s);
     for (size_t i = 0; i < out.size(); ++i) {

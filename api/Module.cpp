@@ -299,13 +299,14 @@ Status Module::runInto(std::string_view function, const std::vector<TensorRef> &
     } else {
       while (r < results.size() && results[r].name != ref.name) ++r;
     }
-    std::string names;
-    for (const TensorSpec &s : results) names += (names.empty() ? "" : ", ") + s.name;
-    if (r >= results.size())
+    if (r >= results.size()) {
+      std::string names;
+      for (const TensorSpec &s : results) names += (names.empty() ? "" : ", ") + s.name;
       return fail(ErrorCode::Input, (ref.name.empty() ? "output buffer " + std::to_string(i)
                                                       : "output buffer '" + ref.name + "'") +
                                         " names no result of function '" + call->info->name +
                                         "' (its results: " + names + ")");
+    }
     if (given[r]++) return fail(ErrorCode::Input, "result '" + results[r].name + "' has two buffers");
     if (ref.dtype != results[r].dtype)
       return fail(ErrorCode::Input, "result '" + results[r].name + "' is " + std::string(dtypeName(results[r].dtype)) +
