@@ -158,6 +158,7 @@ attn_status attn_options_set_backend(attn_options *options, attn_backend backend
   case ATTN_BACKEND_DEFAULT: options->options.backend = Backend::Default; return ATTN_OK;
   case ATTN_BACKEND_INTERP: options->options.backend = Backend::Interp; return ATTN_OK;
   case ATTN_BACKEND_LLVM: options->options.backend = Backend::LLVM; return ATTN_OK;
+  case ATTN_BACKEND_DNNL: options->options.backend = Backend::DNNL; return ATTN_OK;
   default: return fail(ATTN_ERROR_INVALID_ARGUMENT, "an unknown backend " + std::to_string(value));
   }
 }

@@ -159,6 +159,7 @@ codegen::Backend backendOf(Backend backend) {
   case Backend::Default: return codegen::kDefaultBackend;
   case Backend::Interp: return codegen::Backend::Interp;
   case Backend::LLVM: return codegen::Backend::LLVM;
+  case Backend::DNNL: return codegen::Backend::DNNL;
   }
   return codegen::kDefaultBackend;
 }

@@ -2,6 +2,8 @@
 find_package(LLVM 19.1 REQUIRED CONFIG HINTS /usr/lib/llvm-19/lib/cmake/llvm)
 separate_arguments(LLVM_DEFINITIONS_LIST NATIVE_COMMAND ${LLVM_DEFINITIONS})
 find_package(dnnl 2.6 REQUIRED CONFIG)
+# oneDNN (Debian) runs on OpenMP; the dnnl backend sets its threads per run.
+find_package(OpenMP REQUIRED COMPONENTS CXX)
 find_package(GTest REQUIRED CONFIG)
 find_package(benchmark REQUIRED CONFIG)
 find_package(Threads REQUIRED)

@@ -2,6 +2,7 @@
 #include "codegen/Backend.h"
 
 #include "codegen/interp/Interpreter.h"
+#include "codegen/dnnl/DnnlBackend.h"
 #include "codegen/llvm/LLVMBackend.h"
 
 namespace attn::codegen {
@@ -9,6 +10,7 @@ namespace attn::codegen {
 std::optional<Backend> parseBackend(std::string_view name) {
   if (name == "interp") return Backend::Interp;
   if (name == "llvm") return Backend::LLVM;
+  if (name == "dnnl") return Backend::DNNL;
   return std::nullopt;
 }
 
@@ -16,6 +18,7 @@ std::string_view backendName(Backend backend) {
   switch (backend) {
   case Backend::Interp: return "interp";
   case Backend::LLVM: return "llvm";
+  case Backend::DNNL: return "dnnl";
   }
   return "?";
 }
@@ -42,6 +45,12 @@ Result<std::unique_ptr<Executable>> compile(std::shared_ptr<const ir::Module> mo
     llvmcg::LLVMOptions llvmOptions{options.cpu, options.features, options.threads, options.cacheDir,
                                     options.maxMemory};
     return llvmcg::compileLLVM(std::move(module), WeightMap::fromStore(std::move(weights)), llvmOptions);
+  }
+  case Backend::DNNL: {
+    dnnlcg::DnnlOptions dnnlOptions;
+    dnnlOptions.threads = options.threads;
+    dnnlOptions.maxMemory = options.maxMemory;
+    return dnnlcg::compileDnnl(std::move(module), WeightMap::fromStore(std::move(weights)), dnnlOptions);
   }
   }
   return Status::error("unknown backend");

@@ -14,11 +14,11 @@
 
 namespace attn::codegen {
 
-enum class Backend { Interp, LLVM };
+enum class Backend { Interp, LLVM, DNNL };
 
 /// What a backend may be told beyond the module and weights.
 struct CompileOptions {
-  /// Threads per run, the caller's included (llvm); 0: every hardware thread.
+  /// Threads per run, the caller's included (llvm, dnnl); 0: every hardware thread.
   unsigned threads = 0;
   /// The CPU and extra features to compile for (llvm); empty: the host's.
   std::string cpu, features;
@@ -34,7 +34,7 @@ struct CompileOptions {
 /// The backend used when none is chosen: the fastest that is correct.
 inline constexpr Backend kDefaultBackend = Backend::LLVM;
 
-/// "interp" or "llvm".
+/// "interp", "llvm" or "dnnl".
 std::optional<Backend> parseBackend(std::string_view name);
 std::string_view backendName(Backend backend);
 

@@ -43,7 +43,9 @@ public:
   }
 
 private:
-  Result<std::vector<Tensor>> evaluate(const ir::Graph &graph, const BoundInputs &bound) const;
+  Result<std::vector<Tensor>> evaluate(const ir::Graph &graph, const BoundInputs &bound) const {
+    return evaluateGraph(*module_, graph, bound, weightViews_, maxMemory_, evaluateNode);
+  }
 
   std::shared_ptr<const ir::Module> module_;
   WeightMap weights_; // holds weights.owner, so weightViews_ stay valid
@@ -72,20 +74,24 @@ KernelResult emptyResults(const KernelArgs &args) {
   return out;
 }
 
+} // namespace
+
 // Per-call storage: `storage` owns every node result, `values` views all
 // values (weights and arguments without a copy). Moving a Tensor keeps its
 // data where it is, so views into `storage` survive its growth. Every result
 // is counted against the run's memory budget before its kernel runs (the
 // storage is kept to the end, so the count is what the run holds), and an
 // allocation the system refuses is an error, not an exception.
-Result<std::vector<Tensor>> InterpreterExecutable::evaluate(const ir::Graph &graph,
-                                                            const BoundInputs &bound) const {
-  MemoryBudget budget(maxMemory_);
+Result<std::vector<Tensor>> evaluateGraph(const ir::Module &module, const ir::Graph &graph,
+                                          const codegen::BoundInputs &bound,
+                                          const codegen::WeightViews &weightViews, uint64_t maxMemory,
+                                          const NodeEvaluator &evaluate) {
+  MemoryBudget budget(maxMemory);
   auto reserve = [&](const Shape &shape, DType dtype, const std::string &what) {
     auto bytes = checkedTensorBytes(dtype, shape); // resultShapes checked it
     return budget.reserve(bytes.value_or(UINT64_MAX), what);
   };
-  ValueViews values = weightViews_;
+  ValueViews values = weightViews;
   std::vector<Tensor> storage;
   for (size_t i = 0; i < graph.arguments.size(); ++i)
     values[graph.arguments[i]] = bound.arguments[i];
@@ -94,15 +100,15 @@ Result<std::vector<Tensor>> InterpreterExecutable::evaluate(const ir::Graph &gra
       std::vector<TensorView> operands;
       for (const ir::Value *v : node->operands()) operands.push_back(values.at(v));
       auto shapes = codegen::resultShapes(*node, bound.dims);
-      if (!shapes) return Status::error(locationPrefix(*module_, *node) + shapes.message());
+      if (!shapes) return Status::error(locationPrefix(module, *node) + shapes.message());
       for (size_t i = 0; i < shapes->size(); ++i)
         if (Status s = reserve((*shapes)[i], node->results[i]->type.dtype,
                                "the result of " + std::string(ir::mnemonic(node->op)));
             !s)
-          return Status::error(locationPrefix(*module_, *node) + s.message());
+          return Status::error(locationPrefix(module, *node) + s.message());
       KernelArgs args{*node, std::move(operands), std::move(*shapes), bound.dims};
-      KernelResult outputs = allEmpty(args) ? emptyResults(args) : evaluateNode(args);
-      if (!outputs) return Status::error(locationPrefix(*module_, *node) + outputs.message());
+      KernelResult outputs = allEmpty(args) ? emptyResults(args) : evaluate(args);
+      if (!outputs) return Status::error(locationPrefix(module, *node) + outputs.message());
       assert(outputs->size() == node->results.size() && "a kernel returned the wrong result count");
       for (size_t i = 0; i < outputs->size(); ++i) {
         Tensor &t = (*outputs)[i];
@@ -124,8 +130,6 @@ Result<std::vector<Tensor>> InterpreterExecutable::evaluate(const ir::Graph &gra
                          formatBytes(budget.used()) + " of tensors");
   }
 }
-
-} // namespace
 
 Result<std::unique_ptr<Executable>> compileInterpreter(std::shared_ptr<const ir::Module> module,
                                                        WeightMap weights, uint64_t maxMemory) {

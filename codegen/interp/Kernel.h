@@ -11,9 +11,11 @@
 
 #include <cassert>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace attn::interp {
@@ -45,6 +47,19 @@ KernelResult results(Tensor a, Tensor b, Tensor c);
 
 /// Evaluates one node: the switch over every op (Dispatch.cpp).
 KernelResult evaluateNode(const KernelArgs &args);
+
+/// How a backend evaluates one node (evaluateNode, or a backend's own
+/// kernels that fall back on it: codegen/dnnl/).
+using NodeEvaluator = std::function<KernelResult(const KernelArgs &)>;
+
+/// One call of `graph`: each node's result shapes checked and counted
+/// against a budget of `maxMemory` bytes (0: physical memory), then
+/// `evaluate`d in order; every result freshly allocated and each run-time
+/// error prefixed with its node's "file:line:col: " (Interpreter.cpp).
+Result<std::vector<Tensor>> evaluateGraph(const ir::Module &module, const ir::Graph &graph,
+                                          const codegen::BoundInputs &bound,
+                                          const std::unordered_map<const ir::Value *, TensorView> &weightViews,
+                                          uint64_t maxMemory, const NodeEvaluator &evaluate);
 
 // The element type behind a DType. Bool is read as bytes, nonzero meaning
 // true, since a byte other than 0 or 1 read as `bool` is undefined behaviour.

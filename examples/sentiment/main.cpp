@@ -38,7 +38,7 @@ struct Options {
 void usage() {
   std::fprintf(stderr,
                "usage: attn-sentiment [--model M.attn] [--weights W.safetensors] [--spm S.model]\n"
-               "                      [--html FILE] [--color auto|always|never] [--backend llvm|interp] < sentences\n"
+               "                      [--html FILE] [--color auto|always|never] [--backend llvm|dnnl|interp] < sentences\n"
                "       attn-sentiment --eval LABELLED.tsv   (lines: label<TAB>sentence; prints the accuracy)\n"
                "Classifies each line of stdin as a positive or negative movie review and shows the\n"
                "attention weight of each SentencePiece piece. Defaults: %s/{model.attn,weights.safetensors,spm.model}\n",
@@ -70,6 +70,7 @@ bool parseArgs(int argc, char **argv, Options &o) {
       if (!value(backend)) return false;
       if (backend == "llvm") o.backend = api::Backend::LLVM;
       else if (backend == "interp") o.backend = api::Backend::Interp;
+      else if (backend == "dnnl") o.backend = api::Backend::DNNL;
       else return false;
     } else {
       return false;

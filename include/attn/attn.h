@@ -57,6 +57,7 @@ typedef enum attn_backend {
   ATTN_BACKEND_DEFAULT = 0, /* the fastest that is correct (llvm) */
   ATTN_BACKEND_INTERP = 1,  /* the reference interpreter */
   ATTN_BACKEND_LLVM = 2,    /* LLVM's ORC JIT */
+  ATTN_BACKEND_DNNL = 3,    /* oneDNN's primitives */
   ATTN_BACKEND_MAX_ENUM = 0x7FFFFFFF
 } attn_backend;
 
@@ -137,7 +138,7 @@ attn_status attn_module_compile_with_buffers(const char *source, const char *nam
                                              attn_module **out);
 void attn_module_destroy(attn_module *module);
 
-/* "interp" or "llvm". */
+/* "interp", "llvm" or "dnnl". */
 const char *attn_module_backend(const attn_module *module);
 size_t attn_module_num_functions(const attn_module *module);
 /* The function at `index` (model order), or NULL; valid while the module lives. */

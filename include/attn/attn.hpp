@@ -157,6 +157,7 @@ enum class Backend {
   Default, // the fastest that is correct (llvm)
   Interp,  // the reference interpreter
   LLVM,    // LLVM's ORC JIT
+  DNNL,    // oneDNN's primitives (docs/dnnl-backend.md)
 };
 
 struct CompileOptions {
@@ -217,7 +218,7 @@ public:
   static Result<Module> compile(const ModelSource &model, const Weights &weights,
                                 const CompileOptions &options = {});
 
-  /// "interp" or "llvm".
+  /// "interp", "llvm" or "dnnl".
   std::string_view backend() const;
   /// Every entry point, in the model's order.
   const std::vector<FunctionInfo> &functions() const;

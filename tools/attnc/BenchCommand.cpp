@@ -284,11 +284,12 @@ bool parseBenchVariants(const std::string &backends, const std::string &variants
   for (const std::string &name : splitList(backends)) {
     if (name == "all") {
       backendList.push_back(codegen::Backend::LLVM);
+      backendList.push_back(codegen::Backend::DNNL);
       backendList.push_back(codegen::Backend::Interp);
     } else if (auto b = codegen::parseBackend(name)) {
       backendList.push_back(*b);
     } else {
-      error = "unknown backend '" + name + "' (available: interp, llvm, all)";
+      error = "unknown backend '" + name + "' (available: interp, llvm, dnnl, all)";
       return false;
     }
   }

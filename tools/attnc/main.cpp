@@ -82,12 +82,12 @@ cl::opt<std::string> functionName("fn", cl::desc("The function to run (default: 
                                   cl::value_desc("name"), cl::sub(runCmd), cl::sub(benchCmd),
                                   cl::cat(attncCategory));
 cl::opt<std::string> backendName("backend",
-                                 cl::desc("llvm (the LLVM JIT, the default) or interp (the "
-                                          "reference interpreter)"),
+                                 cl::desc("llvm (the LLVM JIT, the default), dnnl (oneDNN's "
+                                          "primitives) or interp (the reference interpreter)"),
                                  cl::value_desc("name"), cl::init("llvm"), cl::sub(runCmd),
                                  cl::sub(benchCmd), cl::cat(attncCategory));
 cl::opt<unsigned> threadCount("threads",
-                              cl::desc("Threads per run, the caller's included (llvm; default: "
+                              cl::desc("Threads per run, the caller's included (llvm, dnnl; default: "
                                        "every hardware thread)"),
                               cl::value_desc("N"), cl::init(0), cl::sub(runCmd), cl::cat(attncCategory));
 cl::opt<std::string> maxMemory("max-memory",
@@ -246,7 +246,7 @@ int runCompile() {
 int runRun() {
   auto backend = attn::codegen::parseBackend(backendName);
   if (!backend) {
-    errs() << "attnc: error: unknown backend '" << backendName << "' (available: interp, llvm)\n";
+    errs() << "attnc: error: unknown backend '" << backendName << "' (available: interp, llvm, dnnl)\n";
     return kUsageError;
   }
   attn::codegen::CompileOptions target;

@@ -1,0 +1,118 @@
+// The dnnl backend's shared pieces (Lowering.h) and lowerNode, which asks
+// each group of ops in turn.
+#include "codegen/dnnl/Lowering.h"
+
+#include <cstdlib>
+#include <new>
+
+namespace attn::dnnlcg {
+
+void RunContext::execute(const dnnl::primitive &primitive, const dnnl::primitive_desc_base &pd,
+                         std::unordered_map<int, dnnl::memory> args) {
+  dnnl::memory::desc scratchDesc = pd.scratchpad_desc();
+  size_t bytes = scratchDesc.get_size();
+  if (bytes > scratchBytes_) {
+    size_t rounded = (bytes + 63) / 64 * 64;
+    scratch_.reset(std::aligned_alloc(64, rounded));
+    if (!scratch_) {
+      scratchBytes_ = 0;
+      throw std::bad_alloc();
+    }
+    scratchBytes_ = rounded;
+  }
+  if (bytes) args.emplace(DNNL_ARG_SCRATCHPAD, dnnl::memory(scratchDesc, engine, scratch_.get()));
+  primitive.execute(stream, args);
+  stream.wait();
+}
+
+dnnl::memory WeightCache::get(const dnnl::memory::desc &wanted, const dnnl::engine &engine) const {
+  if (wanted == source_) return dnnl::memory(source_, engine, data_);
+  std::lock_guard lock(mutex_);
+  for (const auto &[desc, memory] : layouts_)
+    if (desc == wanted) return memory;
+  dnnl::memory from(source_, engine, data_), to(wanted, engine);
+  dnnl::stream stream(engine);
+  dnnl::reorder(from, to).execute(stream, from, to);
+  stream.wait();
+  // Bounded as PlanCache is (a layout may depend on the shapes: an RNN's
+  // packed weights on B); the plans using a dropped layout keep it alive.
+  if (layouts_.size() >= kLayouts) layouts_.erase(layouts_.begin());
+  layouts_.emplace_back(wanted, to);
+  return to;
+}
+
+std::vector<int64_t> shapeKey(const KernelArgs &args) {
+  std::vector<int64_t> key;
+  for (const TensorView &v : args.operands) {
+    key.push_back(v.rank());
+    key.insert(key.end(), v.shape.begin(), v.shape.end());
+  }
+  return key;
+}
+
+std::optional<DataType> dataType(DType dtype) {
+  switch (dtype) {
+  case DType::F32: return DataType::f32;
+  case DType::I32: return DataType::s32;
+  case DType::Bool: return DataType::u8;
+  case DType::I64: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+Dims toDims(const Shape &shape) {
+  if (shape.empty()) return {1};
+  return Dims(shape.begin(), shape.end());
+}
+
+dnnl::memory::desc plainDesc(const Shape &shape, DataType type) {
+  Dims dims = toDims(shape), strides(dims.size());
+  int64_t stride = 1;
+  for (size_t i = dims.size(); i-- > 0;) {
+    strides[i] = stride;
+    stride *= dims[i];
+  }
+  return dnnl::memory::desc(dims, type, strides);
+}
+
+dnnl::memory memoryOf(const dnnl::memory::desc &desc, const dnnl::engine &engine, const void *data) {
+  return dnnl::memory(desc, engine, const_cast<void *>(data));
+}
+
+std::optional<Eltwise> eltwiseFor(ir::OpKind op) {
+  using A = dnnl::algorithm;
+  using K = ir::OpKind;
+  // The T_ACTIVATION ops of ops.def; relu keeps NaN (0 * NaN), as torch.relu.
+  static const std::pair<K, Eltwise> table[] = {
+      {K::Tanh, {A::eltwise_tanh}},   {K::Sigmoid, {A::eltwise_logistic}},
+      {K::Relu, {A::eltwise_relu}},   {K::Exp, {A::eltwise_exp}},
+      {K::Log, {A::eltwise_log}},     {K::Sqrt, {A::eltwise_sqrt}},
+      {K::Abs, {A::eltwise_abs}},     {K::Neg, {A::eltwise_linear, -1.0f, 0.0f}},
+      {K::Gelu, {A::eltwise_gelu_erf}},
+  };
+  for (const auto &[kind, eltwise] : table)
+    if (kind == op) return eltwise;
+  return std::nullopt;
+}
+
+bool allOf(const ir::Node &node, DType dtype) {
+  for (const ir::Value *v : node.operands())
+    if (v->type.dtype != dtype) return false;
+  for (const ir::Value *v : node.results)
+    if (v->type.dtype != dtype) return false;
+  return true;
+}
+
+KernelPtr lowerNode(const ir::Node &node, const LowerContext &context) {
+  // A primitive oneDNN does not implement for this node (an unusual shape or
+  // ISA) leaves the node to the loops; any other error is the caller's.
+  try {
+    for (auto lower : {lowerLinear, lowerElementwise, lowerNormalization, lowerRecurrent, lowerAttention, lowerShape})
+      if (KernelPtr kernel = lower(node, context)) return kernel;
+  } catch (const dnnl::error &e) {
+    if (e.status != dnnl_unimplemented) throw;
+  }
+  return nullptr;
+}
+
+} // namespace attn::dnnlcg

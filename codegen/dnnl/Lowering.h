@@ -1,0 +1,208 @@
+// What the dnnl backend's lowerings share: a node's kernel (NodeKernel), the
+// per-run oneDNN state (RunContext: stream and one scratchpad buffer reused
+// by every primitive of the run), the bounded per-node cache of primitives by
+// shape (PlanCache), weights reordered once for a primitive (WeightCache),
+// and memory descriptor helpers. Each Lower*.cpp maps one group of ops;
+// lowerNode picks the group. A node no lowering takes runs on the
+// interpreter's loops (interp::evaluateNode).
+#pragma once
+
+#include "codegen/common/ModuleChecks.h"
+#include "codegen/interp/Kernel.h"
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace attn::dnnlcg {
+
+using interp::KernelArgs;
+using interp::KernelResult;
+using Dims = dnnl::memory::dims;
+using DataType = dnnl::memory::data_type;
+using Tag = dnnl::memory::format_tag;
+
+/// The eltwise algorithm and alpha, beta of a T_ACTIVATION op (nullopt: none).
+struct Eltwise {
+  dnnl::algorithm algorithm;
+  float alpha = 0, beta = 0;
+};
+std::optional<Eltwise> eltwiseFor(ir::OpKind op);
+
+/// One run's oneDNN state. A run is one thread, so nothing here is shared.
+class RunContext {
+public:
+  explicit RunContext(const dnnl::engine &engine) : engine(engine), stream(engine) {}
+  const dnnl::engine &engine;
+  dnnl::stream stream;
+
+  /// Executes `primitive` (made from `pd`, whose scratchpad mode is user)
+  /// with `args` and the run's scratchpad buffer, and waits for it.
+  void execute(const dnnl::primitive &primitive, const dnnl::primitive_desc_base &pd,
+               std::unordered_map<int, dnnl::memory> args);
+
+private:
+  struct Free {
+    void operator()(void *p) const { std::free(p); }
+  };
+  std::unique_ptr<void, Free> scratch_;
+  size_t scratchBytes_ = 0;
+};
+
+/// A node's kernel: runs the node's primitives (or loops) for one call.
+class NodeKernel {
+public:
+  virtual ~NodeKernel() = default;
+  virtual KernelResult run(const KernelArgs &args, RunContext &context) const = 0;
+};
+
+/// What a lowering may use at compile time.
+struct LowerContext {
+  const dnnl::engine &engine;
+  /// Every weight and pass constant of the module, by value.
+  const codegen::WeightViews &weights;
+  /// PlanCache's capacity.
+  size_t shapesPerNode;
+
+  /// The weight's data when `value` is a module weight, else null.
+  const TensorView *weight(const ir::Value *value) const {
+    auto it = weights.find(value);
+    return it == weights.end() ? nullptr : &it->second;
+  }
+};
+
+using KernelPtr = std::unique_ptr<NodeKernel>;
+
+/// The node's kernel, or null: the interpreter's loops run it.
+KernelPtr lowerNode(const ir::Node &node, const LowerContext &context);
+
+// The groups, by file; each returns null for a node it does not take.
+KernelPtr lowerLinear(const ir::Node &node, const LowerContext &context);      // LowerLinear.cpp
+KernelPtr lowerElementwise(const ir::Node &node, const LowerContext &context); // LowerElementwise.cpp
+KernelPtr lowerNormalization(const ir::Node &node, const LowerContext &context); // LowerNormalization.cpp
+KernelPtr lowerRecurrent(const ir::Node &node, const LowerContext &context);   // LowerRecurrent.cpp
+KernelPtr lowerAttention(const ir::Node &node, const LowerContext &context);   // LowerAttention.cpp
+KernelPtr lowerShape(const ir::Node &node, const LowerContext &context);       // LowerShape.cpp
+
+/// Primitives (or anything built from a shape) per distinct key, at most
+/// `capacity`, the oldest dropped first; safe to use from many threads.
+/// make() runs outside the lock: two threads may build the same plan, the
+/// first stored wins.
+template <typename Value> class PlanCache {
+public:
+  explicit PlanCache(size_t capacity) : capacity_(capacity ? capacity : 1) {}
+
+  template <typename Make> std::shared_ptr<const Value> get(const std::vector<int64_t> &key, Make &&make) const {
+    {
+      std::shared_lock lock(mutex_);
+      if (auto it = plans_.find(key); it != plans_.end()) return it->second;
+    }
+    auto plan = std::make_shared<const Value>(make());
+    std::unique_lock lock(mutex_);
+    if (auto it = plans_.find(key); it != plans_.end()) return it->second;
+    if (plans_.size() >= capacity_) {
+      plans_.erase(order_.front());
+      order_.pop_front();
+    }
+    plans_.emplace(key, plan);
+    order_.push_back(key);
+    return plan;
+  }
+
+private:
+  size_t capacity_;
+  mutable std::shared_mutex mutex_;
+  mutable std::map<std::vector<int64_t>, std::shared_ptr<const Value>> plans_;
+  mutable std::deque<std::vector<int64_t>> order_;
+};
+
+/// An attribute with the user scratchpad (RunContext::execute provides it).
+inline dnnl::primitive_attr userScratchpad() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+/// A primitive and the descriptor it was made from (which describes its
+/// memories and scratchpad).
+template <typename Primitive> struct Plan {
+  using Desc = typename Primitive::primitive_desc;
+  explicit Plan(Desc desc) : pd(std::move(desc)), primitive(pd) {}
+  Desc pd;
+  Primitive primitive;
+};
+
+/// `Primitive`'s primitive descriptor for `desc` with the user scratchpad
+/// (RunContext::execute) and `attr`'s other settings.
+template <typename Primitive, typename OpDesc>
+typename Primitive::primitive_desc primitiveDesc(const OpDesc &desc, const dnnl::engine &engine,
+                                                 dnnl::primitive_attr attr = {}) {
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return typename Primitive::primitive_desc(desc, attr, engine);
+}
+
+/// A weight reordered into the layouts primitives ask for, each made once
+/// (a linear's weight is wanted in one layout by every M).
+class WeightCache {
+public:
+  /// `source` describes the weight's own data, `data` points at it.
+  WeightCache(dnnl::memory::desc source, void *data) : source_(std::move(source)), data_(data) {}
+  /// The weight in layout `wanted` (the data itself when that is its own layout).
+  dnnl::memory get(const dnnl::memory::desc &wanted, const dnnl::engine &engine) const;
+
+private:
+  static constexpr size_t kLayouts = 16;
+  dnnl::memory::desc source_;
+  void *data_;
+  mutable std::mutex mutex_;
+  mutable std::vector<std::pair<dnnl::memory::desc, dnnl::memory>> layouts_;
+};
+
+/// oneDNN's matmul descriptor (user scratchpad), with a bias when `bias`
+/// and an eltwise post-op when `post` (LowerLinear.cpp).
+dnnl::matmul::primitive_desc matmulDesc(const dnnl::engine &engine, const dnnl::memory::desc &src,
+                                        const dnnl::memory::desc &weights, const dnnl::memory::desc *bias,
+                                        const dnnl::memory::desc &dst, std::optional<Eltwise> post);
+
+/// y [M, N] = post(x [M, K] weight^T + bias) for a module weight [N, K]
+/// (and bias [N]): one primitive with M a run-time dim, made at compile
+/// time, the weight reordered once into the layout it asks for
+/// (LowerLinear.cpp). x and y are row-major.
+class WeightMatmul {
+public:
+  WeightMatmul(const dnnl::engine &engine, const TensorView &weight, const TensorView *bias,
+               std::optional<Eltwise> post);
+  int64_t inputs() const { return K_; }
+  void run(RunContext &context, const void *x, int64_t M, void *y) const;
+
+private:
+  int64_t N_, K_;
+  bool hasBias_;
+  dnnl::matmul::primitive_desc pd_;
+  dnnl::matmul primitive_;
+  dnnl::memory weights_, bias_;
+};
+
+/// The key of a call's operand shapes: each rank, then its dims.
+std::vector<int64_t> shapeKey(const KernelArgs &args);
+
+/// oneDNN's data type for `dtype` (i64 has none: nullopt).
+std::optional<DataType> dataType(DType dtype);
+
+/// Row-major (plain) memory of `dims` (a scalar as [1]).
+dnnl::memory::desc plainDesc(const Shape &dims, DataType type = DataType::f32);
+Dims toDims(const Shape &shape);
+
+/// A memory over a view's data / a tensor's data.
+dnnl::memory memoryOf(const dnnl::memory::desc &desc, const dnnl::engine &engine, const void *data);
+
+/// Whether every operand and result has the same dtype `dtype`.
+bool allOf(const ir::Node &node, DType dtype);
+
+} // namespace attn::dnnlcg
