@@ -12,8 +12,14 @@ install(TARGETS attn attn_static attnc
 install(FILES ${PROJECT_SOURCE_DIR}/include/attn/attn.h ${PROJECT_SOURCE_DIR}/include/attn/attn.hpp
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/attn)
 
-# libattn.a's users link what it uses: LLVM's one shared library, threads.
+# libattn.a's users link what it uses: LLVM's one shared library, oneDNN's,
+# OpenMP (the runtime oneDNN runs on), threads.
 set(ATTN_LLVM_SHARED_LIBRARY "${LLVM_LIBRARY_DIR}/libLLVM.so.${LLVM_VERSION_MAJOR}.${LLVM_VERSION_MINOR}")
+get_target_property(ATTN_DNNL_SHARED_LIBRARY DNNL::dnnl IMPORTED_LOCATION_RELEASE)
+if(NOT ATTN_DNNL_SHARED_LIBRARY)
+  get_target_property(ATTN_DNNL_SHARED_LIBRARY DNNL::dnnl LOCATION)
+endif()
+set(ATTN_OPENMP_LIBRARIES "${OpenMP_CXX_LIBRARIES}")
 set(ATTN_CONFIG_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/attn)
 file(RELATIVE_PATH ATTN_CONFIG_TO_PREFIX "/prefix/${ATTN_CONFIG_DIR}" "/prefix")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/attnConfig.cmake.in ${PROJECT_BINARY_DIR}/attnConfig.cmake @ONLY)

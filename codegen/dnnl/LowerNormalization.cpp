@@ -1,6 +1,8 @@
 // Reductions and normalisations on f32 tensors, each over one axis seen as
 // [outer, size, inner] (the whole tensor as [1, n, 1] when there is no axis):
-//   sum, mean, max: the reduction primitive ([outer, 1, inner] results);
+//   sum, mean: the reduction primitive ([outer, 1, inner] results); max runs
+//     on the loops, since oneDNN's reduction_max drops a NaN that torch.max
+//     propagates;
 //   softmax: the softmax primitive. A mask (bool, broadcast to the scores)
 //     becomes an additive -inf input (a copy of the scores with the masked
 //     positions -inf), so masked positions get exactly 0; a row with no
@@ -32,6 +34,8 @@ public:
 
   KernelResult run(const KernelArgs &args, RunContext &context) const override {
     Dims src = axisDims(args.operand(0), args.attrs().Axis);
+    // oneDNN refuses a reduction that reduces nothing (an axis of size 1).
+    if (src[1] == 1) return interp::evaluateNode(args);
     auto plan = plans_.get(src, [&] {
       dnnl::reduction::desc desc(algorithm_, {src, DataType::f32, Tag::abc},
                                  {{src[0], 1, src[2]}, DataType::f32, Tag::abc}, 0.0f, 0.0f);
@@ -139,7 +143,6 @@ KernelPtr lowerNormalization(const ir::Node &node, const LowerContext &context) 
   using A = dnnl::algorithm;
   if (node.op == K::Sum) return std::make_unique<ReductionKernel>(A::reduction_sum, context);
   if (node.op == K::Mean) return std::make_unique<ReductionKernel>(A::reduction_mean, context);
-  if (node.op == K::Max) return std::make_unique<ReductionKernel>(A::reduction_max, context);
   if (node.op == K::Softmax) return std::make_unique<SoftmaxKernel<dnnl::softmax_forward>>(context);
   if (node.op == K::LogSoftmax) return std::make_unique<SoftmaxKernel<dnnl::logsoftmax_forward>>(context);
   if (node.op == K::LayerNorm) return std::make_unique<LayerNormKernel>(node, context);

@@ -106,6 +106,7 @@ bool allOf(const ir::Node &node, DType dtype) {
 KernelPtr lowerNode(const ir::Node &node, const LowerContext &context) {
   // A primitive oneDNN does not implement for this node (an unusual shape or
   // ISA) leaves the node to the loops; any other error is the caller's.
+  if (node.numOperands() == 0) return nullptr; // constant, dim_value: the loops
   try {
     for (auto lower : {lowerLinear, lowerElementwise, lowerNormalization, lowerRecurrent, lowerAttention, lowerShape})
       if (KernelPtr kernel = lower(node, context)) return kernel;

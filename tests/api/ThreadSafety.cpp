@@ -93,6 +93,8 @@ void runConcurrently(Backend backend) {
 
 TEST(ApiThreads, LLVMModuleFromEightThreads) { runConcurrently(Backend::LLVM); }
 TEST(ApiThreads, InterpreterModuleFromEightThreads) { runConcurrently(Backend::Interp); }
+// Its plan caches (primitives per shape) fill from eight threads at once.
+TEST(ApiThreads, DnnlModuleFromEightThreads) { runConcurrently(Backend::DNNL); }
 
 } // namespace
 } // namespace attn::api

@@ -1,11 +1,11 @@
 // libFuzzer target: the bundled models (examples/ and the golden cases) run
 // on inputs made from the fuzzer's bytes: which model and function, small
 // dims (0 to 6), values, token ids a little outside the vocabulary, lengths
-// outside [1, T]. Each input runs on three executables: the interpreter on
-// the module as written (the reference), the interpreter and the llvm
-// backend on the optimised (fused) module. Properties: all three succeed or
-// all fail; the optimised two fail with the same message; results agree
-// within architecture.md's tolerance.
+// outside [1, T]. Each input runs on four executables: the interpreter on
+// the module as written (the reference), the interpreter, the llvm and the
+// dnnl backends on the optimised (fused) module. Properties: all four
+// succeed or all fail; the optimised three fail with the same message;
+// results agree within architecture.md's tolerance.
 #include "FuzzSupport.h"
 
 #include "tests/generator/Differential.h"
@@ -42,7 +42,7 @@ Model &model(size_t index) {
   std::ifstream in(paths[index]);
   std::stringstream text;
   text << in.rdbuf();
-  auto compiled = differential::compileThreeWays(text.str(), paths[index], 0);
+  auto compiled = differential::compileAllWays(text.str(), paths[index], 0);
   ATTN_FUZZ_CHECK(compiled.isOk(), compiled.message());
   return cache[index] = Model{paths[index], std::move(*compiled)};
 }
@@ -81,7 +81,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   NamedTensorViews views;
   for (const auto &[name, t] : inputs) views.emplace_back(name, t.view());
 
-  auto failure = differential::runThreeWays(m.compiled, fn.name, views);
+  auto failure = differential::runAllWays(m.compiled, fn.name, views);
   ATTN_FUZZ_CHECK(!failure, m.path + " " + fn.name + ": " + failure.value_or(""));
   return 0;
 }

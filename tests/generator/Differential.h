@@ -1,7 +1,7 @@
 // The differential check shared by the program generator and the run fuzzer:
-// one model compiled three ways (the interpreter on the module as written,
-// the reference; the interpreter and the llvm backend on the optimised,
-// fused module), and one input run on all three.
+// one model compiled four ways (the interpreter on the module as written,
+// the reference; the interpreter, the llvm backend and the dnnl backend on
+// the optimised, fused module), and one input run on all four.
 #pragma once
 
 #include "codegen/Backend.h"
@@ -21,12 +21,12 @@ namespace attn::differential {
 
 struct Compiled {
   std::shared_ptr<const ir::Module> plain; // as written
-  std::unique_ptr<Executable> reference, interp, llvm;
+  std::unique_ptr<Executable> reference, interp, llvm, dnnl;
 };
 
-/// `text` compiled three ways with initialWeights(seed); an error says which
+/// `text` compiled four ways with initialWeights(seed); an error says which
 /// step failed ("frontend: ...", "compile: ...").
-inline Result<Compiled> compileThreeWays(const std::string &text, const std::string &name, uint64_t seed) {
+inline Result<Compiled> compileAllWays(const std::string &text, const std::string &name, uint64_t seed) {
   auto plain = frontend::compileModelText(text, name);
   if (!plain.module) return Status::error("frontend: " + plain.diagnostics);
   auto tensors = ir::initialWeights(*plain.module, seed, uint64_t(256) << 20);
@@ -50,7 +50,8 @@ inline Result<Compiled> compileThreeWays(const std::string &text, const std::str
   std::pair<std::unique_ptr<Executable> *, std::pair<std::shared_ptr<const ir::Module>, codegen::Backend>> builds[] = {
       {&c.reference, {c.plain, codegen::Backend::Interp}},
       {&c.interp, {opt, codegen::Backend::Interp}},
-      {&c.llvm, {opt, codegen::Backend::LLVM}}};
+      {&c.llvm, {opt, codegen::Backend::LLVM}},
+      {&c.dnnl, {opt, codegen::Backend::DNNL}}};
   for (auto &[slot, what] : builds) {
     auto exe = codegen::compile(what.first, weights, what.second, options);
     if (!exe) return Status::error("compile: " + std::string(codegen::backendName(what.second)) + ": " + exe.message());
@@ -72,19 +73,24 @@ inline bool agrees(const Tensor &got, const Tensor &ref) {
   return true;
 }
 
-/// Runs `fn` on the three; nullopt when they agree, else "run: ..." (one
-/// failed and another did not, or different messages) or "mismatch: ...".
-inline std::optional<std::string> runThreeWays(const Compiled &c, const std::string &fn, const NamedTensorViews &inputs) {
-  auto reference = c.reference->run(fn, inputs), interp = c.interp->run(fn, inputs), llvm = c.llvm->run(fn, inputs);
-  if (reference.isOk() != interp.isOk() || interp.isOk() != llvm.isOk())
-    return "run: reference '" + reference.message() + "', interp '" + interp.message() + "', llvm '" + llvm.message() + "'";
-  if (!reference) {
-    if (interp.message() != llvm.message()) return "run: interp '" + interp.message() + "', llvm '" + llvm.message() + "'";
-    return std::nullopt;
-  }
-  for (size_t i = 0; i < reference->size(); ++i) {
-    if (!agrees((*interp)[i], (*reference)[i])) return "mismatch: the optimised interpreter's result " + std::to_string(i);
-    if (!agrees((*llvm)[i], (*reference)[i])) return "mismatch: llvm's result " + std::to_string(i);
+/// Runs `fn` on the four; nullopt when they agree, else "run: ..." (one
+/// failed and another did not, or the backends' messages differ from the
+/// optimised interpreter's) or "mismatch: ...".
+inline std::optional<std::string> runAllWays(const Compiled &c, const std::string &fn, const NamedTensorViews &inputs) {
+  auto reference = c.reference->run(fn, inputs), interp = c.interp->run(fn, inputs);
+  if (reference.isOk() != interp.isOk())
+    return "run: reference '" + reference.message() + "', interp '" + interp.message() + "'";
+  if (interp)
+    for (size_t i = 0; i < reference->size(); ++i)
+      if (!agrees((*interp)[i], (*reference)[i])) return "mismatch: the optimised interpreter's result " + std::to_string(i);
+  const std::pair<std::string, const Executable *> backends[] = {{"llvm", c.llvm.get()}, {"dnnl", c.dnnl.get()}};
+  for (const auto &[name, exe] : backends) {
+    auto got = exe->run(fn, inputs);
+    if (got.isOk() != interp.isOk() || (!interp && got.message() != interp.message()))
+      return "run: interp '" + interp.message() + "', " + name + " '" + got.message() + "'";
+    if (got)
+      for (size_t i = 0; i < reference->size(); ++i)
+        if (!agrees((*got)[i], (*reference)[i])) return "mismatch: " + name + "'s result " + std::to_string(i);
   }
   return std::nullopt;
 }

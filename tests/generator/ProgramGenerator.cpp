@@ -236,14 +236,14 @@ std::string kindOf(const std::string &failure) { return failure.substr(0, failur
 Program generate(Choices &choices) { return Writer(choices).write(); }
 
 std::optional<std::string> checkProgram(const Program &program) {
-  auto compiled = differential::compileThreeWays(program.text, "gen.attn", program.inputSeed);
+  auto compiled = differential::compileAllWays(program.text, "gen.attn", program.inputSeed);
   if (!compiled) return compiled.message();
   const ir::Graph &graph = *compiled->plain->findFunction("f");
   auto inputs = ir::sampleInputs(graph, program.dims, program.inputSeed);
   if (!inputs) return std::string("run: no inputs for these dims");
   NamedTensorViews views;
   for (const auto &[name, t] : *inputs) views.emplace_back(name, t.view());
-  return differential::runThreeWays(*compiled, "f", views);
+  return differential::runAllWays(*compiled, "f", views);
 }
 
 std::vector<uint32_t> shrink(std::vector<uint32_t> failing, const Check &check, unsigned attempts) {

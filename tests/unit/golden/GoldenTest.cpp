@@ -81,8 +81,8 @@ struct GoldenParam {
   attn::codegen::CompileOptions options;
 };
 
-/// Every case on the interpreter and on llvm for every target of
-/// testTargets() (the host and each ISA level it can execute).
+/// Every case on the interpreter, on llvm for every target of testTargets()
+/// (the host and each ISA level it can execute), and on dnnl.
 std::vector<GoldenParam> goldenParams() {
   using attn::codegen::Backend;
   std::vector<GoldenParam> params;
@@ -92,6 +92,7 @@ std::vector<GoldenParam> goldenParams() {
       for (const auto &target : attn::llvmcg::testing::testTargets())
         params.push_back({c, Backend::LLVM, optimized, target.name == "host" ? "" : target.name,
                           {0, target.options.cpu, target.options.features}});
+      params.push_back({c, Backend::DNNL, optimized, "", {}});
     }
   return params;
 }

@@ -1,7 +1,7 @@
 // Every op on every compiled backend against the interpreter: one
-// parametrised test over (backend target, op case), with an explicit skip
-// list per backend (empty: nothing is skipped), and a check that the cases
-// together use every op of ops.def.
+// parametrised test over (backend target: llvm for each ISA level, dnnl; op
+// case), with an explicit skip list per backend (empty: nothing is skipped),
+// and a check that the cases together use every op of ops.def.
 #include "DifferentialCases.h"
 
 #include <map>
@@ -11,7 +11,7 @@ namespace attn::llvmcg::testing {
 namespace {
 
 /// Cases a backend may skip, with the reason. Keep it empty.
-const std::map<std::string, std::set<std::string>> kSkipped = {{"llvm", {}}};
+const std::map<std::string, std::set<std::string>, std::less<>> kSkipped = {{"llvm", {}}, {"dnnl", {}}};
 
 std::vector<OpCase> allCases() {
   std::vector<OpCase> cases = elementwiseCases();
@@ -27,7 +27,7 @@ struct Param {
 
 std::vector<Param> allParams() {
   std::vector<Param> params;
-  for (const TargetCase &target : testTargets())
+  for (const TargetCase &target : differentialTargets())
     for (const OpCase &op : allCases()) params.push_back({target, op});
   return params;
 }
@@ -36,17 +36,18 @@ void PrintTo(const Param &p, std::ostream *os) { *os << p.target.name << "/" << 
 
 class Differential : public ::testing::TestWithParam<Param> {};
 
-TEST_P(Differential, LLVMMatchesInterpreter) {
+TEST_P(Differential, MatchesInterpreter) {
   const Param &p = GetParam();
-  if (kSkipped.at("llvm").count(p.op.name)) GTEST_SKIP() << "on the llvm skip list";
+  std::string_view backend = codegen::backendName(p.target.backend);
+  if (kSkipped.find(backend)->second.count(p.op.name)) GTEST_SKIP() << "on the " << backend << " skip list";
   ModelBuilder m;
   p.op.build(m);
   auto interp = m.compile();
-  auto llvm = compileWithLLVM(m, p.target.options);
-  ASSERT_TRUE(interp && llvm);
+  auto compiled = compileFor(m, p.target);
+  ASSERT_TRUE(interp && compiled);
   for (size_t i = 0; i < p.op.inputs.size(); ++i) {
     SCOPED_TRACE("input set " + std::to_string(i));
-    expectSameResults(*interp, *llvm, p.op.inputs[i]);
+    expectSameResults(*interp, *compiled, p.op.inputs[i]);
   }
 }
 

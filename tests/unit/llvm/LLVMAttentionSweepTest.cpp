@@ -4,7 +4,7 @@
 // and 1 in the tiled kernel), A in {3, 17, 40, 70} (70: a rest of vectors
 // after the micro-kernel's panels), without a mask, with a random mask and
 // with fully masked rows, and scores (logits) reaching +-100, on every target
-// of testTargets(). Both backends are compared with a double-precision
+// of differentialTargets() (llvm at each ISA level, dnnl). Both backends are compared with a double-precision
 // evaluation: within the f32 tolerance, or else within a forward error bound
 // derived from the computation (see exactAttention).
 #include "LLVMTestSupport.h"
@@ -214,16 +214,16 @@ BoundUse expectWithinBounds(const std::string &backend, const std::vector<Tensor
   return use;
 }
 
-/// The interpreter and llvm, each against the exact values and bounds.
-BoundUse expectAgreement(const Executable &interp, const Executable &llvm, const Weights &w, const Inputs &in) {
+/// The interpreter and the compiled backend, each against the exact values and bounds.
+BoundUse expectAgreement(const Executable &interp, const Executable &compiled, const Weights &w, const Inputs &in) {
   auto expected = interp.run("f", in.views());
-  auto got = llvm.run("f", in.views());
+  auto got = compiled.run("f", in.views());
   EXPECT_TRUE(expected.isOk() && got.isOk()) << expected.message() << got.message();
   if (!expected || !got) return {};
   std::vector<Exact> exact = exactAttention(w, in);
   const FunctionSignature &signature = *interp.findFunction("f");
   expectWithinBounds("interp", *expected, exact, signature);
-  return expectWithinBounds("llvm", *got, exact, signature);
+  return expectWithinBounds(std::string(compiled.backendName()), *got, exact, signature);
 }
 
 class LLVMAttentionSweep : public ::testing::TestWithParam<TargetCase> {};
@@ -237,7 +237,7 @@ TEST_P(LLVMAttentionSweep, OddSizesMasksAndLargeLogits) {
     ModelBuilder m;
     buildAttention(m, w, D);
     auto interp = m.compile();
-    auto llvm = compileWithLLVM(m, GetParam().options);
+    auto llvm = compileFor(m, GetParam());
     ASSERT_TRUE(interp && llvm);
     for (int64_t time : kSizes) {
       SCOPED_TRACE("D = " + std::to_string(D) + ", T = " + std::to_string(time) + ", A = " + std::to_string(A));
@@ -245,12 +245,12 @@ TEST_P(LLVMAttentionSweep, OddSizesMasksAndLargeLogits) {
       use.add(expectAgreement(*interp, *llvm, w, attentionInputs(uint32_t(D * 1000 + time + 7), 1, time, D, false)));
     }
   }
-  std::printf("[ sweep ] %s: %lld llvm elements outside 1e-5 + 1e-4|exact|, within their bounds "
+  std::printf("[ sweep ] %s: %lld elements outside 1e-5 + 1e-4|exact|, within their bounds "
               "(at most %.3g of the bound)\n",
               GetParam().name.c_str(), static_cast<long long>(use.elements), use.largestFraction);
 }
 
-INSTANTIATE_TEST_SUITE_P(Targets, LLVMAttentionSweep, ::testing::ValuesIn(testTargets()),
+INSTANTIATE_TEST_SUITE_P(Targets, LLVMAttentionSweep, ::testing::ValuesIn(differentialTargets()),
                          [](const auto &info) { return info.param.name; });
 
 /// The scores really do reach the intended range: a sanity check of the sweep.

@@ -1,7 +1,7 @@
 // Every fusion test on the llvm backend: each case of tests/lit/fusion/ and
 // each bundled example, through the default pipeline (so the fused ops
 // additive_attention, dot_attention, linear_act and fused_elementwise are
-// what llvm compiles), run on llvm (for every target of testTargets()) and on
+// what llvm compiles), run on llvm (for every target of testTargets()), on dnnl and on
 // the interpreter with the same seeded weights and inputs (fully masked rows
 // included), on several (B, T).
 #include "../passes/PassTestSupport.h"
@@ -39,8 +39,7 @@ TEST_P(LLVMFusion, LLVMMatchesInterpreterAfterThePipeline) {
   ASSERT_TRUE(s.isOk()) << s.message();
   std::shared_ptr<const ir::Module> module = std::move(compiled.module);
   auto interp = codegen::compile(module, weights, codegen::Backend::Interp);
-  auto llvm = codegen::compile(module, weights, codegen::Backend::LLVM,
-                               {0, target.options.cpu, target.options.features});
+  auto llvm = codegen::compile(module, weights, target.backend, {0, target.options.cpu, target.options.features});
   ASSERT_TRUE(interp.isOk()) << interp.message();
   ASSERT_TRUE(llvm.isOk()) << llvm.message() << "\n" << ir::moduleToString(*module);
   for (const DimValues &dims : kShapes)
@@ -60,7 +59,7 @@ TEST_P(LLVMFusion, LLVMMatchesInterpreterAfterThePipeline) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fusion, LLVMFusion,
-                         ::testing::Combine(::testing::ValuesIn(llvmcg::testing::testTargets()),
+                         ::testing::Combine(::testing::ValuesIn(llvmcg::testing::differentialTargets()),
                                             ::testing::ValuesIn(fusionTexts())),
                          [](const auto &info) {
                            std::filesystem::path path = std::get<1>(info.param);

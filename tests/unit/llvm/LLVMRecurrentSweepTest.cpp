@@ -5,7 +5,8 @@
 // row; fewer rows than a register block; full blocks, then blocks of 4 and 1)
 // and ragged lengths that include 1 and T, for LSTM (bidirectional, batch
 // first, initial states), GRU (bidirectional, time major) and RNN (relu,
-// without bias), on every target of testTargets(). And rows do not depend on
+// without bias), on every target of differentialTargets() (llvm at each ISA
+// level, then dnnl). And rows do not depend on
 // their batch: row b of a B = 32 run is bitwise the B = 1 run of that row.
 #include "DifferentialCases.h"
 
@@ -63,7 +64,7 @@ TEST_P(LLVMRecurrentSweep, HiddenSizesBatchesAndLengths) {
     ModelBuilder m;
     buildRecurrent(m, hidden);
     auto interp = m.compile();
-    auto llvm = compileWithLLVM(m, GetParam().options);
+    auto llvm = compileFor(m, GetParam());
     ASSERT_TRUE(interp && llvm);
     for (int64_t batch : {1, 3, 32}) {
       SCOPED_TRACE("hidden = " + std::to_string(hidden) + ", B = " + std::to_string(batch));
@@ -112,7 +113,7 @@ TEST_P(LLVMRecurrentSweep, EmbeddingFedLayersFoldTheirProjection) {
     results("rnn", recurrent(m, "rnn", {OpKind::RNN, hidden, 1, false, true, false, false, false, OpKind::Relu, scale}, x,
                              lengths, 3));
     auto interp = m.compile();
-    auto llvm = compileWithLLVM(m, GetParam().options);
+    auto llvm = compileFor(m, GetParam());
     ASSERT_TRUE(interp && llvm);
     for (int64_t batch : {1, 3, 32}) {
       SCOPED_TRACE("hidden = " + std::to_string(hidden) + ", B = " + std::to_string(batch));
@@ -130,7 +131,7 @@ TEST_P(LLVMRecurrentSweep, EmbeddingFedLayersFoldTheirProjection) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Targets, LLVMRecurrentSweep, ::testing::ValuesIn(testTargets()),
+INSTANTIATE_TEST_SUITE_P(Targets, LLVMRecurrentSweep, ::testing::ValuesIn(differentialTargets()),
                          [](const auto &info) { return info.param.name; });
 
 } // namespace

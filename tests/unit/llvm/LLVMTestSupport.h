@@ -8,6 +8,8 @@
 #include "../interp/InterpTestSupport.h"
 #include "TestTargets.h"
 
+#include "codegen/dnnl/DnnlBackend.h"
+
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -61,6 +63,17 @@ struct Inputs {
 
 inline std::unique_ptr<Executable> compileWithLLVM(const ModelBuilder &m, const LLVMOptions &options = {}) {
   auto exe = compileLLVM(m.sharedModule(), m.weightMap(), options);
+  EXPECT_TRUE(exe.isOk()) << exe.message();
+  return exe ? std::move(*exe) : nullptr;
+}
+
+/// m compiled for `target` (llvm or dnnl); `threads` threads per run when given.
+inline std::unique_ptr<Executable> compileFor(const ModelBuilder &m, const TargetCase &target, unsigned threads = 0) {
+  LLVMOptions options = target.options;
+  if (threads) options.threads = threads;
+  auto exe = target.backend == codegen::Backend::DNNL
+                 ? dnnlcg::compileDnnl(m.sharedModule(), m.weightMap(), {options.threads})
+                 : compileLLVM(m.sharedModule(), m.weightMap(), options);
   EXPECT_TRUE(exe.isOk()) << exe.message();
   return exe ? std::move(*exe) : nullptr;
 }

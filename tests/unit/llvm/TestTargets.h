@@ -3,6 +3,7 @@
 // project machine runs (architecture.md, "Numerics").
 #pragma once
 
+#include "codegen/Backend.h"
 #include "codegen/llvm/LLVMBackend.h"
 
 #include <algorithm>
@@ -12,10 +13,12 @@
 
 namespace attn::llvmcg::testing {
 
-/// A target to compile for: the host, or an ISA level the host can execute.
+/// A target to compile for: the host, or an ISA level the host can execute
+/// (llvm); or the dnnl backend (the options unused).
 struct TargetCase {
   std::string name;
   LLVMOptions options;
+  codegen::Backend backend = codegen::Backend::LLVM;
 };
 
 /// The host, then every x86-64 level the host can execute but v2 (which
@@ -44,6 +47,15 @@ inline std::vector<TargetCase> testTargets() {
   for (const TargetCase &t : targets)
     if (only.find("," + t.name + ",") != std::string::npos) kept.push_back(t);
   return kept;
+}
+
+/// What the differential suites (every op, the golden models, the fusion
+/// cases, the sweeps) compare with the interpreter: testTargets(), then the
+/// dnnl backend.
+inline std::vector<TargetCase> differentialTargets() {
+  std::vector<TargetCase> targets = testTargets();
+  targets.push_back({"dnnl", {}, codegen::Backend::DNNL});
+  return targets;
 }
 
 inline void PrintTo(const TargetCase &target, std::ostream *os) { *os << target.name; }
