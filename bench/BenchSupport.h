@@ -40,10 +40,26 @@ struct CompiledModel {
   double flops = 0;
 };
 
-enum class Variant { Interp, LLVMUnfused, LLVMFused };
+enum class Variant { Interp, LLVMUnfused, LLVMFused, DnnlUnfused, DnnlFused };
+
+/// The variants every model benchmark compares.
+inline constexpr Variant kAllVariants[] = {Variant::Interp, Variant::LLVMUnfused, Variant::LLVMFused,
+                                           Variant::DnnlUnfused, Variant::DnnlFused};
 
 inline const char *variantName(Variant v) {
-  return v == Variant::Interp ? "interp" : v == Variant::LLVMUnfused ? "llvm_unfused" : "llvm_fused";
+  switch (v) {
+  case Variant::Interp: return "interp";
+  case Variant::LLVMUnfused: return "llvm_unfused";
+  case Variant::LLVMFused: return "llvm_fused";
+  case Variant::DnnlUnfused: return "dnnl_unfused";
+  case Variant::DnnlFused: return "dnnl_fused";
+  }
+  return "?";
+}
+
+inline codegen::Backend variantBackend(Variant v) {
+  if (v == Variant::Interp) return codegen::Backend::Interp;
+  return v == Variant::DnnlUnfused || v == Variant::DnnlFused ? codegen::Backend::DNNL : codegen::Backend::LLVM;
 }
 
 inline std::string sourcePath(const std::string &relative) { return std::string(ATTN_SOURCE_DIR) + "/" + relative; }
@@ -87,7 +103,7 @@ inline CompiledModel compileModel(const std::string &path, const std::vector<std
   context.weights = &weightMap;
   context.evaluate = interp::evaluateConstantNode;
   passes::PipelineOptions pipeline;
-  pipeline.fusion = variant == Variant::LLVMFused;
+  pipeline.fusion = variant == Variant::LLVMFused || variant == Variant::DnnlFused;
   std::ostringstream log;
   if (Status s = passes::runPipeline(context, pipeline, log); !s) fail(s.message());
   CompiledModel m;
@@ -97,9 +113,7 @@ inline CompiledModel compileModel(const std::string &path, const std::vector<std
   compileOptions.threads = threads;
   compileOptions.cpu = benchCpu();
   compileOptions.cacheDir = cacheDir;
-  auto exe = codegen::compile(m.module, weights,
-                              variant == Variant::Interp ? codegen::Backend::Interp : codegen::Backend::LLVM,
-                              compileOptions);
+  auto exe = codegen::compile(m.module, weights, variantBackend(variant), compileOptions);
   if (!exe) fail(exe.message());
   if (Status s = (*exe)->prepare(fn); !s) fail(s.message());
   m.exe = std::move(*exe);

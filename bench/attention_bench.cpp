@@ -1,7 +1,7 @@
 // The attention blocks in every variant (docs/benchmarks.md): the additive
 // block (examples/additive_block.attn, A = D) and the dot block
-// (bench/models/dot_block.attn) on the interpreter, on llvm without fusion
-// and with it, next to oneDNN's matmul for the same GEMM (h W^T for
+// (bench/models/dot_block.attn) on the interpreter, on llvm and on dnnl
+// without fusion and with it, next to oneDNN's matmul for the same GEMM (h W^T for
 // additive, the batched q . h_t for dot) plain and, for additive, with its
 // bias + tanh post-op: the roofline references; and, for the additive block
 // at B = 32, llvm fused on two threads (llvm_fused_2threads).
@@ -49,7 +49,7 @@ void registerAll(bool smoke) {
           std::string suffix = "/B:" + std::to_string(B) + "/T:" + std::to_string(T) + "/D:" + std::to_string(D);
           std::string block = additive ? "attention/additive/" : "attention/dot/";
           std::vector<benchmark::internal::Benchmark *> added;
-          for (Variant v : {Variant::Interp, Variant::LLVMUnfused, Variant::LLVMFused})
+          for (Variant v : kAllVariants)
             added.push_back(benchmark::RegisterBenchmark((block + variantName(v) + suffix).c_str(),
                                                          [v, s](benchmark::State &state) {
                                                            runModel(state, compiled(v, s));

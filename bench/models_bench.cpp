@@ -2,8 +2,8 @@
 //   model/<example>/<fn>/<variant>/hidden:<h>/B:<b>/T:<t>
 // each function of sentiment, bilstm_dot, seq2seq and additive_block at its
 // natural size (hidden as the file says) and at hidden 128, over B in
-// {1, 32} and T in {32, 128}, on the interpreter and on llvm without and
-// with fusion, one thread; and
+// {1, 32} and T in {32, 128}, on the interpreter, and on llvm and dnnl
+// without and with fusion, one thread; and
 //   compile/<example>/cold, compile/<example>/cold_2threads, compile/<example>/warm
 // the time from the model file to a ready llvm executable (frontend, the
 // default pipeline, LLVM code generation and JIT), weights made once
@@ -55,7 +55,7 @@ void registerAll(bool smoke) {
   for (const Example &e : kExamples) {
     for (const char *fn : e.functions)
       for (int64_t hidden : {int64_t(0), int64_t(128)}) // 0: the file's own
-        for (Variant v : {Variant::Interp, Variant::LLVMUnfused, Variant::LLVMFused})
+        for (Variant v : kAllVariants)
           for (int64_t B : kBatches)
             for (int64_t T : kTimes) {
               std::string name = std::string("model/") + e.name + "/" + fn + "/" + variantName(v) +

@@ -127,7 +127,7 @@ fn f(x: f32[B]) -> (y: f32[B]) {
 }
 """
 
-BACKENDS = ["interp", "llvm"]
+BACKENDS = ["interp", "llvm", "dnnl"]
 
 
 def run(model="tiny.attn", weights="w.safetensors", inputs="in.safetensors", extra=()):
