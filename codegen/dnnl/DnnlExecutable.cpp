@@ -50,7 +50,7 @@ public:
     if (!bound) return bound.status();
     // OpenMP's thread count is per calling thread: set it for this one.
     if (options_.threads) omp_set_num_threads(int(options_.threads));
-    RunContext context(engine_);
+    RunContext context(engine_, borrowScratch());
     auto evaluate = [&](const KernelArgs &args) -> KernelResult {
       auto it = kernels_.find(&args.node);
       if (it == kernels_.end() || !hasElements(args)) return interp::evaluateNode(args);
@@ -62,10 +62,25 @@ public:
         return Status::error(std::string("oneDNN: ") + e.what());
       }
     };
-    return interp::evaluateGraph(*module_, *graph, *bound, weightViews_, options_.maxMemory, evaluate);
+    auto results = interp::evaluateGraph(*module_, *graph, *bound, weightViews_, options_.maxMemory, evaluate);
+    returnScratch(context.release());
+    return results;
   }
 
 private:
+  /// Scratch buffers kept between runs, one per run in flight at most.
+  ScratchBuffer borrowScratch() const {
+    std::lock_guard lock(scratchMutex_);
+    if (scratch_.empty()) return {};
+    ScratchBuffer buffer = std::move(scratch_.back());
+    scratch_.pop_back();
+    return buffer;
+  }
+  void returnScratch(ScratchBuffer buffer) const {
+    std::lock_guard lock(scratchMutex_);
+    scratch_.push_back(std::move(buffer));
+  }
+
   /// Whether every operand and result has an element: oneDNN refuses
   /// zero-sized memory in most primitives, and the loops handle the edges
   /// (the errors an empty axis makes included).
@@ -85,6 +100,8 @@ private:
   std::unordered_map<const ir::Node *, KernelPtr> kernels_;
   std::vector<FunctionSignature> functions_;
   std::vector<CompilePhase> phases_;
+  mutable std::mutex scratchMutex_;
+  mutable std::vector<ScratchBuffer> scratch_;
 };
 
 } // namespace

@@ -1,8 +1,8 @@
 // The fused attention ops in the fewest primitives (architecture.md's
 // semantics; codegen/interp/AttentionKernels.cpp is the reference):
 //   additive_attention(h, W, b, v [, mask]): one matmul U = tanh(h W^T + b)
-//     over the B*T rows of h (bias and tanh post-op; M a run-time dim, made
-//     at compile time with W reordered once), one matmul e = U v;
+//     over the B*T rows of h (bias and tanh post-op, W reordered once), one
+//     matmul e = U v;
 //   dot_attention(h, q [, mask]): one batched matmul e = q h^T ([B, S, D] x
 //     h read transposed through its strides);
 // then the mask (the fill attribute's value at masked scores, or -inf with
@@ -104,8 +104,8 @@ class AdditiveKernel final : public AttentionKernel {
 public:
   AdditiveKernel(const ir::Node &node, const LowerContext &context, const TensorView &w, const TensorView &b,
                  const TensorView &v)
-      : AttentionKernel(node, context), projection_(context.engine, w, &b, Eltwise{dnnl::algorithm::eltwise_tanh}),
-        score_(context.engine, TensorView{DType::F32, {1, v.numElements()}, v.data}, nullptr, std::nullopt),
+      : AttentionKernel(node, context), projection_(context, w, &b, Eltwise{dnnl::algorithm::eltwise_tanh}),
+        score_(context, TensorView{DType::F32, {1, v.numElements()}, v.data}, nullptr, std::nullopt),
         A_(w.shape[0]) {}
 
 private:

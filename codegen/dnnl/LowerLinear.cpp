@@ -1,9 +1,9 @@
 // linear, linear_act and matmul on oneDNN's matmul primitive.
 //   linear(x, W [, b]) {activation}: x seen as [M, K] (M the product of its
 //     leading axes), W [N, K] read transposed as [K, N] and reordered once
-//     into the layout the primitive asks for; the bias and the activation
-//     (linear_act) are the primitive's bias and eltwise post-op. M is a
-//     run-time dim, so the primitive is made once, at compile time.
+//     into the layout the primitives ask for; the bias and the activation
+//     (linear_act) are the primitive's bias and eltwise post-op. One
+//     primitive per M (WeightMatmul).
 //   matmul(a, b) (f32): torch.matmul's shapes (a 1-D operand as a row or a
 //     column, the batch axes broadcast, as oneDNN's matmul does), one
 //     primitive per distinct pair of shapes.
@@ -18,7 +18,7 @@ using K = ir::OpKind;
 class LinearKernel final : public NodeKernel {
 public:
   LinearKernel(const ir::Node &node, const LowerContext &context, const TensorView &weight, const TensorView *bias)
-      : matmul_(context.engine, weight, bias,
+      : matmul_(context, weight, bias,
                 node.op == K::LinearAct ? eltwiseFor(node.attrs.Activation) : std::nullopt) {}
 
   KernelResult run(const KernelArgs &args, RunContext &context) const override {
@@ -90,26 +90,24 @@ dnnl::matmul::primitive_desc matmulDesc(const dnnl::engine &engine, const dnnl::
   return primitiveDesc<dnnl::matmul>(desc, engine, attr);
 }
 
-WeightMatmul::WeightMatmul(const dnnl::engine &engine, const TensorView &weight, const TensorView *bias,
+WeightMatmul::WeightMatmul(const LowerContext &context, const TensorView &weight, const TensorView *bias,
                            std::optional<Eltwise> post)
-    : N_(weight.shape[0]), K_(weight.shape[1]), hasBias_(bias != nullptr) {
-  const Dims src = {DNNL_RUNTIME_DIM_VAL, K_}, dst = {DNNL_RUNTIME_DIM_VAL, N_};
-  dnnl::memory::desc biasDesc({1, N_}, DataType::f32, Tag::ab);
-  pd_ = matmulDesc(engine, {src, DataType::f32, Tag::ab}, {{K_, N_}, DataType::f32, Tag::any},
-                   bias ? &biasDesc : nullptr, {dst, DataType::f32, Tag::ab}, post);
-  primitive_ = dnnl::matmul(pd_);
-  WeightCache transposed({{K_, N_}, DataType::f32, Tag::ba}, weight.data);
-  weights_ = transposed.get(pd_.weights_desc(), engine);
-  if (bias) bias_ = memoryOf(biasDesc, engine, bias->data);
-}
+    : N_(weight.shape[0]), K_(weight.shape[1]), bias_(bias), post_(post),
+      weights_({{K_, N_}, DataType::f32, Tag::ba}, weight.data), plans_(context.shapesPerNode) {}
 
 void WeightMatmul::run(RunContext &context, const void *x, int64_t M, void *y) const {
-  std::unordered_map<int, dnnl::memory> memories = {
-      {DNNL_ARG_SRC, memoryOf({{M, K_}, DataType::f32, Tag::ab}, context.engine, x)},
-      {DNNL_ARG_WEIGHTS, weights_},
-      {DNNL_ARG_DST, memoryOf({{M, N_}, DataType::f32, Tag::ab}, context.engine, y)}};
-  if (hasBias_) memories.emplace(DNNL_ARG_BIAS, bias_);
-  context.execute(primitive_, pd_, std::move(memories));
+  dnnl::memory::desc biasDesc({1, N_}, DataType::f32, Tag::ab);
+  auto rows = plans_.get({M}, [&] {
+    auto pd = matmulDesc(context.engine, {{M, K_}, DataType::f32, Tag::ab}, {{K_, N_}, DataType::f32, Tag::any},
+                         bias_ ? &biasDesc : nullptr, {{M, N_}, DataType::f32, Tag::ab}, post_);
+    return ForRows(pd, weights_.get(pd.weights_desc(), context.engine));
+  });
+  const dnnl::matmul::primitive_desc &pd = rows->plan.pd;
+  std::unordered_map<int, dnnl::memory> memories = {{DNNL_ARG_SRC, memoryOf(pd.src_desc(), context.engine, x)},
+                                                    {DNNL_ARG_WEIGHTS, rows->weights},
+                                                    {DNNL_ARG_DST, memoryOf(pd.dst_desc(), context.engine, y)}};
+  if (bias_) memories.emplace(DNNL_ARG_BIAS, memoryOf(biasDesc, context.engine, bias_->data));
+  context.execute(rows->plan.primitive, pd, std::move(memories));
 }
 
 KernelPtr lowerLinear(const ir::Node &node, const LowerContext &context) {

@@ -7,20 +7,21 @@
 
 namespace attn::dnnlcg {
 
+void *ScratchBuffer::reserve(size_t bytes) {
+  if (bytes > bytes_) {
+    size_t rounded = (bytes + 4095) / 4096 * 4096;
+    data_.reset(std::aligned_alloc(64, rounded));
+    bytes_ = data_ ? rounded : 0;
+    if (!data_) throw std::bad_alloc();
+  }
+  return data_.get();
+}
+
 void RunContext::execute(const dnnl::primitive &primitive, const dnnl::primitive_desc_base &pd,
                          std::unordered_map<int, dnnl::memory> args) {
   dnnl::memory::desc scratchDesc = pd.scratchpad_desc();
-  size_t bytes = scratchDesc.get_size();
-  if (bytes > scratchBytes_) {
-    size_t rounded = (bytes + 63) / 64 * 64;
-    scratch_.reset(std::aligned_alloc(64, rounded));
-    if (!scratch_) {
-      scratchBytes_ = 0;
-      throw std::bad_alloc();
-    }
-    scratchBytes_ = rounded;
-  }
-  if (bytes) args.emplace(DNNL_ARG_SCRATCHPAD, dnnl::memory(scratchDesc, engine, scratch_.get()));
+  if (size_t bytes = scratchDesc.get_size())
+    args.emplace(DNNL_ARG_SCRATCHPAD, dnnl::memory(scratchDesc, engine, scratch_.reserve(bytes)));
   primitive.execute(stream, args);
   stream.wait();
 }

@@ -35,10 +35,27 @@ struct Eltwise {
 };
 std::optional<Eltwise> eltwiseFor(ir::OpKind op);
 
-/// One run's oneDNN state. A run is one thread, so nothing here is shared.
+/// A 64-byte aligned buffer for primitives' scratchpads, grown on demand.
+class ScratchBuffer {
+public:
+  /// At least `bytes` (the old contents are not kept).
+  void *reserve(size_t bytes);
+
+private:
+  struct Free {
+    void operator()(void *p) const { std::free(p); }
+  };
+  std::unique_ptr<void, Free> data_;
+  size_t bytes_ = 0;
+};
+
+/// One run's oneDNN state. A run is one thread, so nothing here is shared;
+/// the scratch buffer is lent by the Executable for the run (and kept
+/// between runs, so its pages are touched once).
 class RunContext {
 public:
-  explicit RunContext(const dnnl::engine &engine) : engine(engine), stream(engine) {}
+  RunContext(const dnnl::engine &engine, ScratchBuffer scratch)
+      : engine(engine), stream(engine), scratch_(std::move(scratch)) {}
   const dnnl::engine &engine;
   dnnl::stream stream;
 
@@ -46,13 +63,10 @@ public:
   /// with `args` and the run's scratchpad buffer, and waits for it.
   void execute(const dnnl::primitive &primitive, const dnnl::primitive_desc_base &pd,
                std::unordered_map<int, dnnl::memory> args);
+  ScratchBuffer release() { return std::move(scratch_); }
 
 private:
-  struct Free {
-    void operator()(void *p) const { std::free(p); }
-  };
-  std::unique_ptr<void, Free> scratch_;
-  size_t scratchBytes_ = 0;
+  ScratchBuffer scratch_;
 };
 
 /// A node's kernel: runs the node's primitives (or loops) for one call.
@@ -171,22 +185,30 @@ dnnl::matmul::primitive_desc matmulDesc(const dnnl::engine &engine, const dnnl::
                                         const dnnl::memory::desc &dst, std::optional<Eltwise> post);
 
 /// y [M, N] = post(x [M, K] weight^T + bias) for a module weight [N, K]
-/// (and bias [N]): one primitive with M a run-time dim, made at compile
-/// time, the weight reordered once into the layout it asks for
-/// (LowerLinear.cpp). x and y are row-major.
+/// (and bias [N]): one primitive per M (on first use), the weight reordered
+/// once into the layout the primitives ask for (LowerLinear.cpp; M as a
+/// run-time dim was measured 70 times slower with a tanh post-op: oneDNN
+/// 2.6 then takes its gemm path, docs/dnnl-backend.md). x and y are
+/// row-major.
 class WeightMatmul {
 public:
-  WeightMatmul(const dnnl::engine &engine, const TensorView &weight, const TensorView *bias,
+  WeightMatmul(const LowerContext &context, const TensorView &weight, const TensorView *bias,
                std::optional<Eltwise> post);
   int64_t inputs() const { return K_; }
   void run(RunContext &context, const void *x, int64_t M, void *y) const;
 
 private:
+  struct ForRows {
+    explicit ForRows(dnnl::matmul::primitive_desc pd, dnnl::memory weights)
+        : plan(std::move(pd)), weights(std::move(weights)) {}
+    Plan<dnnl::matmul> plan;
+    dnnl::memory weights; // in plan's layout
+  };
   int64_t N_, K_;
-  bool hasBias_;
-  dnnl::matmul::primitive_desc pd_;
-  dnnl::matmul primitive_;
-  dnnl::memory weights_, bias_;
+  const TensorView *bias_;
+  std::optional<Eltwise> post_;
+  WeightCache weights_;
+  PlanCache<ForRows> plans_;
 };
 
 /// The key of a call's operand shapes: each rank, then its dims.
