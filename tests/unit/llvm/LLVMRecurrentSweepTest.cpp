@@ -6,8 +6,8 @@
 // and ragged lengths that include 1 and T, for LSTM (bidirectional, batch
 // first, initial states), GRU (bidirectional, time major) and RNN (relu,
 // without bias), on every target of differentialTargets() (llvm at each ISA
-// level, then dnnl). And rows do not depend on
-// their batch: row b of a B = 32 run is bitwise the B = 1 run of that row.
+// level, then dnnl). And on llvm rows do not depend on their batch: row b of
+// a B = 32 run is bitwise the B = 1 run of that row.
 #include "DifferentialCases.h"
 
 namespace attn::llvmcg::testing {
@@ -70,7 +70,10 @@ TEST_P(LLVMRecurrentSweep, HiddenSizesBatchesAndLengths) {
       SCOPED_TRACE("hidden = " + std::to_string(hidden) + ", B = " + std::to_string(batch));
       Inputs in = recurrentInputs(uint32_t(hidden * 100 + batch), batch, hidden);
       expectSameResults(*interp, *llvm, in);
-      if (batch != 32) continue;
+      // Bitwise independence of the batch is llvm's guarantee
+      // (architecture.md); oneDNN picks its kernels by batch size, so dnnl's
+      // rows agree within the tolerance only (docs/dnnl-backend.md).
+      if (batch != 32 || GetParam().backend != codegen::Backend::LLVM) continue;
       auto all = llvm->run("f", in.views());
       ASSERT_TRUE(all.isOk()) << all.message();
       const FunctionSignature &signature = *llvm->findFunction("f");
