@@ -53,10 +53,17 @@ public:
     computeScores(args, context, plan->scores ? &*plan->scores : nullptr, scores);
     Tensor context_ = args.makeResult(0), alpha = args.makeResult(1);
     std::vector<int64_t> emptyRows = mask(args, B, S, T, scores);
+    const TensorView *keep = fill_ ? nullptr : maskOf(args);
     const auto &softmax = plan->softmax;
     context.execute(softmax.primitive, softmax.pd,
                     {{DNNL_ARG_SRC, memoryOf(softmax.pd.src_desc(), context.engine, scores.data())},
                      {DNNL_ARG_DST, memoryOf(softmax.pd.dst_desc(), context.engine, alpha.data())}});
+    // Masked positions exactly 0 (whatever oneDNN's exp makes of -inf), a
+    // row with none kept (NaN from -inf everywhere) all zeros.
+    if (keep)
+      for (int64_t r = 0; r < B * S; ++r)
+        for (int64_t t = 0; t < T; ++t)
+          if (!keep->as<uint8_t>()[(r / S) * T + t]) alpha.as<float>()[r * T + t] = 0.0f;
     for (int64_t r : emptyRows) std::fill_n(alpha.as<float>() + r * T, T, 0.0f);
     const auto &weighted = plan->context;
     context.execute(weighted.primitive, weighted.pd,

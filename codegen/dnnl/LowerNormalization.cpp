@@ -6,8 +6,8 @@
 //     propagates;
 //   softmax: the softmax primitive. A mask (bool, broadcast to the scores)
 //     becomes an additive -inf input (a copy of the scores with the masked
-//     positions -inf), so masked positions get exactly 0; a row with no
-//     position kept is all zeros afterwards, as in every backend;
+//     positions -inf); masked positions are set to exactly 0 afterwards and
+//     a row with no position kept to all zeros, as in every backend;
 //   log_softmax: the logsoftmax primitive;
 //   layer_norm: layer_normalization over the trailing NormRank axes seen as
 //     one, with the weight and bias as its scale and shift.
@@ -111,13 +111,16 @@ public:
     context.execute(plan->primitive, plan->pd,
                     {{DNNL_ARG_SRC, memoryOf(plan->pd.src_desc(), context.engine, scores)},
                      {DNNL_ARG_DST, memoryOf(plan->pd.dst_desc(), context.engine, y.data())}});
-    if (!keep.empty()) zeroMaskedRows(dims, keep, y.as<float>());
+    if (!keep.empty()) zeroMasked(dims, keep, y.as<float>());
     return interp::results(std::move(y));
   }
 
 private:
-  /// A row with no position kept: -inf everywhere gave NaN; it is all zeros.
-  static void zeroMaskedRows(const Dims &d, const std::vector<uint8_t> &keep, float *y) {
+  /// Masked positions are exactly 0 (whatever oneDNN's exp makes of -inf),
+  /// and a row with no position kept (-inf everywhere gave NaN) all zeros.
+  static void zeroMasked(const Dims &d, const std::vector<uint8_t> &keep, float *y) {
+    for (size_t e = 0; e < keep.size(); ++e)
+      if (!keep[e]) y[e] = 0.0f;
     for (int64_t o = 0; o < d[0]; ++o)
       for (int64_t i = 0; i < d[2]; ++i) {
         bool any = false;
