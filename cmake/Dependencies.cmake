@@ -2,8 +2,11 @@
 find_package(LLVM 19.1 REQUIRED CONFIG HINTS /usr/lib/llvm-19/lib/cmake/llvm)
 separate_arguments(LLVM_DEFINITIONS_LIST NATIVE_COMMAND ${LLVM_DEFINITIONS})
 find_package(dnnl 2.6 REQUIRED CONFIG)
-# oneDNN (Debian) runs on OpenMP; the dnnl backend sets its threads per run.
-find_package(OpenMP REQUIRED COMPONENTS CXX)
+# oneDNN (Debian's) runs on GCC's OpenMP runtime, libgomp (libdnnl.so needs
+# it); the dnnl backend calls omp_set_num_threads from it, declared by hand
+# rather than through <omp.h> and find_package(OpenMP), which clang (the
+# fuzz build) would point at LLVM's libomp, a package we do not install.
+set(ATTN_OPENMP_LIBRARY gomp)
 find_package(GTest REQUIRED CONFIG)
 find_package(benchmark REQUIRED CONFIG)
 find_package(Threads REQUIRED)

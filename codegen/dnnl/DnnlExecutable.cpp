@@ -12,9 +12,10 @@
 #include "codegen/dnnl/Lowering.h"
 #include "codegen/interp/Interpreter.h"
 
-#include <omp.h>
-
 #include <chrono>
+
+// The OpenMP runtime's (libgomp, which oneDNN runs on; cmake/Dependencies.cmake).
+extern "C" void omp_set_num_threads(int threads);
 
 namespace attn::dnnlcg {
 

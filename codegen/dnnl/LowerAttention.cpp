@@ -5,8 +5,9 @@
 //     matmul e = U v;
 //   dot_attention(h, q [, mask]): one batched matmul e = q h^T ([B, S, D] x
 //     h read transposed through its strides);
-// then the mask (the fill attribute's value at masked scores, or -inf with
-// fully masked rows zeroed afterwards), the softmax primitive over T, and a
+// then the mask (the fill attribute's value at masked scores, or -inf and
+// the masked weights set to exactly 0 afterwards, so a fully masked row is
+// zeros), the softmax primitive over T, and a
 // batched matmul context = alpha h ([B, S, T] x [B, T, D]).
 #include "codegen/dnnl/Lowering.h"
 
@@ -52,19 +53,18 @@ public:
     Tensor scores(DType::F32, {B * S, T});
     computeScores(args, context, plan->scores ? &*plan->scores : nullptr, scores);
     Tensor context_ = args.makeResult(0), alpha = args.makeResult(1);
-    std::vector<int64_t> emptyRows = mask(args, B, S, T, scores);
+    mask(args, B, S, T, scores);
     const TensorView *keep = fill_ ? nullptr : maskOf(args);
     const auto &softmax = plan->softmax;
     context.execute(softmax.primitive, softmax.pd,
                     {{DNNL_ARG_SRC, memoryOf(softmax.pd.src_desc(), context.engine, scores.data())},
                      {DNNL_ARG_DST, memoryOf(softmax.pd.dst_desc(), context.engine, alpha.data())}});
-    // Masked positions exactly 0 (whatever oneDNN's exp makes of -inf), a
-    // row with none kept (NaN from -inf everywhere) all zeros.
+    // Masked positions exactly 0, whatever oneDNN's exp makes of -inf; so a
+    // row with none kept (NaN from -inf everywhere) is all zeros.
     if (keep)
       for (int64_t r = 0; r < B * S; ++r)
         for (int64_t t = 0; t < T; ++t)
           if (!keep->as<uint8_t>()[(r / S) * T + t]) alpha.as<float>()[r * T + t] = 0.0f;
-    for (int64_t r : emptyRows) std::fill_n(alpha.as<float>() + r * T, T, 0.0f);
     const auto &weighted = plan->context;
     context.execute(weighted.primitive, weighted.pd,
                     {{DNNL_ARG_SRC, memoryOf(weighted.pd.src_desc(), context.engine, alpha.data())},
@@ -83,24 +83,15 @@ protected:
 
 private:
   /// Applies the mask to `scores` [B*S, T] (query row r reads batch row
-  /// r / S of the mask [B, T]): the fill where it is given, else -inf. The
-  /// rows left with no position kept (to be zeroed after the softmax); none
-  /// under a fill, which PyTorch's softmax then sees as any other score.
-  std::vector<int64_t> mask(const KernelArgs &args, int64_t B, int64_t S, int64_t T, Tensor &scores) const {
+  /// r / S of the mask [B, T]): the fill where it is given (PyTorch's
+  /// softmax then sees it as any other score), else -inf.
+  void mask(const KernelArgs &args, int64_t B, int64_t S, int64_t T, Tensor &scores) const {
     const TensorView *m = maskOf(args);
-    std::vector<int64_t> emptyRows;
-    if (!m) return emptyRows;
+    if (!m) return;
     float masked = fill_ ? float(*fill_) : -std::numeric_limits<float>::infinity();
-    for (int64_t r = 0; r < B * S; ++r) {
-      const uint8_t *keep = m->as<uint8_t>() + (r / S) * T;
-      bool any = false;
-      for (int64_t t = 0; t < T; ++t) {
-        if (keep[t]) any = true;
-        else scores.as<float>()[r * T + t] = masked;
-      }
-      if (!any && !fill_) emptyRows.push_back(r);
-    }
-    return emptyRows;
+    for (int64_t r = 0; r < B * S; ++r)
+      for (int64_t t = 0; t < T; ++t)
+        if (!m->as<uint8_t>()[(r / S) * T + t]) scores.as<float>()[r * T + t] = masked;
   }
 
   std::optional<double> fill_;

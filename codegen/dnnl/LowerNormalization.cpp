@@ -111,23 +111,16 @@ public:
     context.execute(plan->primitive, plan->pd,
                     {{DNNL_ARG_SRC, memoryOf(plan->pd.src_desc(), context.engine, scores)},
                      {DNNL_ARG_DST, memoryOf(plan->pd.dst_desc(), context.engine, y.data())}});
-    if (!keep.empty()) zeroMasked(dims, keep, y.as<float>());
+    if (!keep.empty()) zeroMasked(keep, y.as<float>());
     return interp::results(std::move(y));
   }
 
 private:
-  /// Masked positions are exactly 0 (whatever oneDNN's exp makes of -inf),
-  /// and a row with no position kept (-inf everywhere gave NaN) all zeros.
-  static void zeroMasked(const Dims &d, const std::vector<uint8_t> &keep, float *y) {
+  /// Masked positions are exactly 0, whatever oneDNN's exp makes of -inf;
+  /// so a row with no position kept (NaN from -inf everywhere) is all zeros.
+  static void zeroMasked(const std::vector<uint8_t> &keep, float *y) {
     for (size_t e = 0; e < keep.size(); ++e)
       if (!keep[e]) y[e] = 0.0f;
-    for (int64_t o = 0; o < d[0]; ++o)
-      for (int64_t i = 0; i < d[2]; ++i) {
-        bool any = false;
-        for (int64_t k = 0; k < d[1] && !any; ++k) any = keep[(o * d[1] + k) * d[2] + i] != 0;
-        if (!any)
-          for (int64_t k = 0; k < d[1]; ++k) y[(o * d[1] + k) * d[2] + i] = 0.0f;
-      }
   }
 
   PlanCache<Plan<Primitive>> plans_;
