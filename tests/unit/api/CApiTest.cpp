@@ -44,13 +44,13 @@ attn_tensor tensor(const char *name, attn_dtype dtype, std::initializer_list<int
   return t;
 }
 
-TEST(CApi, CompileInspectAndRun) {
+void compileInspectAndRun(attn_backend backend, const char *name) {
   attn_options *o = singleThreaded();
-  ASSERT_EQ(attn_options_set_backend(o, ATTN_BACKEND_LLVM), ATTN_OK);
+  ASSERT_EQ(attn_options_set_backend(o, backend), ATTN_OK);
   CModule m;
   ASSERT_EQ(attn_module_compile_string(kScale, "scale.attn", nullptr, o, &m.module), ATTN_OK) << attn_last_error();
   attn_options_destroy(o);
-  EXPECT_STREQ(attn_module_backend(m.module), "llvm");
+  EXPECT_STREQ(attn_module_backend(m.module), name);
   ASSERT_EQ(attn_module_num_functions(m.module), 1u);
   const attn_function_info *f = attn_module_function(m.module, 0);
   ASSERT_NE(f, nullptr);
@@ -88,6 +88,9 @@ TEST(CApi, CompileInspectAndRun) {
   EXPECT_NEAR(static_cast<float *>(out[1].data)[1], y[3] + y[4] + y[5], 1e-5);
   attn_free(out[1].data);
 }
+
+TEST(CApi, CompileInspectAndRun) { compileInspectAndRun(ATTN_BACKEND_LLVM, "llvm"); }
+TEST(CApi, CompileInspectAndRunOnDnnl) { compileInspectAndRun(ATTN_BACKEND_DNNL, "dnnl"); }
 
 TEST(CApi, BadCallsAreErrorsWithMessages) {
   attn_module *m = nullptr;

@@ -44,7 +44,11 @@ fn f(tokens: i64[B, T]) -> (e: f32[B, T, 2]) {
 }
 )";
 
-std::vector<Backend> backends() { return {Backend::Interp, Backend::LLVM}; }
+std::vector<Backend> backends() { return {Backend::Interp, Backend::LLVM, Backend::DNNL}; }
+
+const char *nameOf(Backend backend) {
+  return backend == Backend::Interp ? "interp" : backend == Backend::LLVM ? "llvm" : "dnnl";
+}
 
 CompileOptions optionsFor(Backend backend) {
   CompileOptions o;
@@ -58,7 +62,7 @@ TEST(ApiModule, CompilesAStringListsItsFunctionAndRuns) {
   for (Backend backend : backends()) {
     auto module = Module::compile(ModelSource::text(kScale, "scale.attn"), Weights::none(), optionsFor(backend));
     ASSERT_TRUE(module) << module.status().message();
-    EXPECT_EQ(module->backend(), backend == Backend::Interp ? "interp" : "llvm");
+    EXPECT_EQ(module->backend(), nameOf(backend));
     ASSERT_EQ(module->functions().size(), 1u);
     const FunctionInfo *f = module->function();
     ASSERT_NE(f, nullptr);
