@@ -136,8 +136,15 @@ inline void setFlops(benchmark::State &state, double flops) {
   state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9 * double(state.iterations()), benchmark::Counter::kIsRate);
 }
 
-/// Times `run` of a compiled model.
+/// Times `run` of a compiled model, after one untimed run.
 inline void runModel(benchmark::State &state, const CompiledModel &m) {
+  // One untimed run first, as attnc bench's warm-up: the dnnl backend makes
+  // a shape's primitives on its first run, and a shape timed over a single
+  // iteration (the largest) would count that.
+  if (!m.exe->run(m.fn, m.views)) {
+    state.SkipWithError("the warm-up run failed");
+    return;
+  }
   for (auto _ : state) {
     auto results = m.exe->run(m.fn, m.views);
     if (!results) {

@@ -51,11 +51,12 @@ public:
     if (!bound) return bound.status();
     // OpenMP's thread count is per calling thread: set it for this one.
     if (options_.threads) omp_set_num_threads(int(options_.threads));
-    RunContext context(engine_, borrowScratch());
+    RunContext context(engine_, borrowMemory());
     auto evaluate = [&](const KernelArgs &args) -> KernelResult {
       auto it = kernels_.find(&args.node);
       if (it == kernels_.end() || !hasElements(args)) return interp::evaluateNode(args);
       try {
+        context.startKernel();
         return it->second->run(args, context);
       } catch (const dnnl::error &e) {
         // No primitive for these shapes (made on first use): the loops.
@@ -64,22 +65,22 @@ public:
       }
     };
     auto results = interp::evaluateGraph(*module_, *graph, *bound, weightViews_, options_.maxMemory, evaluate);
-    returnScratch(context.release());
+    giveBack(context.release());
     return results;
   }
 
 private:
-  /// Scratch buffers kept between runs, one per run in flight at most.
-  ScratchBuffer borrowScratch() const {
-    std::lock_guard lock(scratchMutex_);
-    if (scratch_.empty()) return {};
-    ScratchBuffer buffer = std::move(scratch_.back());
-    scratch_.pop_back();
-    return buffer;
+  /// Runs' memory kept between runs, one per run in flight at most.
+  RunMemory borrowMemory() const {
+    std::lock_guard lock(memoryMutex_);
+    if (memory_.empty()) return {};
+    RunMemory memory = std::move(memory_.back());
+    memory_.pop_back();
+    return memory;
   }
-  void returnScratch(ScratchBuffer buffer) const {
-    std::lock_guard lock(scratchMutex_);
-    scratch_.push_back(std::move(buffer));
+  void giveBack(RunMemory memory) const {
+    std::lock_guard lock(memoryMutex_);
+    memory_.push_back(std::move(memory));
   }
 
   /// Whether every operand and result has an element: oneDNN refuses
@@ -101,8 +102,8 @@ private:
   std::unordered_map<const ir::Node *, KernelPtr> kernels_;
   std::vector<FunctionSignature> functions_;
   std::vector<CompilePhase> phases_;
-  mutable std::mutex scratchMutex_;
-  mutable std::vector<ScratchBuffer> scratch_;
+  mutable std::mutex memoryMutex_;
+  mutable std::vector<RunMemory> memory_;
 };
 
 } // namespace

@@ -50,14 +50,14 @@ public:
       }
       return p;
     });
-    Tensor scores(DType::F32, {B * S, T});
+    float *scores = context.temporary(size_t(B * S * T));
     computeScores(args, context, plan->scores ? &*plan->scores : nullptr, scores);
     Tensor context_ = args.makeResult(0), alpha = args.makeResult(1);
     mask(args, B, S, T, scores);
     const TensorView *keep = fill_ ? nullptr : maskOf(args);
     const auto &softmax = plan->softmax;
     context.execute(softmax.primitive, softmax.pd,
-                    {{DNNL_ARG_SRC, memoryOf(softmax.pd.src_desc(), context.engine, scores.data())},
+                    {{DNNL_ARG_SRC, memoryOf(softmax.pd.src_desc(), context.engine, scores)},
                      {DNNL_ARG_DST, memoryOf(softmax.pd.dst_desc(), context.engine, alpha.data())}});
     // Masked positions exactly 0, whatever oneDNN's exp makes of -inf; so a
     // row with none kept (NaN from -inf everywhere) is all zeros.
@@ -79,19 +79,19 @@ protected:
   virtual const TensorView *maskOf(const KernelArgs &args) const = 0;
   /// scores [B*S, T]; `plan` is the scores matmul (dot_attention's).
   virtual void computeScores(const KernelArgs &args, RunContext &context, const Plan<dnnl::matmul> *plan,
-                             Tensor &scores) const = 0;
+                             float *scores) const = 0;
 
 private:
   /// Applies the mask to `scores` [B*S, T] (query row r reads batch row
   /// r / S of the mask [B, T]): the fill where it is given (PyTorch's
   /// softmax then sees it as any other score), else -inf.
-  void mask(const KernelArgs &args, int64_t B, int64_t S, int64_t T, Tensor &scores) const {
+  void mask(const KernelArgs &args, int64_t B, int64_t S, int64_t T, float *scores) const {
     const TensorView *m = maskOf(args);
     if (!m) return;
     float masked = fill_ ? float(*fill_) : -std::numeric_limits<float>::infinity();
     for (int64_t r = 0; r < B * S; ++r)
       for (int64_t t = 0; t < T; ++t)
-        if (!m->as<uint8_t>()[(r / S) * T + t]) scores.as<float>()[r * T + t] = masked;
+        if (!m->as<uint8_t>()[(r / S) * T + t]) scores[r * T + t] = masked;
   }
 
   std::optional<double> fill_;
@@ -113,12 +113,12 @@ private:
     return args.operands.size() == 5 ? &args.operand(4) : nullptr;
   }
   void computeScores(const KernelArgs &args, RunContext &context, const Plan<dnnl::matmul> *,
-                     Tensor &scores) const override {
+                     float *scores) const override {
     const TensorView &h = args.operand(0);
     int64_t rows = h.shape[0] * h.shape[1];
-    Tensor u(DType::F32, {rows, A_});
-    projection_.run(context, h.data, rows, u.data());
-    score_.run(context, u.data(), rows, scores.data());
+    float *u = context.temporary(size_t(rows * A_));
+    projection_.run(context, h.data, rows, u);
+    score_.run(context, u, rows, scores);
   }
 
   WeightMatmul projection_, score_;
@@ -139,11 +139,11 @@ private:
     return args.operands.size() == 3 ? &args.operand(2) : nullptr;
   }
   void computeScores(const KernelArgs &args, RunContext &context, const Plan<dnnl::matmul> *plan,
-                     Tensor &scores) const override {
+                     float *scores) const override {
     context.execute(plan->primitive, plan->pd,
                     {{DNNL_ARG_SRC, memoryOf(plan->pd.src_desc(), context.engine, args.operand(1).data)},
                      {DNNL_ARG_WEIGHTS, memoryOf(plan->pd.weights_desc(), context.engine, args.operand(0).data)},
-                     {DNNL_ARG_DST, memoryOf(plan->pd.dst_desc(), context.engine, scores.data())}});
+                     {DNNL_ARG_DST, memoryOf(plan->pd.dst_desc(), context.engine, scores)}});
   }
 };
 

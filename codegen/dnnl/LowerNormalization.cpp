@@ -98,15 +98,14 @@ public:
     });
     Tensor y = args.makeResult(0);
     std::vector<uint8_t> keep; // the mask at each score
-    Tensor masked;
     const void *scores = x.data;
     if (args.operands.size() == 2) {
       const uint8_t *mask = args.operand(1).as<uint8_t>();
       for (int64_t offset : interp::broadcastOffsets(args.operand(1).shape, x.shape)) keep.push_back(mask[offset]);
-      masked = Tensor(DType::F32, x.shape);
+      float *masked = context.temporary(keep.size());
       for (size_t e = 0; e < keep.size(); ++e)
-        masked.as<float>()[e] = keep[e] ? x.as<float>()[e] : -std::numeric_limits<float>::infinity();
-      scores = masked.data();
+        masked[e] = keep[e] ? x.as<float>()[e] : -std::numeric_limits<float>::infinity();
+      scores = masked;
     }
     context.execute(plan->primitive, plan->pd,
                     {{DNNL_ARG_SRC, memoryOf(plan->pd.src_desc(), context.engine, scores)},

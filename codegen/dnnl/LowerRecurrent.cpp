@@ -112,15 +112,14 @@ public:
     });
     bool lstm = op_ == K::LSTM;
     Tensor y = args.makeResult(0), hN = args.makeResult(1), cN = lstm ? args.makeResult(2) : Tensor();
-    Tensor between[2]; // the outputs of the layers below the last, time-major
+    // The outputs of the layers below the last, time-major, in turn.
+    float *between[2] = {nullptr, nullptr};
+    if (L_ > 1)
+      for (float *&b : between) b = context.temporary(size_t(T * B * D_ * H_));
     const void *in = x.data;
     int64_t state = D_ * B * H_; // one layer's floats of h0, h_n, c0, c_n
     for (int64_t l = 0; l < L_; ++l) {
-      void *out = y.data();
-      if (l + 1 < L_) {
-        between[l % 2] = Tensor(DType::F32, {T, B, D_ * H_});
-        out = between[l % 2].data();
-      }
+      void *out = l + 1 < L_ ? between[l % 2] : y.data();
       execute(context, (*plans)[size_t(l)], 0, args, l * state, in, out, hN.as<float>() + l * state,
               lstm ? cN.as<float>() + l * state : nullptr, layers_[size_t(l)].bias.data());
       in = out;
@@ -185,27 +184,27 @@ private:
     for (int64_t l = 0; l < L_; ++l) {
       const LayerWeights &w = layers_[size_t(l)];
       int64_t C = w.inputSize;
-      Tensor out(DType::F32, {T, B, D_ * H_}), steps(DType::F32, {T, B, H_}), reversed, hLast(DType::F32, {B, H_});
+      Tensor out(DType::F32, {T, B, D_ * H_});
+      float *steps = context.temporary(size_t(T * B * H_)), *hLast = context.temporary(size_t(B * H_));
       for (int64_t d = 0; d < D_; ++d) {
         const float *in = seq.as<float>();
         if (d == 1) { // each row's first lengths[b] steps reversed, the rest 0
-          reversed = Tensor(DType::F32, {T, B, C});
+          float *reversed = context.temporary(size_t(T * B * C));
+          std::fill_n(reversed, T * B * C, 0.0f);
           for (int64_t b = 0; b < B; ++b)
             for (int64_t s = 0; s < lengths[size_t(b)]; ++s)
-              std::memcpy(reversed.as<float>() + at(s, b) * C, in + at(lengths[size_t(b)] - 1 - s, b) * C,
-                          size_t(C) * 4);
-          in = reversed.as<float>();
+              std::memcpy(reversed + at(s, b) * C, in + at(lengths[size_t(b)] - 1 - s, b) * C, size_t(C) * 4);
+          in = reversed;
         }
         int64_t index = l * D_ + d;
-        execute(context, (*plans)[size_t(l)], size_t(d), args, index * state, in, steps.data(), hLast.data(),
+        execute(context, (*plans)[size_t(l)], size_t(d), args, index * state, in, steps, hLast,
                 lstm ? cN.as<float>() + index * state : nullptr, w.bias.data() + d * biasGates_ * H_);
         for (int64_t b = 0; b < B; ++b) {
           int64_t n = lengths[size_t(b)];
           for (int64_t s = 0; s < n; ++s)
-            std::memcpy(out.as<float>() + at(d == 0 ? s : n - 1 - s, b) * D_ * H_ + d * H_,
-                        steps.as<float>() + at(s, b) * H_, size_t(H_) * 4);
-          std::memcpy(hN.as<float>() + index * state + b * H_, steps.as<float>() + at(n - 1, b) * H_,
-                      size_t(H_) * 4);
+            std::memcpy(out.as<float>() + at(d == 0 ? s : n - 1 - s, b) * D_ * H_ + d * H_, steps + at(s, b) * H_,
+                        size_t(H_) * 4);
+          std::memcpy(hN.as<float>() + index * state + b * H_, steps + at(n - 1, b) * H_, size_t(H_) * 4);
         }
       }
       seq = std::move(out);

@@ -17,11 +17,37 @@ void *ScratchBuffer::reserve(size_t bytes) {
   return data_.get();
 }
 
+float *Workspace::floats(size_t count) {
+  size_t bytes = (count * sizeof(float) + 63) / 64 * 64;
+  if (chunks_.empty() || chunks_.back().used + bytes > chunks_.back().bytes) {
+    // A new chunk; its buffer may be kept from before (the merged one).
+    if (chunks_.empty() || chunks_.back().used != 0) chunks_.emplace_back();
+    Chunk &chunk = chunks_.back();
+    chunk.bytes = std::max(chunk.bytes, bytes);
+  }
+  Chunk &chunk = chunks_.back();
+  auto *base = static_cast<char *>(chunk.buffer.reserve(chunk.bytes));
+  float *p = reinterpret_cast<float *>(base + chunk.used);
+  chunk.used += bytes;
+  return p;
+}
+
+void Workspace::reset() {
+  if (chunks_.size() > 1) {
+    size_t total = 0;
+    for (const Chunk &c : chunks_) total += c.bytes;
+    chunks_.clear();
+    chunks_.emplace_back();
+    chunks_.back().bytes = total;
+  }
+  for (Chunk &c : chunks_) c.used = 0;
+}
+
 void RunContext::execute(const dnnl::primitive &primitive, const dnnl::primitive_desc_base &pd,
                          std::unordered_map<int, dnnl::memory> args) {
   dnnl::memory::desc scratchDesc = pd.scratchpad_desc();
   if (size_t bytes = scratchDesc.get_size())
-    args.emplace(DNNL_ARG_SCRATCHPAD, dnnl::memory(scratchDesc, engine, scratch_.reserve(bytes)));
+    args.emplace(DNNL_ARG_SCRATCHPAD, dnnl::memory(scratchDesc, engine, memory_.scratchpad.reserve(bytes)));
   primitive.execute(stream, args);
   stream.wait();
 }

@@ -49,13 +49,40 @@ private:
   size_t bytes_ = 0;
 };
 
+/// A kernel's temporaries (the additive scores' U [B*T, A], a masked copy
+/// of scores, the layers between a recurrent stack's first and last):
+/// handed out in order from chunks that are kept, so after the first run
+/// of a shape no temporary costs an allocation or a page fault.
+class Workspace {
+public:
+  /// `count` uninitialised floats, 64-byte aligned, valid until reset().
+  float *floats(size_t count);
+  /// Everything handed out is free again; the chunks become one of their
+  /// total size (allocated when next asked for).
+  void reset();
+
+private:
+  struct Chunk {
+    ScratchBuffer buffer;
+    size_t bytes = 0, used = 0;
+  };
+  std::vector<Chunk> chunks_;
+};
+
+/// The memory a run borrows from the Executable and gives back: the
+/// primitives' scratchpad and the kernels' workspace.
+struct RunMemory {
+  ScratchBuffer scratchpad;
+  Workspace workspace;
+};
+
 /// One run's oneDNN state. A run is one thread, so nothing here is shared;
-/// the scratch buffer is lent by the Executable for the run (and kept
-/// between runs, so its pages are touched once).
+/// its memory is lent by the Executable for the run (and kept between
+/// runs, so its pages are touched once).
 class RunContext {
 public:
-  RunContext(const dnnl::engine &engine, ScratchBuffer scratch)
-      : engine(engine), stream(engine), scratch_(std::move(scratch)) {}
+  RunContext(const dnnl::engine &engine, RunMemory memory)
+      : engine(engine), stream(engine), memory_(std::move(memory)) {}
   const dnnl::engine &engine;
   dnnl::stream stream;
 
@@ -63,10 +90,14 @@ public:
   /// with `args` and the run's scratchpad buffer, and waits for it.
   void execute(const dnnl::primitive &primitive, const dnnl::primitive_desc_base &pd,
                std::unordered_map<int, dnnl::memory> args);
-  ScratchBuffer release() { return std::move(scratch_); }
+  /// A temporary of the kernel running now (Workspace::floats).
+  float *temporary(size_t count) { return memory_.workspace.floats(count); }
+  /// Before each kernel: its temporaries are the only ones.
+  void startKernel() { memory_.workspace.reset(); }
+  RunMemory release() { return std::move(memory_); }
 
 private:
-  ScratchBuffer scratch_;
+  RunMemory memory_;
 };
 
 /// A node's kernel: runs the node's primitives (or loops) for one call.
