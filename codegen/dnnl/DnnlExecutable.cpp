@@ -10,7 +10,6 @@
 
 #include "codegen/common/ModuleChecks.h"
 #include "codegen/dnnl/Lowering.h"
-#include "codegen/interp/Interpreter.h"
 
 #include <chrono>
 

@@ -48,7 +48,7 @@ MatmulShapes matmulShapes(Shape a, Shape b) {
   for (size_t i = 0; i + 2 < rank; ++i) dst[i] = a[i] == 1 ? b[i] : a[i];
   dst[rank - 2] = a[rank - 2];
   dst[rank - 1] = b[rank - 1];
-  return {Dims(a.begin(), a.end()), Dims(b.begin(), b.end()), dst};
+  return {a, b, dst};
 }
 
 class MatMulKernel final : public NodeKernel {
@@ -58,9 +58,7 @@ public:
   KernelResult run(const KernelArgs &args, RunContext &context) const override {
     auto plan = plans_.get(shapeKey(args), [&] {
       MatmulShapes s = matmulShapes(args.operand(0).shape, args.operand(1).shape);
-      auto pd = matmulDesc(context.engine, plainDesc(Shape(s.a.begin(), s.a.end())),
-                           plainDesc(Shape(s.b.begin(), s.b.end())), nullptr,
-                           plainDesc(Shape(s.dst.begin(), s.dst.end())), std::nullopt);
+      auto pd = matmulDesc(context.engine, plainDesc(s.a), plainDesc(s.b), nullptr, plainDesc(s.dst), std::nullopt);
       return Plan<dnnl::matmul>(pd);
     });
     Tensor y = args.makeResult(0);

@@ -175,19 +175,16 @@ private:
     Tensor hN = args.makeResult(1), cN = lstm ? args.makeResult(2) : Tensor();
     // Time-major [T, B, F] throughout; `at` is the offset of (t, b) in rows.
     auto at = [B](int64_t t, int64_t b) { return t * B + b; };
-    Tensor seq(DType::F32, {T, B, x.shape[2]});
-    for (int64_t t = 0; t < T; ++t)
-      for (int64_t b = 0; b < B; ++b)
-        std::memcpy(seq.as<float>() + at(t, b) * x.shape[2],
-                    x.as<float>() + (batchFirst_ ? b * T + t : at(t, b)) * x.shape[2], size_t(x.shape[2]) * 4);
+    std::vector<float> seq = batchFirst_ ? interp::swapLeadingAxes(x.as<float>(), B, T, x.shape[2])
+                                         : std::vector<float>(x.as<float>(), x.as<float>() + x.numElements());
     int64_t state = B * H_; // one direction's floats of h0, h_n, c0, c_n
     for (int64_t l = 0; l < L_; ++l) {
       const LayerWeights &w = layers_[size_t(l)];
       int64_t C = w.inputSize;
-      Tensor out(DType::F32, {T, B, D_ * H_});
+      std::vector<float> out(size_t(T * B * D_ * H_), 0.0f);
       float *steps = context.temporary(size_t(T * B * H_)), *hLast = context.temporary(size_t(B * H_));
       for (int64_t d = 0; d < D_; ++d) {
-        const float *in = seq.as<float>();
+        const float *in = seq.data();
         if (d == 1) { // each row's first lengths[b] steps reversed, the rest 0
           float *reversed = context.temporary(size_t(T * B * C));
           std::fill_n(reversed, T * B * C, 0.0f);
@@ -202,19 +199,16 @@ private:
         for (int64_t b = 0; b < B; ++b) {
           int64_t n = lengths[size_t(b)];
           for (int64_t s = 0; s < n; ++s)
-            std::memcpy(out.as<float>() + at(d == 0 ? s : n - 1 - s, b) * D_ * H_ + d * H_, steps + at(s, b) * H_,
+            std::memcpy(out.data() + at(d == 0 ? s : n - 1 - s, b) * D_ * H_ + d * H_, steps + at(s, b) * H_,
                         size_t(H_) * 4);
           std::memcpy(hN.as<float>() + index * state + b * H_, steps + at(n - 1, b) * H_, size_t(H_) * 4);
         }
       }
       seq = std::move(out);
     }
+    if (batchFirst_) seq = interp::swapLeadingAxes(seq.data(), T, B, D_ * H_);
     Tensor y = args.makeResult(0);
-    int64_t F = D_ * H_;
-    for (int64_t t = 0; t < T; ++t)
-      for (int64_t b = 0; b < B; ++b)
-        std::memcpy(y.as<float>() + (batchFirst_ ? b * T + t : at(t, b)) * F, seq.as<float>() + at(t, b) * F,
-                    size_t(F) * 4);
+    std::copy(seq.begin(), seq.end(), y.as<float>());
     if (lstm) return interp::results(std::move(y), std::move(hN), std::move(cN));
     return interp::results(std::move(y), std::move(hN));
   }

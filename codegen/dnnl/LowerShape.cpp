@@ -12,16 +12,12 @@ namespace {
 using K = ir::OpKind;
 
 /// `shape` + [bytes per element], as u8.
-Dims byteDims(const Shape &shape, DType dtype) {
-  Dims dims(shape.begin(), shape.end());
-  dims.push_back(int64_t(dtypeSize(dtype)));
-  return dims;
+Dims byteDims(Shape shape, DType dtype) {
+  shape.push_back(int64_t(dtypeSize(dtype)));
+  return shape;
 }
 
-dnnl::memory::desc byteDesc(const Shape &shape, DType dtype) {
-  Dims dims = byteDims(shape, dtype);
-  return plainDesc(Shape(dims.begin(), dims.end()), DataType::u8);
-}
+dnnl::memory::desc byteDesc(const Shape &shape, DType dtype) { return plainDesc(byteDims(shape, dtype), DataType::u8); }
 
 class PermuteKernel final : public NodeKernel {
 public:
@@ -34,12 +30,7 @@ public:
     auto plan = plans_.get(shapeKey(args), [&] {
       // The operand's strides (in bytes, the element axis last), taken in
       // the result's axis order.
-      Dims inDims = byteDims(x.shape, x.dtype), inStrides(inDims.size()), strides(inDims.size());
-      int64_t stride = 1;
-      for (size_t k = inDims.size(); k-- > 0;) {
-        inStrides[k] = stride;
-        stride *= inDims[k];
-      }
+      Dims inStrides = rowMajorStrides(byteDims(x.shape, x.dtype)), strides(inStrides.size());
       for (size_t k = 0; k < perm_.size(); ++k) strides[k] = inStrides[size_t(perm_[k])];
       strides.back() = 1;
       dnnl::memory::desc from(byteDims(out, x.dtype), DataType::u8, strides);

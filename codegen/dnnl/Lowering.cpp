@@ -77,29 +77,19 @@ std::vector<int64_t> shapeKey(const KernelArgs &args) {
   return key;
 }
 
-std::optional<DataType> dataType(DType dtype) {
-  switch (dtype) {
-  case DType::F32: return DataType::f32;
-  case DType::I32: return DataType::s32;
-  case DType::Bool: return DataType::u8;
-  case DType::I64: return std::nullopt;
-  }
-  return std::nullopt;
-}
-
-Dims toDims(const Shape &shape) {
-  if (shape.empty()) return {1};
-  return Dims(shape.begin(), shape.end());
-}
-
-dnnl::memory::desc plainDesc(const Shape &shape, DataType type) {
-  Dims dims = toDims(shape), strides(dims.size());
+Dims rowMajorStrides(const Dims &dims) {
+  Dims strides(dims.size());
   int64_t stride = 1;
   for (size_t i = dims.size(); i-- > 0;) {
     strides[i] = stride;
     stride *= dims[i];
   }
-  return dnnl::memory::desc(dims, type, strides);
+  return strides;
+}
+
+dnnl::memory::desc plainDesc(const Shape &shape, DataType type) {
+  Dims dims = shape.empty() ? Dims{1} : shape;
+  return dnnl::memory::desc(dims, type, rowMajorStrides(dims));
 }
 
 dnnl::memory memoryOf(const dnnl::memory::desc &desc, const dnnl::engine &engine, const void *data) {

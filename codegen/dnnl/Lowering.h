@@ -245,12 +245,11 @@ private:
 /// The key of a call's operand shapes: each rank, then its dims.
 std::vector<int64_t> shapeKey(const KernelArgs &args);
 
-/// oneDNN's data type for `dtype` (i64 has none: nullopt).
-std::optional<DataType> dataType(DType dtype);
-
-/// Row-major (plain) memory of `dims` (a scalar as [1]).
-dnnl::memory::desc plainDesc(const Shape &dims, DataType type = DataType::f32);
-Dims toDims(const Shape &shape);
+/// Row-major (plain) memory of `shape` (a scalar as [1]). oneDNN's Dims and
+/// Shape are the same type, std::vector<int64_t>.
+dnnl::memory::desc plainDesc(const Shape &shape, DataType type = DataType::f32);
+/// The row-major strides of `dims`, in elements.
+Dims rowMajorStrides(const Dims &dims);
 
 /// A memory over a view's data / a tensor's data.
 dnnl::memory memoryOf(const dnnl::memory::desc &desc, const dnnl::engine &engine, const void *data);

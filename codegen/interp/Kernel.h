@@ -146,6 +146,9 @@ KernelResult conv1dKernel(const KernelArgs &args);
 
 // RecurrentKernels.cpp: lstm, gru and rnn.
 KernelResult recurrentKernel(const KernelArgs &args);
+/// [second, first, F] from x [first, second, F]: time-major data of a
+/// batch-first sequence and back (the swap is its own inverse).
+std::vector<float> swapLeadingAxes(const float *x, int64_t first, int64_t second, int64_t F);
 
 // AttentionKernels.cpp
 KernelResult additiveAttentionKernel(const KernelArgs &args);

@@ -92,17 +92,6 @@ Result<std::vector<int64_t>> rowLengths(const RecurrentShape &s, const TensorVie
   return result;
 }
 
-/// Time-major [T, B, F] data of x, given as [B, T, F] when batchFirst; also
-/// converts back, since swapping the first two axes is its own inverse.
-std::vector<float> swapLeadingAxes(const float *x, int64_t first, int64_t second, int64_t F) {
-  std::vector<float> y(size_t(first * second * F));
-  for (int64_t i = 0; i < first; ++i)
-    for (int64_t j = 0; j < second; ++j)
-      std::copy(x + (i * second + j) * F, x + (i * second + j + 1) * F,
-                y.data() + (j * first + i) * F);
-  return y;
-}
-
 /// The operands after x, in ops.def's order.
 struct RecurrentOperands {
   const TensorView *h0 = nullptr, *c0 = nullptr, *lengths = nullptr;
@@ -167,6 +156,15 @@ RecurrentShape recurrentShape(const KernelArgs &args) {
 }
 
 } // namespace
+
+std::vector<float> swapLeadingAxes(const float *x, int64_t first, int64_t second, int64_t F) {
+  std::vector<float> y(size_t(first * second * F));
+  for (int64_t i = 0; i < first; ++i)
+    for (int64_t j = 0; j < second; ++j)
+      std::copy(x + (i * second + j) * F, x + (i * second + j + 1) * F,
+                y.data() + (j * first + i) * F);
+  return y;
+}
 
 // T = 0 is an error, as in PyTorch ("Expected sequence length to be larger
 // than 0 in RNN"); lengths outside [1, T] are errors too (see rowLengths).
