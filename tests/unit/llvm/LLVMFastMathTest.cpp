@@ -62,7 +62,7 @@ std::vector<Sweep> sweeps() {
   };
   return {
       {OpKind::Exp, with(range(-110, 95, 4 << 20), specials()), exactExp, 1.5, 1.5e-45},
-      {OpKind::Tanh, with(with(range(-12, 12, 4 << 20), range(-1e-3, 1e-3, 1 << 18)), specials()), exactTanh, 2.0, 0},
+      {OpKind::Tanh, with(with(range(-12, 12, 4 << 20), range(-1e-3, 1e-3, 1 << 18)), specials()), exactTanh, 6.5, 0},
       {OpKind::Sigmoid, with(range(-110, 110, 4 << 20), specials()), exactSigmoid, 3.0, 3e-45},
       {OpKind::Log, with(positiveFloats(), specials()), exactLog, 1.5, 0},
       {OpKind::Gelu, with(range(-12, 12, 4 << 20), specials()), exactGelu, 0, 0, 2.5e-7},
