@@ -136,16 +136,41 @@ inline void setFlops(benchmark::State &state, double flops) {
   state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9 * double(state.iterations()), benchmark::Counter::kIsRate);
 }
 
-/// Times `run` of a compiled model, after one untimed run.
-inline void runModel(benchmark::State &state, const CompiledModel &m) {
+/// Where the timed runs put their results.
+enum class Results {
+  /// Fresh tensors per run (Executable::run), as attnc bench and PyTorch
+  /// eager, which allocates its outputs too: the model benchmarks.
+  Fresh,
+  /// Buffers allocated once (Executable::runInto), as the oneDNN and
+  /// LIBXSMM references' preallocated destinations: the kernel benchmarks,
+  /// which compare kernels, not allocators (a result above glibc's mmap
+  /// threshold, 128 KiB, is otherwise mapped and faulted in on every run).
+  Preallocated,
+};
+
+/// Times a compiled model, after one untimed run.
+inline void runModel(benchmark::State &state, const CompiledModel &m, Results where) {
   // One untimed run first, as attnc bench's warm-up: the dnnl backend makes
   // a shape's primitives on its first run, and a shape timed over a single
-  // iteration (the largest) would count that.
-  if (!m.exe->run(m.fn, m.views)) {
-    state.SkipWithError("the warm-up run failed");
+  // iteration (the largest) would count that. Its results give the buffers'
+  // shapes.
+  auto first = m.exe->run(m.fn, m.views);
+  if (!first) {
+    state.SkipWithError(("the warm-up run failed: " + first.message()).c_str());
     return;
   }
+  NamedTensorViews outputs;
+  const FunctionSignature *signature = m.exe->findFunction(m.fn);
+  for (size_t i = 0; i < first->size(); ++i) outputs.emplace_back(signature->results[i].name, (*first)[i].view());
   for (auto _ : state) {
+    if (where == Results::Preallocated) {
+      if (Status s = m.exe->runInto(m.fn, m.views, outputs); !s) {
+        state.SkipWithError(s.message().c_str());
+        return;
+      }
+      benchmark::DoNotOptimize(outputs.data());
+      continue;
+    }
     auto results = m.exe->run(m.fn, m.views);
     if (!results) {
       state.SkipWithError(results.message().c_str());

@@ -52,12 +52,12 @@ void registerAll(bool smoke) {
           for (Variant v : kAllVariants)
             added.push_back(benchmark::RegisterBenchmark((block + variantName(v) + suffix).c_str(),
                                                          [v, s](benchmark::State &state) {
-                                                           runModel(state, compiled(v, s));
+                                                           runModel(state, compiled(v, s), Results::Preallocated);
                                                          }));
           if (additive && B > 1)
             added.push_back(benchmark::RegisterBenchmark((block + "llvm_fused_2threads" + suffix).c_str(),
                                                          [s](benchmark::State &state) {
-                                                           runModel(state, compiled(Variant::LLVMFused, s, 2));
+                                                           runModel(state, compiled(Variant::LLVMFused, s, 2), Results::Preallocated);
                                                          }));
           for (bool tanh : additive ? std::vector<bool>{false, true} : std::vector<bool>{false})
             added.push_back(benchmark::RegisterBenchmark(

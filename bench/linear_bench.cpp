@@ -4,7 +4,8 @@
 // C = bias, then C += x W^T over blocks of 64 rows):
 //   linear/<llvm|dnnl|libxsmm>/M:<m>/K:<k>
 // over M in {1, 32, 1024, 4096} and K in {12, 24, 48, 128, 512}; one thread,
-// and llvm on two (linear/llvm_2threads) for M >= 1024.
+// and llvm on two (linear/llvm_2threads) for M >= 1024. Every variant writes
+// into a destination allocated once (llvm through runInto).
 #include "BenchSupport.h"
 #include "DnnlMatmul.h"
 
@@ -29,7 +30,7 @@ void llvmLinear(benchmark::State &state, int64_t M, int64_t K, unsigned threads)
                       compileModel(sourcePath("bench/models/linear.attn"), {{"features", std::to_string(K)}},
                                    "forward", Variant::LLVMFused, {{"M", M}}, threads))
              .first;
-  runModel(state, it->second);
+  runModel(state, it->second, Results::Preallocated);
 }
 
 /// Column-major LIBXSMM: C (K x rows) = W^T-as-(K x K) x X^T (K x rows), i.e.

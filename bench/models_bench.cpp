@@ -70,7 +70,7 @@ void registerAll(bool smoke) {
                   if (hidden) defines.emplace_back("hidden", std::to_string(hidden));
                   it = cache.emplace(name, compileModel(path, defines, function, v, {{"B", B}, {"T", T}})).first;
                 }
-                runModel(state, it->second);
+                runModel(state, it->second, Results::Fresh);
               });
               configure(b, smoke);
             }

@@ -48,7 +48,7 @@ void registerAll(bool smoke) {
         auto it = cache.find(path + suffix);
         if (it == cache.end())
           it = cache.emplace(path + suffix, compileModel(path, defines, "forward", Variant::LLVMFused, dims)).first;
-        runModel(state, it->second);
+        runModel(state, it->second, Results::Preallocated);
         setFlops(state, encoderFlops());
       });
       configure(b, smoke);
