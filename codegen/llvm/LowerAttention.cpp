@@ -370,14 +370,15 @@ void emitChunksTiled(NodeLowering &L, const Attention &a, int partials) {
   int64_t D = *a.D.constant();
   llvm::Value *T = f.dim(a.T), *part = f.framePointer(partials);
   llvm::Value *scores = f.stackArray(f.f32Type(), kChunk);
-  llvm::Value *partial = a.additive ? f.stackArray(f.f32Type(), kChunk * lanes) : nullptr;
-  llvm::Value *u = a.additive ? f.stackArray(f.f32Type(), kChunk * gemmBlocking(f.m.target, a.A).vectors * lanes) : nullptr;
+  bool dense = a.additive && denseScores(f, a), rowsInLanes = a.additive && !dense;
+  llvm::Value *partial = rowsInLanes ? f.stackArray(f.f32Type(), kChunk * lanes) : nullptr;
+  llvm::Value *u = rowsInLanes ? f.stackArray(f.f32Type(), kChunk * gemmBlocking(f.m.target, a.A).vectors * lanes) : nullptr;
   llvm::Value *minusInf = f.f32(-std::numeric_limits<float>::infinity());
   forEachItem(L, f, a, [&](llvm::Value *item, llvm::Value *row, llvm::Value *begin, llvm::Value *end) {
     llvm::Value *base = b.CreateMul(row, T); // alpha's position of step t: base + t
     llvm::Value *hBase = b.CreateMul(a.batchRow(f, row), T); // h's and the mask's
-    if (a.additive && denseScores(f, a)) additiveScoresDense(f, a, h, hBase, begin, end, scores);
-    else if (a.additive) additiveScoresTiled(f, a, h, hBase, begin, end, scores, partial, u);
+    if (dense) additiveScoresDense(f, a, h, hBase, begin, end, scores);
+    else if (rowsInLanes) additiveScoresTiled(f, a, h, hBase, begin, end, scores, partial, u);
     else dotScoresTiled(f, a, f.gep(f.f32Type(), q, b.CreateMul(row, f.i64(D))), h, hBase, begin, end, scores);
     // alpha gets the raw scores (a finite fill in place of a masked one); in
     // the buffer, dropped scores become -inf.
