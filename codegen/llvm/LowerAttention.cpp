@@ -46,6 +46,8 @@ namespace attn::llvmcg {
 namespace {
 
 constexpr int64_t kChunk = 64;
+// additiveScoresDense stores whole vectors of 16 scores into a kChunk-float buffer.
+static_assert(kChunk % 16 == 0, "a chunk holds whole groups of 16 steps");
 
 
 struct Attention {
