@@ -272,9 +272,13 @@ void dotScoresTiled(FunctionEmitter &f, const Attention &a, llvm::Value *q, llvm
   });
 }
 
-/// ctx[0, D) = sum over t in [begin, end) of p[t - begin] h_t (t in order),
-/// skipping positions the mask drops; D in blocks of vectors held in
-/// registers.
+/// ctx[0, D) = sum over t in [begin, end) of p[t - begin] h_t, skipping
+/// positions the mask drops; D in blocks of vectors held in registers. A
+/// block of few vectors keeps `sets` partial sums, set j over the steps
+/// t = begin + j (mod sets) in order, added at the end as
+/// ((set 0 + set 1) + set 2) + set 3: each accumulator's chain of dependent
+/// FMAs is a quarter as long (at D = 24 one chain per vector made a chunk
+/// wait 64 FMA latencies). The order depends on begin and end alone.
 void contextTiled(FunctionEmitter &f, const Attention &a, llvm::Value *h, llvm::Value *mask, llvm::Value *base,
                   llvm::Value *begin, llvm::Value *end, llvm::Value *p, llvm::Value *ctx) {
   llvm::IRBuilder<> &b = f.b;
@@ -284,26 +288,42 @@ void contextTiled(FunctionEmitter &f, const Attention &a, llvm::Value *h, llvm::
   int64_t perBlock = f.m.target.vectorBits >= 512 ? 16 : 8;
   for (int64_t first = 0; first < vectors; first += perBlock) {
     unsigned count = unsigned(std::min(perBlock, vectors - first));
+    unsigned sets = unsigned(std::clamp<int64_t>(8 / count, 1, 4));
     auto partial = [&](unsigned j) { return tail && first + j + 1 == vectors; };
-    Values acc(count, llvm::Constant::getNullValue(f.vectorType(lanes)));
-    acc = f.forRangeCarry(begin, end, acc, [&](llvm::Value *t, const Values &sums) {
+    // Step t into the accumulators acc[set * count, (set + 1) * count).
+    auto step = [&](llvm::Value *t, Values acc, unsigned set) {
       llvm::Value *position = b.CreateAdd(base, t);
       llvm::Value *ps = f.splat(f.loadF32(p, b.CreateSub(t, begin)), lanes);
       llvm::Value *row = b.CreateMul(position, f.i64(D));
       llvm::Value *kept = mask ? f.loadElement(DType::Bool, mask, position) : nullptr;
-      Values next;
       for (unsigned j = 0; j < count; ++j) {
         llvm::Value *at = b.CreateAdd(row, f.i64((first + j) * lanes));
         llvm::Value *ht = partial(j) ? f.loadVectorPrefix(h, at, lanes, tail) : f.loadVector(h, at, lanes);
-        llvm::Value *sum = f.fma(ps, ht, sums[j]);
-        next.push_back(kept ? b.CreateSelect(kept, sum, sums[j]) : sum);
+        llvm::Value *&sum = acc[set * count + j];
+        llvm::Value *next = f.fma(ps, ht, sum);
+        sum = kept ? b.CreateSelect(kept, next, sum) : next;
       }
+      return acc;
+    };
+    Values acc(sets * count, llvm::Constant::getNullValue(f.vectorType(lanes)));
+    llvm::Value *n = b.CreateSub(end, begin), *whole = b.CreateMul(b.CreateSDiv(n, f.i64(sets)), f.i64(sets));
+    acc = f.forRangeCarry(f.i64(0), b.CreateSDiv(n, f.i64(sets)), acc, [&](llvm::Value *k, const Values &sums) {
+      Values next = sums;
+      llvm::Value *t0 = b.CreateAdd(begin, b.CreateMul(k, f.i64(sets)));
+      for (unsigned set = 0; set < sets; ++set) next = step(b.CreateAdd(t0, f.i64(set)), next, set);
       return next;
     });
+    // The last n mod sets steps, into sets 0, 1, ... as in a whole round.
+    for (unsigned set = 0; set + 1 < sets; ++set) {
+      llvm::Value *t = b.CreateAdd(begin, b.CreateAdd(whole, f.i64(set)));
+      acc = f.ifThenValues(b.CreateICmpSLT(t, end), acc, [&] { return step(t, acc, set); });
+    }
     for (unsigned j = 0; j < count; ++j) {
+      llvm::Value *sum = acc[j];
+      for (unsigned set = 1; set < sets; ++set) sum = b.CreateFAdd(sum, acc[set * count + j]);
       llvm::Value *at = f.i64((first + j) * lanes);
-      if (partial(j)) f.storeVectorPrefix(acc[j], ctx, at, tail);
-      else f.storeVector(acc[j], ctx, at);
+      if (partial(j)) f.storeVectorPrefix(sum, ctx, at, tail);
+      else f.storeVector(sum, ctx, at);
     }
   }
 }
@@ -353,13 +373,18 @@ Values softmaxPartials(FunctionEmitter &f, llvm::Value *scores, llvm::Value *n) 
     return b.CreateSelect(b.CreateFCmpOGT(h, l), h, l);
   });
   llvm::Value *mv = f.splat(m, lanes), *zero = llvm::Constant::getNullValue(f.vectorType(lanes));
-  llvm::Value *sum = f.forRangeCarry(f.i64(0), vectors, {zero}, [&](llvm::Value *k, const Values &c) {
+  auto expStep = [&](llvm::Value *k, const Values &c) {
     auto [at, e] = scoreVector(k);
     llvm::Value *p = b.CreateSelect(b.CreateFCmpOEQ(e, minusInf), zero, f.exp(b.CreateFSub(e, mv)));
     f.storeVector(p, scores, at);
     return Values{b.CreateFAdd(c[0], p)};
-  })[0];
-  return {m, f.horizontalSum(sum)};
+  };
+  // A whole chunk straight through: its exps are independent chains that
+  // overlap, where the loop's left most of each one's latency exposed.
+  llvm::Value *whole = b.CreateICmpEQ(n, f.i64(kChunk));
+  Values sum = f.ifThenValues(whole, {zero}, [&] { return f.forRangeCarryUnrolled(0, kChunk / lanes, kChunk / lanes, {zero}, expStep); });
+  sum = f.ifThenValues(b.CreateNot(whole), sum, [&] { return f.forRangeCarry(f.i64(0), vectors, {zero}, expStep); });
+  return {m, f.horizontalSum(sum[0])};
 }
 
 /// Phase 1, tiled: the (m, s, ctx) triple of each (row, chunk) item.
@@ -375,7 +400,7 @@ void emitChunksTiled(NodeLowering &L, const Attention &a, int partials) {
   bool dense = a.additive && denseScores(f, a), rowsInLanes = a.additive && !dense;
   llvm::Value *partial = rowsInLanes ? f.stackArray(f.f32Type(), kChunk * lanes) : nullptr;
   llvm::Value *u = rowsInLanes ? f.stackArray(f.f32Type(), kChunk * gemmBlocking(f.m.target, a.A).vectors * lanes) : nullptr;
-  llvm::Value *minusInf = f.f32(-std::numeric_limits<float>::infinity());
+  constexpr float minusInfinity = -std::numeric_limits<float>::infinity();
   forEachItem(L, f, a, [&](llvm::Value *item, llvm::Value *row, llvm::Value *begin, llvm::Value *end) {
     llvm::Value *base = b.CreateMul(row, T); // alpha's position of step t: base + t
     llvm::Value *hBase = b.CreateMul(a.batchRow(f, row), T); // h's and the mask's
@@ -383,14 +408,32 @@ void emitChunksTiled(NodeLowering &L, const Attention &a, int partials) {
     else if (rowsInLanes) additiveScoresTiled(f, a, h, hBase, begin, end, scores, partial, u);
     else dotScoresTiled(f, a, f.gep(f.f32Type(), q, b.CreateMul(row, f.i64(D))), h, hBase, begin, end, scores);
     // alpha gets the raw scores (a finite fill in place of a masked one); in
-    // the buffer, dropped scores become -inf.
-    f.forRange(f.i64(0), b.CreateSub(end, begin), [&](llvm::Value *k) {
-      llvm::Value *e = f.loadF32(scores, k), *position = b.CreateAdd(base, b.CreateAdd(begin, k));
-      llvm::Value *kept = mask ? f.loadElement(DType::Bool, mask, b.CreateAdd(hBase, b.CreateAdd(begin, k))) : nullptr;
-      if (kept && !dropsMasked(a)) e = b.CreateSelect(kept, e, f.f32(*a.fill));
-      if (a.writeAlpha) f.storeF32(e, alpha, position);
-      if (kept) f.storeF32(dropsMasked(a) ? b.CreateSelect(kept, e, minusInf) : e, scores, k);
-    });
+    // the buffer, dropped scores become -inf. Whole vectors of steps, then
+    // the last steps one by one (nothing past the chunk is read or written).
+    auto keepScores = [&](llvm::Value *k, unsigned width) {
+      auto load = [&](llvm::Value *at) { return width > 1 ? f.loadVector(scores, at, width) : f.loadF32(scores, at); };
+      auto store = [&](llvm::Value *e, llvm::Value *to, llvm::Value *at) {
+        if (width > 1) f.storeVector(e, to, at);
+        else f.storeF32(e, to, at);
+      };
+      llvm::Value *e = load(k);
+      llvm::Value *kept = nullptr;
+      if (mask) {
+        llvm::Value *at = b.CreateAdd(hBase, b.CreateAdd(begin, k));
+        if (width == 1) kept = f.loadElement(DType::Bool, mask, at);
+        else {
+          llvm::Type *bytes = llvm::FixedVectorType::get(b.getInt8Ty(), width);
+          kept = b.CreateICmpNE(b.CreateAlignedLoad(bytes, f.gep(b.getInt8Ty(), mask, at), llvm::Align(1)),
+                                llvm::Constant::getNullValue(bytes));
+        }
+      }
+      if (kept && !dropsMasked(a)) e = b.CreateSelect(kept, e, f.constantLike(e, *a.fill));
+      if (a.writeAlpha) store(e, alpha, b.CreateAdd(base, b.CreateAdd(begin, k)));
+      if (kept) store(dropsMasked(a) ? b.CreateSelect(kept, e, f.constantLike(e, minusInfinity)) : e, scores, k);
+    };
+    llvm::Value *n = b.CreateSub(end, begin), *whole = b.CreateSDiv(n, f.i64(lanes));
+    f.forRange(f.i64(0), whole, [&](llvm::Value *j) { keepScores(b.CreateMul(j, f.i64(lanes)), lanes); });
+    f.forRange(b.CreateMul(whole, f.i64(lanes)), n, [&](llvm::Value *k) { keepScores(k, 1); });
     Values ms = softmaxPartials(f, scores, b.CreateSub(end, begin));
     llvm::Value *m = ms[0], *s = ms[1];
     llvm::Value *triple = f.gep(f.f32Type(), part, b.CreateMul(item, f.i64(D + 2)));
