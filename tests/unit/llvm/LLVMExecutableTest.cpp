@@ -84,6 +84,59 @@ TEST(LLVMExecutable, WeightAndDimErrorsAreTheInterpreters) {
   EXPECT_EQ(bad.message(), unbindable.tryCompile().message());
 }
 
+// A call whose dims were seen before skips the maps of the input binding
+// (LLVMExecutable.cpp's Prepared): dims that come back after others (and
+// after more sets of dims than are kept) give the interpreter's results, and
+// inputs that are wrong in a way the quick path does not read (an argument's
+// dim that must equal another's, a constant dim, the dtype, a name, a
+// missing or extra input) get the interpreter's messages after a good call
+// with the same dims.
+TEST(LLVMExecutable, RepeatedDimsGiveTheInterpretersResultsAndErrors) {
+  ModelBuilder m;
+  ir::Value *x = m.argument("x", DType::F32, {B, T, Dim(3)});
+  ir::Value *y = m.argument("y", DType::F32, {T});
+  ir::Value *z = m.value(OpKind::Linear, {x, m.weight("w", f32({2, 3}, {1, 2, 3, 4, 5, 6}))});
+  m.result("p", m.value(OpKind::Softmax, {z}, axisAttrs(2)));
+  m.result("yy", m.value(OpKind::Add, {y, y}));
+  auto llvm = compileWithLLVM(m);
+  auto interp = m.compile();
+  ASSERT_TRUE(llvm && interp);
+  Random random(5);
+  auto inputs = [&](Shape xs, Shape ys, DType yType = DType::F32) {
+    Inputs in;
+    in.add("x", random.tensor(DType::F32, std::move(xs)));
+    in.add("y", random.tensor(yType, std::move(ys)));
+    return in;
+  };
+  for (auto [b, t] : std::vector<std::pair<int64_t, int64_t>>{{2, 5}, {4, 1}, {2, 5}, {3, 5}, {5, 5}, {1, 2}, {6, 3}, {2, 5}})
+    expectSameResults(*interp, *llvm, inputs({b, t, 3}, {t}));
+  std::vector<Inputs> wrong;
+  wrong.push_back(inputs({2, 5, 3}, {4}));
+  wrong.push_back(inputs({2, 5, 4}, {5}));
+  wrong.push_back(inputs({2, 5, 3}, {5}, DType::I64));
+  Inputs renamed = inputs({2, 5, 3}, {5});
+  renamed.tensors[1].first = "z";
+  wrong.push_back(std::move(renamed));
+  Inputs missing = inputs({2, 5, 3}, {5});
+  missing.tensors.pop_back();
+  wrong.push_back(std::move(missing));
+  Inputs extra = inputs({2, 5, 3}, {5});
+  extra.add("w", random.tensor(DType::F32, {5}));
+  wrong.push_back(std::move(extra));
+  Inputs twice = inputs({2, 5, 3}, {5});
+  twice.add("y", random.tensor(DType::F32, {5}));
+  wrong.push_back(std::move(twice));
+  for (const Inputs &c : wrong) {
+    auto r = llvm->run("f", c.views());
+    EXPECT_FALSE(r.isOk());
+    expectSameResults(*interp, *llvm, c);
+  }
+  // The inputs in another order than the arguments'.
+  Inputs swapped = inputs({2, 5, 3}, {5});
+  std::swap(swapped.tensors[0], swapped.tensors[1]);
+  expectSameResults(*interp, *llvm, swapped);
+}
+
 TEST(LLVMExecutable, RunIntoWritesTheCallersBuffers) {
   ModelBuilder m;
   ir::Value *x = m.argument("x", DType::F32, {T});
