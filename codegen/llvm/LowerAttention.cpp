@@ -19,7 +19,8 @@
 //      is used).
 //   2. the tile's softmax partials: m = max of the kept scores,
 //      p_t = exp(e_t - m), s = sum p_t, ctx = sum p_t h_t (over D in vector
-//      registers, t in order), the triple (m, s, ctx) stored per item.
+//      registers; for a few vectors, four partial sums over t mod 4, see
+//      contextTiled), the triple (m, s, ctx) stored per item.
 // With symbolic dims the items run step by step instead, folding each score
 // into (m, s, ctx) with the online-softmax update (Milakov & Gimelshein
 // 2018): on a score above m, s and ctx are scaled by exp(m - e) first.
