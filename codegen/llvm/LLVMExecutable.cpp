@@ -216,10 +216,18 @@ private:
     if (Status s = f.checks->run(*module_, bound->dims); !s) return s;
     return bound;
   }
+  /// The inputs' data in argument order and the dims in `symbols` order,
+  /// read straight from the views with the function's AxisPlans; false as
+  /// soon as anything is not plainly right (the full path says what).
   bool quickBind(const CompiledFunction &f, const NamedTensorViews &inputs, Call &call,
                  std::vector<int64_t> &dims) const;
+  /// The call's inputs and its Prepared: kept, or made (and kept) by the
+  /// full binding and checks.
   Result<Call> plan(const CompiledFunction &f, const NamedTensorViews &inputs) const;
-  Result<std::shared_ptr<const Prepared>> prepare(const CompiledFunction &f, const codegen::BoundInputs &bound) const;
+  /// The result shapes and scratch bytes for the dims of `bound`.
+  Result<std::shared_ptr<const Prepared>> prepareDims(const CompiledFunction &f, const codegen::BoundInputs &bound) const;
+  /// Runs the code into `outputs`: the scratch block (none for 0 bytes),
+  /// the pool, a failure code turned into the interpreter's message.
   Status invoke(const CompiledFunction &f, const Call &call, void *const *outputs, MemoryBudget &budget) const;
 
   std::shared_ptr<const ir::Module> module_;
@@ -281,7 +289,7 @@ Result<LLVMExecutable::Call> LLVMExecutable::plan(const CompiledFunction &f, con
   if (!bound) return bound.status();
   call.inputs.clear();
   for (const TensorView &v : bound->arguments) call.inputs.push_back(v.data);
-  auto prepared = prepare(f, *bound);
+  auto prepared = prepareDims(f, *bound);
   if (!prepared) return prepared.status();
   call.prepared = std::move(*prepared);
   std::lock_guard<std::mutex> lock(f.cache->mutex);
@@ -291,7 +299,7 @@ Result<LLVMExecutable::Call> LLVMExecutable::plan(const CompiledFunction &f, con
   return call;
 }
 
-Result<std::shared_ptr<const Prepared>> LLVMExecutable::prepare(const CompiledFunction &f,
+Result<std::shared_ptr<const Prepared>> LLVMExecutable::prepareDims(const CompiledFunction &f,
                                                                 const codegen::BoundInputs &bound) const {
   auto code = codeOf(f);
   if (!code) return code.status();
