@@ -49,6 +49,12 @@ public:
   /// Counts `bytes` more, or an error naming `what` when they would take
   /// the run past its limit (nothing is counted then).
   Status reserve(uint64_t bytes, std::string_view what);
+  /// As reserve, with the name made by `what()` only when the error needs
+  /// it: no string is built per call on a run's path.
+  template <typename What> Status reserveNamedBy(uint64_t bytes, What &&what) {
+    if (bytes <= limit_ - used_) return reserve(bytes, {}); // used_ <= limit_ always
+    return reserve(bytes, what());
+  }
 
   uint64_t used() const { return used_; }
   uint64_t limit() const { return limit_; }

@@ -87,9 +87,9 @@ Result<std::vector<Tensor>> evaluateGraph(const ir::Module &module, const ir::Gr
                                           const codegen::WeightViews &weightViews, uint64_t maxMemory,
                                           const NodeEvaluator &evaluate) {
   MemoryBudget budget(maxMemory);
-  auto reserve = [&](const Shape &shape, DType dtype, const std::string &what) {
+  auto reserve = [&](const Shape &shape, DType dtype, auto &&what) {
     auto bytes = checkedTensorBytes(dtype, shape); // resultShapes checked it
-    return budget.reserve(bytes.value_or(UINT64_MAX), what);
+    return budget.reserveNamedBy(bytes.value_or(UINT64_MAX), what);
   };
   ValueViews values = weightViews;
   std::vector<Tensor> storage;
@@ -103,7 +103,7 @@ Result<std::vector<Tensor>> evaluateGraph(const ir::Module &module, const ir::Gr
       if (!shapes) return Status::error(locationPrefix(module, *node) + shapes.message());
       for (size_t i = 0; i < shapes->size(); ++i)
         if (Status s = reserve((*shapes)[i], node->results[i]->type.dtype,
-                               "the result of " + std::string(ir::mnemonic(node->op)));
+                               [&] { return "the result of " + std::string(ir::mnemonic(node->op)); });
             !s)
           return Status::error(locationPrefix(module, *node) + s.message());
       KernelArgs args{*node, std::move(operands), std::move(*shapes), bound.dims};
@@ -121,7 +121,7 @@ Result<std::vector<Tensor>> evaluateGraph(const ir::Module &module, const ir::Gr
     std::vector<Tensor> results;
     for (const ir::GraphResult &r : graph.results()) {
       const TensorView &v = values.at(r.value);
-      if (Status s = reserve(v.shape, v.dtype, "result '" + r.name + "'"); !s) return s;
+      if (Status s = reserve(v.shape, v.dtype, [&] { return "result '" + r.name + "'"; }); !s) return s;
       results.push_back(Tensor::copyOf(v));
     }
     return results;

@@ -172,7 +172,8 @@ public:
       if (!p.resultBytes[i])
         return Status::error("result '" + r.name + "' is " + codegen::typeText(r.declaredType.dtype, p.results[i]) +
                              ", more bytes than memory can address");
-      if (Status s = reserve(budget, *p.resultBytes[i], [&] { return "result '" + r.name + "'"; }); !s) return s;
+      if (Status s = budget.reserveNamedBy(*p.resultBytes[i], [&] { return "result '" + r.name + "'"; }); !s)
+        return s;
       // The code writes every element of a result (runInto relies on it too).
       auto t = Tensor::allocate(r.declaredType.dtype, p.results[i], Tensor::Init::Uninitialized);
       if (!t) return t.status();
@@ -203,12 +204,6 @@ private:
     Shape shape;
     for (const ir::Dim &d : type.shape) shape.push_back(*d.evaluate(dims));
     return shape;
-  }
-  /// Counts `bytes` in the budget; the error's text (what()) is made only
-  /// when it is needed.
-  template <typename What> static Status reserve(MemoryBudget &budget, uint64_t bytes, What what) {
-    if (bytes <= budget.limit() - budget.used()) return budget.reserve(bytes, {});
-    return budget.reserve(bytes, what());
   }
   Result<codegen::BoundInputs> bindChecked(const CompiledFunction &f, const NamedTensorViews &inputs) const {
     auto bound = codegen::bindInputs(*f.graph, inputs);
@@ -323,7 +318,7 @@ Status LLVMExecutable::invoke(const CompiledFunction &f, const Call &call, void 
   if (!code) return code.status();
   const Prepared &p = *call.prepared;
   auto scratchBytes = uint64_t(p.scratchBytes);
-  if (Status s = reserve(budget, scratchBytes, [] { return "scratch memory"; }); !s) return s;
+  if (Status s = budget.reserveNamedBy(scratchBytes, [] { return "scratch memory"; }); !s) return s;
   ScratchPool::Block block;
   if (scratchBytes > 0) {
     block = scratch_.take(size_t(scratchBytes));
