@@ -4,10 +4,13 @@
 // without fusion and with it, next to oneDNN's matmul for the same GEMM (h W^T for
 // additive, the batched q . h_t for dot) plain and, for additive, with its
 // bias + tanh post-op: the roofline references; and, for the additive block
-// at B = 32, llvm fused on two threads (llvm_fused_2threads).
+// at B = 32, llvm fused on two threads (llvm_fused_2threads); for the
+// additive block at D = 24, the floor of any fused kernel on this machine
+// (`floor`, AdditiveFloor.h).
 //   attention/<additive|dot>/<variant>/B:<b>/T:<t>/D:<d>
 // over B in {1, 32}, T in {16, 128, 1024}, D in {24, 128, 512}; one thread
 // unless the variant says two.
+#include "AdditiveFloor.h"
 #include "BenchSupport.h"
 #include "DnnlMatmul.h"
 
@@ -58,6 +61,12 @@ void registerAll(bool smoke) {
             added.push_back(benchmark::RegisterBenchmark((block + "llvm_fused_2threads" + suffix).c_str(),
                                                          [s](benchmark::State &state) {
                                                            runModel(state, compiled(Variant::LLVMFused, s, 2), Results::Preallocated);
+                                                         }));
+          if (additive && D == 24)
+            added.push_back(benchmark::RegisterBenchmark((block + "floor" + suffix).c_str(),
+                                                         [s](benchmark::State &state) {
+                                                           runAdditiveFloor(state, s.B, s.T);
+                                                           setFlops(state, 2.0 * double(s.B * s.T * s.D * s.D));
                                                          }));
           for (bool tanh : additive ? std::vector<bool>{false, true} : std::vector<bool>{false})
             added.push_back(benchmark::RegisterBenchmark(

@@ -47,6 +47,7 @@ namespace {
 #define ATTN_MAX(r) "vmaxps %%zmm28, %%zmm" #r ", %%zmm" #r "\n"
 #define ATTN_MUL(r) "vmulps %%zmm28, %%zmm29, %%zmm" #r "\n"
 #define ATTN_DIV(r) "vdivps %%zmm28, %%zmm29, %%zmm" #r "\n"
+#define ATTN_RCP14(r) "vrcp14ps %%zmm28, %%zmm" #r "\n"
 #define ATTN_AND(r) "vpandd %%zmm28, %%zmm" #r ", %%zmm" #r "\n"
 #define ATTN_TERNLOG(r) "vpternlogd $0x96, %%zmm28, %%zmm29, %%zmm" #r "\n"
 #define ATTN_UNPACK(r) "vunpcklps %%zmm28, %%zmm" #r ", %%zmm" #r "\n"
@@ -62,6 +63,7 @@ ATTN_LOOP(withAdd, ATTN_FMAS ATTN_EIGHT(ATTN_ADD))
 ATTN_LOOP(withMax, ATTN_FMAS ATTN_EIGHT(ATTN_MAX))
 ATTN_LOOP(withMul, ATTN_FMAS ATTN_EIGHT(ATTN_MUL))
 ATTN_LOOP(withDiv, ATTN_FMAS ATTN_EIGHT(ATTN_DIV))
+ATTN_LOOP(withRcp14, ATTN_FMAS ATTN_EIGHT(ATTN_RCP14))
 ATTN_LOOP(withAnd, ATTN_FMAS ATTN_EIGHT(ATTN_AND))
 ATTN_LOOP(withTernlog, ATTN_FMAS ATTN_EIGHT(ATTN_TERNLOG))
 ATTN_LOOP(withUnpack, ATTN_FMAS ATTN_EIGHT(ATTN_UNPACK))
@@ -110,7 +112,7 @@ void measure(benchmark::State &state, Loop loop, bool smoke) {
 void registerAll(bool smoke) {
   const std::pair<const char *, Loop> loops[] = {
       {"vaddps", withAdd},         {"vmaxps", withMax},           {"vmulps", withMul},
-      {"vdivps", withDiv},         {"vpandd", withAnd},           {"vpternlogd", withTernlog},
+      {"vdivps", withDiv},         {"vrcp14ps", withRcp14},       {"vpandd", withAnd},           {"vpternlogd", withTernlog},
       {"vunpcklps", withUnpack},   {"vshufps", withShufps},       {"vpermt2ps", withPermt2ps},
       {"vshuff32x4", withShuff32x4}, {"load", withLoad},          {"vbroadcastss_load", withBroadcast},
       {"masked_zeroing_load", withMaskedLoad}};

@@ -133,6 +133,39 @@ TEST_P(LLVMFastMath, ErrorAgainstLibmWithinStatedBounds) {
   }
 }
 
+// The same sweeps through the GEMM's epilogue, which applies the activation
+// to whole vectors of the target's width (an elementwise loop is scalar code
+// that LLVM vectorises): linear_act of x [N, 1] with W = [[1]] and b = [0],
+// so each output is the function of exactly its input.
+TEST_P(LLVMFastMath, InVectorKernelsWithinStatedBounds) {
+  const TargetCase &target = GetParam();
+  for (const Sweep &sweep : sweeps()) {
+    if (sweep.op == OpKind::Log) continue; // no division, and log's sweep is long
+    ModelBuilder m;
+    ir::Value *x = m.argument("x", DType::F32, {Dim::symbol("N"), Dim(1)});
+    ir::Attrs activation;
+    activation.Activation = sweep.op;
+    m.result("y", m.value(OpKind::LinearAct, {x, m.weight("w", f32({1, 1}, {1.0f})), m.weight("b", f32({1}, {0.0f}))},
+                          activation));
+    auto exe = compileWithLLVM(m, target.options);
+    ASSERT_TRUE(exe);
+    Tensor in(DType::F32, {int64_t(sweep.inputs.size()), 1});
+    std::copy(sweep.inputs.begin(), sweep.inputs.end(), in.as<float>());
+    auto out = exe->run("f", {{"x", in.view()}});
+    ASSERT_TRUE(out.isOk()) << out.message();
+    const float *y = (*out)[0].as<float>();
+    Measured result = measure(sweep, std::vector<float>(y, y + in.numElements()));
+    std::printf("[ fastmath ] %-7s %-7s in vectors: max %.3f ulp, %.3g scaled (at x = %.9g), subnormal results "
+                "max abs %.3g\n",
+                std::string(ir::mnemonic(sweep.op)).c_str(), target.name.c_str(), result.maxUlp,
+                result.maxScaled, result.worstInput, result.maxAbsolute);
+    EXPECT_LE(result.maxUlp, sweep.ulpBound) << ir::mnemonic(sweep.op) << " on " << target.name;
+    EXPECT_LE(result.maxScaled, sweep.scaledBound) << ir::mnemonic(sweep.op) << " on " << target.name;
+    EXPECT_LE(result.maxAbsolute, sweep.absoluteBound) << ir::mnemonic(sweep.op) << " on " << target.name;
+    EXPECT_EQ(result.specialMismatches, 0) << ir::mnemonic(sweep.op) << ": infinities and NaN";
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Targets, LLVMFastMath, ::testing::ValuesIn(testTargets()),
                          [](const auto &info) { return info.param.name; });
 
