@@ -98,7 +98,10 @@ void maskedSoftmax(const float *x, const uint8_t *keep, int64_t n, int64_t strid
     y[k * stride] = kept(k) ? std::exp(x[k * stride] - maxValue) : 0.0f;
     sum += y[k * stride];
   }
-  for (int64_t k = 0; k < n; ++k) y[k * stride] /= sum;
+  // Masked positions stay exactly 0 even when the kept ones are NaN (all
+  // -inf, or a NaN score): language.md's promise for softmax(.., mask=m).
+  for (int64_t k = 0; k < n; ++k)
+    if (kept(k)) y[k * stride] /= sum;
 }
 
 } // namespace attn::interp

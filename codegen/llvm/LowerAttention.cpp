@@ -273,14 +273,17 @@ void dotScoresTiled(FunctionEmitter &f, const Attention &a, llvm::Value *q, llvm
   });
 }
 
-/// ctx[0, D) = sum over t in [begin, end) of p[t - begin] h_t, skipping
-/// positions the mask drops; D in blocks of vectors held in registers. A
+/// ctx[0, D) = sum over t in [begin, end) of p[t - begin] h_t, dropped
+/// steps included with their p = 0, as the interpreter and PyTorch's bmm
+/// (an inf or NaN in a dropped row of h makes the context NaN), and with no
+/// branch on the mask (one per step mispredicted at random masks: ~8% of
+/// the additive block's time at D = 24). D in blocks of vectors held in registers. A
 /// block of few vectors keeps `sets` partial sums, set j over the steps
 /// t = begin + j (mod sets) in order, added at the end as
 /// ((set 0 + set 1) + set 2) + set 3: each accumulator's chain of dependent
 /// FMAs is a quarter as long (at D = 24 one chain per vector made a chunk
 /// wait 64 FMA latencies). The order depends on begin and end alone.
-void contextTiled(FunctionEmitter &f, const Attention &a, llvm::Value *h, llvm::Value *mask, llvm::Value *base,
+void contextTiled(FunctionEmitter &f, const Attention &a, llvm::Value *h, llvm::Value *base,
                   llvm::Value *begin, llvm::Value *end, llvm::Value *p, llvm::Value *ctx) {
   llvm::IRBuilder<> &b = f.b;
   unsigned lanes = f.m.target.lanes();
@@ -296,13 +299,10 @@ void contextTiled(FunctionEmitter &f, const Attention &a, llvm::Value *h, llvm::
       llvm::Value *position = b.CreateAdd(base, t);
       llvm::Value *ps = f.splat(f.loadF32(p, b.CreateSub(t, begin)), lanes);
       llvm::Value *row = b.CreateMul(position, f.i64(D));
-      llvm::Value *kept = mask ? f.loadElement(DType::Bool, mask, position) : nullptr;
       for (unsigned j = 0; j < count; ++j) {
         llvm::Value *at = b.CreateAdd(row, f.i64((first + j) * lanes));
         llvm::Value *ht = partial(j) ? f.loadVectorPrefix(h, at, lanes, tail) : f.loadVector(h, at, lanes);
-        llvm::Value *&sum = acc[set * count + j];
-        llvm::Value *next = f.fma(ps, ht, sum);
-        sum = kept ? b.CreateSelect(kept, next, sum) : next;
+        acc[set * count + j] = f.fma(ps, ht, acc[set * count + j]);
       }
       return acc;
     };
@@ -376,7 +376,11 @@ Values softmaxPartials(FunctionEmitter &f, llvm::Value *scores, llvm::Value *n) 
   llvm::Value *mv = f.splat(m, lanes), *zero = llvm::Constant::getNullValue(f.vectorType(lanes));
   auto expStep = [&](llvm::Value *k, const Values &c) {
     auto [at, e] = scoreVector(k);
-    llvm::Value *p = b.CreateSelect(b.CreateFCmpOEQ(e, minusInf), zero, f.exp(b.CreateFSub(e, mv)));
+    // A dropped step's exp runs on 0, not on -inf: exp(-inf) underflows
+    // through subnormals, which Intel's cores finish in microcode (at half
+    // the steps masked that made the additive block at D = 24 ~20% slower).
+    llvm::Value *dropped = b.CreateFCmpOEQ(e, minusInf);
+    llvm::Value *p = b.CreateSelect(dropped, zero, f.exp(b.CreateSelect(dropped, zero, b.CreateFSub(e, mv))));
     f.storeVector(p, scores, at);
     return Values{b.CreateFAdd(c[0], p)};
   };
@@ -438,7 +442,7 @@ void emitChunksTiled(NodeLowering &L, const Attention &a, int partials) {
     Values ms = softmaxPartials(f, scores, b.CreateSub(end, begin));
     llvm::Value *m = ms[0], *s = ms[1];
     llvm::Value *triple = f.gep(f.f32Type(), part, b.CreateMul(item, f.i64(D + 2)));
-    contextTiled(f, a, h, dropsMasked(a) ? mask : nullptr, hBase, begin, end, scores,
+    contextTiled(f, a, h, hBase, begin, end, scores,
                  f.gep(f.f32Type(), triple, f.i64(2)));
     f.storeF32(m, triple, f.i64(0));
     f.storeF32(s, triple, f.i64(1));
@@ -465,12 +469,19 @@ void emitChunks(NodeLowering &L, const Attention &a, int partials) {
       llvm::Value *maskBit = mask ? f.loadElement(DType::Bool, mask, hPosition) : b.getTrue();
       llvm::Value *kept = dropsMasked(a) ? maskBit : b.getTrue();
       llvm::Value *ht = f.gep(f.f32Type(), h, b.CreateMul(hPosition, D));
-      return f.ifThenValues(kept, c, [&] {
+      Values next = f.ifThenValues(kept, c, [&] {
         llvm::Value *e = a.additive ? additiveScoreGeneric(f, L.node, ht, D) : dotScore(f, qRow, ht, D);
         if (mask && !dropsMasked(a)) e = b.CreateSelect(maskBit, e, f.f32(*a.fill));
         if (a.writeAlpha) f.storeF32(e, alpha, position);
         return foldScore(f, e, c, ctx, ht, D);
       });
+      // A dropped step adds 0 h_t, as contextTiled and the interpreter do.
+      f.ifThen(b.CreateNot(kept), [&] {
+        f.forRange(f.i64(0), D, [&](llvm::Value *d) {
+          f.storeF32(f.fma(f.f32(0.0f), f.loadF32(ht, d), f.loadF32(ctx, d)), ctx, d);
+        });
+      });
+      return next;
     });
     f.storeF32(ms[0], triple, f.i64(0));
     f.storeF32(ms[1], triple, f.i64(1));
@@ -496,7 +507,11 @@ void emitMerge(NodeLowering &L, const Attention &a, int partials) {
     llvm::Value *outRow = f.gep(f.f32Type(), context, b.CreateMul(row, D));
     llvm::Value *alphaRow = f.gep(f.f32Type(), alpha, b.CreateMul(row, T));
     f.ifThenElse(b.CreateFCmpOGT(M, minusInf), [&] {
-      auto weight = [&](llvm::Value *c) { return f.exp(b.CreateFSub(f.loadF32(triple(c), f.i64(0)), M)); };
+      // A chunk with nothing kept (m = -inf) weighs 0, without an exp(-inf) (see softmaxPartials).
+      auto weight = [&](llvm::Value *c) {
+        llvm::Value *m = f.loadF32(triple(c), f.i64(0)), *empty = b.CreateFCmpOEQ(m, minusInf);
+        return b.CreateSelect(empty, f.f32(0.0f), f.exp(b.CreateFSub(b.CreateSelect(empty, M, m), M)));
+      };
       llvm::Value *S = f.forRangeCarry(f.i64(0), chunks, {f.f32(0.0f)}, [&](llvm::Value *c, const Values &acc) {
         return Values{f.fma(f.loadF32(triple(c), f.i64(1)), weight(c), acc[0])};
       })[0];

@@ -126,15 +126,21 @@ void emitSoftmaxRow(FunctionEmitter &t, llvm::Value *x, llvm::Value *keep, llvm:
   llvm::Value *maximum = scan[0], *any = scan[1];
   t.ifThenElse(any, [&] {
     llvm::Value *sum = t.forRangeCarry(t.i64(0), n, {t.f32(0.0f)}, [&](llvm::Value *k, const Values &c) {
-      llvm::Value *e = t.exp(b.CreateFSub(t.loadF32(x, at(k)), maximum));
-      e = b.CreateSelect(kept(k), e, t.f32(0.0f));
+      // -inf (a masked_fill spelling of the mask) gives 0 without exp(-inf),
+      // which underflows through subnormals: microcode assists on Intel's
+      // cores (docs/llvm-backend.md, "The kernels").
+      llvm::Value *v = t.loadF32(x, at(k));
+      llvm::Value *live = b.CreateAnd(kept(k), b.CreateFCmpUNE(v, t.f32(-inf)));
+      llvm::Value *e = t.exp(b.CreateSelect(live, b.CreateFSub(v, maximum), t.f32(0.0f)));
+      e = b.CreateSelect(live, e, t.f32(0.0f));
       if (!logarithm) t.storeF32(e, y, at(k));
       return Values{reassociableAdd(t, c[0], e)};
     })[0];
     llvm::Value *logSum = logarithm ? t.log(sum) : nullptr;
     t.forRange(t.i64(0), n, [&](llvm::Value *k) {
+      // A masked position stays exactly 0, even when the kept ones are NaN.
       llvm::Value *v = logarithm ? b.CreateFSub(b.CreateFSub(t.loadF32(x, at(k)), maximum), logSum)
-                                 : b.CreateFDiv(t.loadF32(y, at(k)), sum);
+                                 : b.CreateSelect(kept(k), b.CreateFDiv(t.loadF32(y, at(k)), sum), t.f32(0.0f));
       t.storeF32(v, y, at(k));
     });
   }, [&] { // every position masked: zeros, not 0/0

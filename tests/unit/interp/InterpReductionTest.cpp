@@ -146,6 +146,24 @@ TEST(InterpReduction, MaskedSoftmaxZeroesMaskedAndFullyMaskedRows) {
   expectClose(valuesOf(r[1]), {0, pair[0], pair[1], 0, pair[0], pair[1], 0, pair[0], pair[1]});
 }
 
+// A row whose kept scores are all -inf, or one with a NaN score, is NaN where
+// kept (PyTorch's softmax of such a row) and still exactly 0 where masked.
+TEST(InterpReduction, MaskedSoftmaxKeepsMaskedZerosInNaNRows) {
+  ModelBuilder m;
+  ir::Value *x = m.argument("x", DType::F32, {Dim(2), Dim(3)});
+  ir::Value *mask = m.argument("mask", DType::Bool, {Dim(2), Dim(3)});
+  m.result("y", m.value(OpKind::Softmax, {x, mask}, axisAttrs(1)));
+  auto exe = m.compile();
+  float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  Tensor input = f32({2, 3}, {-inf, 1, -inf, nan, 2, 3});
+  Tensor masks = boolean({2, 3}, {1, 0, 1, 1, 1, 0});
+  auto r = runOk(*exe, {{"x", input.view()}, {"mask", masks.view()}});
+  std::vector<double> y = valuesOf(r[0]);
+  for (int i : {0, 2, 3, 4}) EXPECT_TRUE(std::isnan(y[i])) << i;
+  EXPECT_EQ(y[1], 0.0);
+  EXPECT_EQ(y[5], 0.0);
+}
+
 TEST(InterpReduction, LogSoftmaxIsLogSumExpStable) {
   ModelBuilder m;
   ir::Value *x = m.argument("x", DType::F32, {Dim(2), Dim(3)});

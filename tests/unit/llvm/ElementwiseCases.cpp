@@ -246,6 +246,12 @@ OpCase softmaxes() {
   for (int i = 0; i < 6 * 4; ++i) masked.tensors[1].second.as<uint8_t>()[i] = 0; // batch row 0: all masked
   masked.tensors[2].second.as<uint8_t>()[0] = 0;
   masked.tensors[2].second.as<uint8_t>()[4] = 0;
+  // -inf scores (masked_fill's spelling of a mask): a lone one, a whole row
+  // along the last axis (NaN, as PyTorch), and one under a mask.
+  Inputs minusInf = randomInputs(16, {{"x", DType::F32, {2, 3, 4}, -5, 5}, {"mask", DType::Bool, {2, 3, 4}, 0, 2},
+                                      {"rows", DType::Bool, {2, 1, 4}, 0, 2}});
+  float *x = minusInf.tensors[0].second.as<float>();
+  x[1] = x[4] = x[5] = x[6] = x[7] = x[23] = -float(kInf);
   return {"softmax",
           [](ModelBuilder &m) {
             ir::Value *x = m.argument("x", DType::F32, {B, T, Dim(4)});
@@ -261,7 +267,8 @@ OpCase softmaxes() {
           },
           {std::move(masked),
            randomInputs(15, {{"x", DType::F32, {1, 1, 4}, -100, 100}, {"mask", DType::Bool, {1, 1, 4}, 0, 2},
-                             {"rows", DType::Bool, {1, 1, 4}, 0, 2}})}};
+                             {"rows", DType::Bool, {1, 1, 4}, 0, 2}}),
+           std::move(minusInf)}};
 }
 
 OpCase shapes() {

@@ -4,6 +4,8 @@
 
 #include "ir/ShapeInference.h"
 
+#include <limits>
+
 namespace attn::llvmcg::testing {
 
 namespace {
@@ -106,6 +108,31 @@ OpCase attention() {
            randomInputs(54, {{"h", DType::F32, {2, 150, 7}, -3, 3}, {"q", DType::F32, {2, 7}, -3, 3}, {"mask", DType::Bool, {2, 150}, 0, 2}})}};
 }
 
+/// An inf and a NaN in h at dropped steps: alpha 0 times either is NaN, so
+/// the row's context is NaN, as in the interpreter and PyTorch's bmm (the
+/// kernels add 0 h_t for a dropped step, they do not skip it).
+OpCase attentionDroppedNonFinite() {
+  Inputs nonFinite = randomInputs(55, {{"h", DType::F32, {3, 70, 8}, -2, 2}, {"q", DType::F32, {3, 8}, -2, 2},
+                                       {"mask", DType::Bool, {3, 70}, 0, 2}});
+  uint8_t *keep = nonFinite.tensors[2].second.as<uint8_t>();
+  float *h = nonFinite.tensors[0].second.as<float>();
+  keep[70 + 2] = keep[140 + 66] = 0;
+  h[(70 + 2) * 8 + 3] = std::numeric_limits<float>::infinity();
+  h[(140 + 66) * 8 + 5] = std::numeric_limits<float>::quiet_NaN();
+  return {"attention_dropped_nonfinite",
+          [](ModelBuilder &m) {
+            Random random(57);
+            ir::Value *h = m.argument("h", DType::F32, {B, T, Dim(8)});
+            ir::Value *q = m.argument("q", DType::F32, {B, Dim(8)});
+            ir::Value *mask = m.argument("mask", DType::Bool, {B, T});
+            addResults(m, "additive", m.node(K::AdditiveAttention, {h, m.weight("W", random.tensor(DType::F32, {6, 8})),
+                                                                     m.weight("b", random.tensor(DType::F32, {6})),
+                                                                     m.weight("v", random.tensor(DType::F32, {6})), mask}));
+            addResults(m, "dot", m.node(K::DotAttention, {h, q, mask}));
+          },
+          {std::move(nonFinite)}};
+}
+
 /// Attention over a symbolic D, with W an argument: the step-by-step path
 /// (LowerAttention.cpp), its online-softmax rescaling, masks and a fully
 /// masked row, over two chunks.
@@ -114,6 +141,9 @@ OpCase symbolicAttention() {
                                     {"W", DType::F32, {5, 9}}, {"b", DType::F32, {5}}, {"v", DType::F32, {5}},
                                     {"mask", DType::Bool, {3, 70}, 0, 2}});
   for (int t = 0; t < 70; ++t) masked.tensors[5].second.as<uint8_t>()[70 + t] = 0; // row 1 fully masked
+  // An inf in h at a dropped step of row 2: its context is NaN (see attention()).
+  masked.tensors[5].second.as<uint8_t>()[140 + 66] = 0;
+  masked.tensors[0].second.as<float>()[(140 + 66) * 9 + 4] = std::numeric_limits<float>::infinity();
   return {"attention_symbolic",
           [](ModelBuilder &m) {
             Dim D = Dim::symbol("D");
@@ -132,6 +162,8 @@ OpCase symbolicAttention() {
 
 } // namespace
 
-std::vector<OpCase> sequenceCases() { return {recurrentLayers(), attention(), symbolicAttention()}; }
+std::vector<OpCase> sequenceCases() {
+  return {recurrentLayers(), attention(), attentionDroppedNonFinite(), symbolicAttention()};
+}
 
 } // namespace attn::llvmcg::testing
