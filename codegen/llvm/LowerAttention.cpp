@@ -276,9 +276,9 @@ void dotScoresTiled(FunctionEmitter &f, const Attention &a, llvm::Value *q, llvm
 /// ctx[0, D) = sum over t in [begin, end) of p[t - begin] h_t, dropped
 /// steps included with their p = 0, as the interpreter and PyTorch's bmm
 /// (an inf or NaN in a dropped row of h makes the context NaN), and with no
-/// branch on the mask (one per step mispredicted at random masks: ~8% of
-/// the additive block's time at D = 24). D in blocks of vectors held in registers. A
-/// block of few vectors keeps `sets` partial sums, set j over the steps
+/// branch on the mask (one per step, mispredicted at random masks, took ~8%
+/// of the additive block's time at D = 24). D in blocks of vectors held in
+/// registers. A block of few vectors keeps `sets` partial sums, set j over the steps
 /// t = begin + j (mod sets) in order, added at the end as
 /// ((set 0 + set 1) + set 2) + set 3: each accumulator's chain of dependent
 /// FMAs is a quarter as long (at D = 24 one chain per vector made a chunk
