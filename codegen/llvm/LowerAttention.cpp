@@ -536,8 +536,16 @@ void emitMerge(NodeLowering &L, const Attention &a, int partials) {
         if (a.writeAlpha) f.forRange(f.i64(0), T, [&](llvm::Value *t) { f.storeF32(nan, alphaRow, t); });
         return;
       }
-      // nothing kept: zeros, not 0/0
+      // Nothing kept: zeros, not 0/0. The chunks' ctx are sums of 0 h_t,
+      // zero unless h holds an inf or a NaN, which make it NaN as in the
+      // interpreter; so the context is their sum.
       f.zeroBytes(outRow, b.CreateMul(D, f.i64(4)));
+      f.forRange(f.i64(0), chunks, [&](llvm::Value *c) {
+        llvm::Value *ctx = f.gep(f.f32Type(), triple(c), f.i64(2));
+        f.forRange(f.i64(0), D, [&](llvm::Value *d) {
+          f.storeF32(b.CreateFAdd(f.loadF32(outRow, d), f.loadF32(ctx, d)), outRow, d);
+        });
+      });
       if (a.writeAlpha) f.zeroBytes(alphaRow, b.CreateMul(T, f.i64(4)));
     });
   });

@@ -110,7 +110,8 @@ OpCase attention() {
 
 /// An inf and a NaN in h at dropped steps: alpha 0 times either is NaN, so
 /// the row's context is NaN, as in the interpreter and PyTorch's bmm (the
-/// kernels add 0 h_t for a dropped step, they do not skip it).
+/// kernels add 0 h_t for a dropped step, they do not skip it); in a fully
+/// masked row too.
 OpCase attentionDroppedNonFinite() {
   Inputs nonFinite = randomInputs(55, {{"h", DType::F32, {3, 70, 8}, -2, 2}, {"q", DType::F32, {3, 8}, -2, 2},
                                        {"mask", DType::Bool, {3, 70}, 0, 2}});
@@ -119,6 +120,9 @@ OpCase attentionDroppedNonFinite() {
   keep[70 + 2] = keep[140 + 66] = 0;
   h[(70 + 2) * 8 + 3] = std::numeric_limits<float>::infinity();
   h[(140 + 66) * 8 + 5] = std::numeric_limits<float>::quiet_NaN();
+  // Row 0 fully masked, an inf in its second chunk: alpha 0, the context NaN.
+  for (int t = 0; t < 70; ++t) keep[t] = 0;
+  h[67 * 8 + 1] = -std::numeric_limits<float>::infinity();
   return {"attention_dropped_nonfinite",
           [](ModelBuilder &m) {
             Random random(57);
