@@ -5,8 +5,8 @@
 // additive, the batched q . h_t for dot) plain and, for additive, with its
 // bias + tanh post-op: the roofline references; and, for the additive block
 // at B = 32, llvm fused on two threads (llvm_fused_2threads); for the
-// additive block at D = 24, the floor of any fused kernel on this machine
-// (`floor`, AdditiveFloor.h).
+// additive block at D = 24, a measured lower bound of a fused kernel with
+// attnc's tanh on this machine (`floor`, AdditiveFloor.h).
 //   attention/<additive|dot>/<variant>/B:<b>/T:<t>/D:<d>
 // over B in {1, 32}, T in {16, 128, 1024}, D in {24, 128, 512}; one thread
 // unless the variant says two.
