@@ -16,6 +16,8 @@
 // reference once, so the bound is of a kernel that computes the right thing.
 #pragma once
 
+#include "codegen/llvm/FastMathConstants.h"
+
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -42,33 +44,30 @@ namespace floor_kernel {
 
 constexpr int kD = 24, kChunk = 64;
 
-ATTN_FLOOR_TARGET inline __m512 horner(__m512 x, std::initializer_list<float> c) {
-  const float *k = c.begin();
-  __m512 h = _mm512_set1_ps(k[c.size() - 1]);
-#pragma GCC unroll 8
-  for (size_t i = c.size() - 1; i-- > 0;) h = _mm512_fmadd_ps(h, x, _mm512_set1_ps(k[i]));
-  return h;
+/// Horner's scheme from coefficient I on, lowest first (FastMath.cpp's
+/// polynomial), unrolled by the recursion.
+template <size_t I = 0, size_t N> ATTN_FLOOR_TARGET inline __m512 horner(__m512 x, const float (&c)[N]) {
+  if constexpr (I + 1 == N) return _mm512_set1_ps(c[I]);
+  else return _mm512_fmadd_ps(horner<I + 1>(x, c), x, _mm512_set1_ps(c[I]));
 }
 
-/// attnc's tanh (FastMath.cpp): y P(y^2) / Q(y^2), y clamped to [-9.1, 9.1].
+/// attnc's tanh (FastMath.cpp): y P(y^2) / Q(y^2), y clamped.
 ATTN_FLOOR_TARGET inline __m512 tanh(__m512 x) {
-  __m512 y = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(9.1f)), _mm512_set1_ps(-9.1f));
+  using namespace llvmcg::fastmath;
+  __m512 y = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(kTanhLimit)), _mm512_set1_ps(-kTanhLimit));
   __m512 z = _mm512_mul_ps(y, y);
-  __m512 p = horner(z, {1.0f, 1.3081012362344054e-1f, 3.1005614270865302e-3f, 1.1117476946919963e-5f,
-                        -2.0067566358584196e-8f, 5.1974926130437108e-11f, -8.2706732962262013e-14f});
-  __m512 q = horner(z, {1.0f, 4.6414340974070099e-1f, 2.4481786582454183e-2f, 2.5411246583238769e-4f});
-  return _mm512_div_ps(_mm512_mul_ps(y, p), q);
+  return _mm512_div_ps(_mm512_mul_ps(y, horner(z, kTanhP)), horner(z, kTanhQ));
 }
 
-/// exp(x) for x <= 0 (scores minus their max): 2^n p(r), Cephes' polynomial.
+/// exp(x) for x <= 0 (scores minus their max): 2^n (1 + r + r^2 p(r)) with
+/// FastMath.cpp's constants.
 ATTN_FLOOR_TARGET inline __m512 exp(__m512 x) {
-  x = _mm512_max_ps(x, _mm512_set1_ps(-104.0f));
-  __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT);
-  __m512 r = _mm512_fmadd_ps(n, _mm512_set1_ps(-0.693359375f), x);
-  r = _mm512_fmadd_ps(n, _mm512_set1_ps(2.12194440e-4f), r);
-  __m512 p = horner(r, {5.0000001201e-1f, 1.6666665459e-1f, 4.1665795894e-2f, 8.3334519073e-3f, 1.3981999507e-3f,
-                        1.9875691500e-4f});
-  p = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
+  using namespace llvmcg::fastmath;
+  x = _mm512_max_ps(x, _mm512_set1_ps(kExpMin));
+  __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(kLog2E)), _MM_FROUND_TO_NEAREST_INT);
+  __m512 r = _mm512_fmadd_ps(n, _mm512_set1_ps(-kLn2High), x);
+  r = _mm512_fmadd_ps(n, _mm512_set1_ps(-kLn2Low), r);
+  __m512 p = _mm512_add_ps(_mm512_fmadd_ps(horner(r, kExpP), _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
   return _mm512_scalef_ps(p, n);
 }
 

@@ -32,18 +32,24 @@
 //             1 + erf for x << 0 is the same); measured |error| <= 1.8e-7
 //             (1 + |x|), most of it the f32 rounding of 1 + erf.
 #include "codegen/llvm/Codegen.h"
+#include "codegen/llvm/FastMathConstants.h"
+
+#include <span>
 
 namespace attn::llvmcg {
 
 namespace {
 
 /// Horner's scheme: c[0] + x (c[1] + x (c[2] + ...)), highest term last.
-llvm::Value *polynomial(FunctionEmitter &f, llvm::Value *x, std::initializer_list<float> c) {
-  const float *coefficients = c.begin();
+llvm::Value *polynomial(FunctionEmitter &f, llvm::Value *x, std::span<const float> c) {
+  const float *coefficients = c.data();
   size_t n = c.size();
   llvm::Value *h = f.constantLike(x, coefficients[n - 1]);
   for (size_t k = n - 1; k-- > 0;) h = f.fma(h, x, f.constantLike(x, coefficients[k]));
   return h;
+}
+llvm::Value *polynomial(FunctionEmitter &f, llvm::Value *x, std::initializer_list<float> c) {
+  return polynomial(f, x, std::span<const float>(c.begin(), c.size()));
 }
 
 /// The integer type matching x (i32 or a vector of i32).
@@ -69,17 +75,16 @@ llvm::Value *isNaN(FunctionEmitter &f, llvm::Value *x) { return f.b.CreateFCmpUN
 } // namespace
 
 llvm::Value *FunctionEmitter::exp(llvm::Value *x) {
-  llvm::Value *clamped = min(max(x, constantLike(x, -104.0f)), constantLike(x, 89.0f));
+  using namespace fastmath;
+  llvm::Value *clamped = min(max(x, constantLike(x, kExpMin)), constantLike(x, kExpMax));
   // Round to nearest by adding and removing 1.5 * 2^23 (|v| < 2^22 here).
   llvm::Value *magic = constantLike(x, 12582912.0f);
-  llvm::Value *scaled = b.CreateFMul(clamped, constantLike(x, 1.44269504088896341f));
+  llvm::Value *scaled = b.CreateFMul(clamped, constantLike(x, kLog2E));
   llvm::Value *n = b.CreateFSub(b.CreateFAdd(scaled, magic), magic);
-  llvm::Value *r = fma(n, constantLike(x, -0.693359375f), clamped);
-  r = fma(n, constantLike(x, 2.12194440e-4f), r);
+  llvm::Value *r = fma(n, constantLike(x, -kLn2High), clamped);
+  r = fma(n, constantLike(x, -kLn2Low), r);
   llvm::Value *r2 = b.CreateFMul(r, r);
-  llvm::Value *p = polynomial(*this, r,
-                              {5.0000001201e-1f, 1.6666665459e-1f, 4.1665795894e-2f,
-                               8.3334519073e-3f, 1.3981999507e-3f, 1.9875691500e-4f});
+  llvm::Value *p = polynomial(*this, r, kExpP);
   p = b.CreateFAdd(fma(p, r2, r), constantLike(x, 1.0f));
   llvm::Value *k = b.CreateFPToSI(n, intLike(*this, x));
   llvm::Value *half = b.CreateAShr(k, intConstant(*this, x, 1));
@@ -91,15 +96,13 @@ llvm::Value *FunctionEmitter::exp(llvm::Value *x) {
 
 llvm::Value *FunctionEmitter::tanh(llvm::Value *x) {
   // NaN passes both selects; +-inf and large |x| become +-9.1, whose result rounds to +-1.
-  llvm::Value *limit = constantLike(x, 9.1f), *negativeLimit = constantLike(x, -9.1f);
+  using namespace fastmath;
+  llvm::Value *limit = constantLike(x, kTanhLimit), *negativeLimit = constantLike(x, -kTanhLimit);
   llvm::Value *y = b.CreateSelect(b.CreateFCmpOGT(x, limit), limit, x);
   y = b.CreateSelect(b.CreateFCmpOLT(y, negativeLimit), negativeLimit, y);
   llvm::Value *z = b.CreateFMul(y, y);
-  llvm::Value *p = polynomial(*this, z,
-                              {1.0f, 1.3081012362344054e-1f, 3.1005614270865302e-3f, 1.1117476946919963e-5f,
-                               -2.0067566358584196e-8f, 5.1974926130437108e-11f, -8.2706732962262013e-14f});
-  llvm::Value *q = polynomial(*this, z,
-                              {1.0f, 4.6414340974070099e-1f, 2.4481786582454183e-2f, 2.5411246583238769e-4f});
+  llvm::Value *p = polynomial(*this, z, kTanhP);
+  llvm::Value *q = polynomial(*this, z, kTanhQ);
   return b.CreateFDiv(b.CreateFMul(y, p), q);
 }
 
