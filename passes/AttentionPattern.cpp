@@ -4,6 +4,7 @@
 
 #include "passes/Pattern.h"
 
+#include <cmath>
 #include <optional>
 
 namespace attn::passes {
@@ -76,10 +77,15 @@ std::optional<WeightedSum> findWeightedSum(const ir::Graph &g, Node &softmax) {
   return std::nullopt;
 }
 
-/// The additive scores' last step, s = u . v per position, in its spellings.
+/// Whether a shift of every score changes the softmax: a fill other than
+/// -inf takes the masked scores' place, and the shift does not move it.
+bool shiftsMatter(const AttentionMatch &m) { return m.fill && !(std::isinf(*m.fill) && *m.fill < 0); }
+
+/// The additive scores' last step, s = u . v (+ shift) per position, in its spellings.
 struct ScoreVector {
   Value *u = nullptr, *v = nullptr;
   bool reshapeV = false;
+  Value *shift = nullptr; // the bias of linear(u, V [1, A], c), the same for every t
 };
 std::optional<ScoreVector> matchScoreVector(Value *s) {
   if (Node *mm = definedBy(s, OpKind::MatMul); mm && mm->operand(1)->type.rank() == 1)
@@ -98,7 +104,8 @@ std::optional<ScoreVector> matchScoreVector(Value *s) {
   if (!squeeze || !hasAxis(*squeeze, 2) || !squeeze->operand(0)->hasOneUse()) return std::nullopt;
   Value *product = squeeze->operand(0);
   if (Node *linear = definedBy(product, OpKind::Linear)) // V [1, A]; its bias shifts every score
-    return ScoreVector{linear->operand(0), linear->operand(1), true};
+    return ScoreVector{linear->operand(0), linear->operand(1), true,
+                       linear->operands().size() == 3 ? linear->operand(2) : nullptr};
   if (Node *mm = definedBy(product, OpKind::MatMul); mm && mm->operand(1)->type.rank() == 2)
     return ScoreVector{mm->operand(0), mm->operand(1), true}; // V [A, 1]
   return std::nullopt;
@@ -145,6 +152,10 @@ bool matchAdditive(Value *s, AttentionMatch &m, MatchAttempt &attempt) {
                                 u.shape[2].str() + "]");
   Node *tanh = definedBy(sv->u, OpKind::Tanh);
   if (!tanh) return attempt.fail("", "no tanh: u = " + describe(sv->u) + " is not tanh(W h_t + b)");
+  if (sv->shift && shiftsMatter(m))
+    return attempt.fail("", "the bias " + describe(sv->shift) + " of the scores' linear shifts every score but not the fill " +
+                                ir::attrValueText(*m.fill) + " of the masked ones (the fused op drops it): with a fill of "
+                                "float('-inf') or softmax's mask= it cancels");
   AttentionMatch found = m;
   Value *k = nullptr;
   if (!matchProjection(tanh->operand(0), found, k, attempt)) return false;
@@ -184,9 +195,15 @@ bool matchRowDot(Value *s, Value *&k, Value *&q) {
 }
 
 /// Luong general keys k = G h_t: linear(h, G) (its bias adds q . b, the same
-/// for every t) or h @ M (G = M^T); sets m.G and m.transposeG.
-bool matchKeyProjection(Value *k, AttentionMatch &m) {
+/// for every t, which the fused op drops) or h @ M (G = M^T); sets m.G and
+/// m.transposeG.
+bool matchKeyProjection(Value *k, AttentionMatch &m, MatchAttempt &attempt, std::string_view part) {
   if (Node *linear = definedBy(k, OpKind::Linear); linear && linear->operand(0) == m.h) {
+    if (linear->operands().size() == 3 && shiftsMatter(m))
+      return attempt.fail(part, "the bias " + describe(linear->operand(2)) + " of the keys' linear adds q . b to every "
+                                    "score but not to the fill " + ir::attrValueText(*m.fill) +
+                                    " of the masked ones (the fused op drops it): with a fill of float('-inf') or "
+                                    "softmax's mask= it cancels");
     m.G = linear->operand(1);
     return true;
   }
@@ -212,7 +229,7 @@ bool matchDot(Value *s, AttentionMatch &m, MatchAttempt &attempt) {
     m = found;
     return true;
   }
-  if (!matchKeyProjection(k, found)) {
+  if (!matchKeyProjection(k, found, attempt, "")) {
     return attempt.fail("", "the keys " + describe(k) + " are neither the summed " +
                                 describe(m.h) + " nor a linear map of it");
   }
@@ -220,9 +237,11 @@ bool matchDot(Value *s, AttentionMatch &m, MatchAttempt &attempt) {
   return true;
 }
 
-/// Drops constants added to every score; the pre-softmax scores must have no
-/// other use (they would have to be computed anyway).
-Value *stripShifts(Value *s, MatchAttempt &attempt) {
+/// Drops scalars added to every score; the pre-softmax scores must have no
+/// other use (they would have to be computed anyway). Under a fill other than
+/// -inf a constant shift c moves into the fill (F - c), and any other shift
+/// keeps the pattern unfused.
+Value *stripShifts(Value *s, AttentionMatch &m, MatchAttempt &attempt) {
   for (;;) {
     if (!s->hasOneUse()) {
       attempt.fail("scores", describe(s) +
@@ -237,8 +256,27 @@ Value *stripShifts(Value *s, MatchAttempt &attempt) {
         return inner = x, true;
       });
     if (!inner) return s;
+    if (shiftsMatter(m)) {
+      Value *shift = add->operand(0) == inner ? add->operand(1) : add->operand(0);
+      Node *c = definedBy(shift, OpKind::Constant);
+      if (!c) {
+        attempt.fail("scores", "the shift " + describe(shift) + " moves every score but not the fill " +
+                                   ir::attrValueText(*m.fill) +
+                                   " of the masked ones: with a fill of float('-inf') or softmax's mask= it cancels");
+        return nullptr;
+      }
+      m.fill = *m.fill - c->attrs.Value;
+    }
     s = inner;
   }
+}
+
+/// A fill of +inf or NaN makes every row with a masked position NaN, which
+/// only the unfused softmax computes.
+bool checkFill(const AttentionMatch &m, MatchAttempt &attempt) {
+  return attempt.require(!m.fill || !(std::isnan(*m.fill) || (*m.fill > 0 && std::isinf(*m.fill))), "mask",
+                         "the fill " + (m.fill ? ir::attrValueText(*m.fill) : std::string()) +
+                             " makes a row with a masked position NaN, as the unfused softmax computes");
 }
 
 /// softmax(where(keep, s, fill)) or softmax(where(drop, fill, s)): the mask
@@ -335,7 +373,8 @@ Result<AttentionMatch> matchMultiQuery(const ir::Graph &graph, Node &softmax) {
     m.mask = mask->first, m.invertMask = mask->second == keepIsCond, m.fill = fill->attrs.Value;
     s = where->operand(keepIsCond ? 1 : 2);
   }
-  Value *scores = stripShifts(s, attempt);
+  if (!checkFill(m, attempt)) return mismatch();
+  Value *scores = stripShifts(s, m, attempt);
   if (!scores) return mismatch();
   Value *q = nullptr, *k = nullptr;
   if (!matchQueriesTimesKeys(scores, q, k)) {
@@ -348,7 +387,7 @@ Result<AttentionMatch> matchMultiQuery(const ir::Graph &graph, Node &softmax) {
   }
   m.q = q;
   if (k == m.h) return m;
-  if (!matchKeyProjection(k, m)) {
+  if (!matchKeyProjection(k, m, attempt, "scores")) {
     attempt.fail("scores", "the keys " + describe(k) + " are neither the summed " + describe(m.h) +
                                " nor a linear map of it");
     return mismatch();
@@ -391,7 +430,8 @@ Result<AttentionMatch> matchAttention(const ir::Graph &graph, ir::Node &softmax)
   }
   m.h = sum->h, m.context = sum->context;
   if (!m.mask) s = stripFill(s, m);
-  Value *scores = stripShifts(s, attempt);
+  if (!checkFill(m, attempt)) return mismatch();
+  Value *scores = stripShifts(s, m, attempt);
   if (!scores) return mismatch();
   MatchAttempt additive, dot;
   if (matchAdditive(scores, m, additive) || matchDot(scores, m, dot)) return m;

@@ -65,6 +65,8 @@ public:
       for (int64_t r = 0; r < B * S; ++r)
         for (int64_t t = 0; t < T; ++t)
           if (!keep->as<uint8_t>()[(r / S) * T + t]) alpha.as<float>()[r * T + t] = 0.0f;
+    nanRows(alpha.as<float>(), {B * S, T, 1},
+            [&](int64_t e) { return !keep || keep->as<uint8_t>()[(e / T / S) * T + e % T]; });
     const auto &weighted = plan->context;
     context.execute(weighted.primitive, weighted.pd,
                     {{DNNL_ARG_SRC, memoryOf(weighted.pd.src_desc(), context.engine, alpha.data())},

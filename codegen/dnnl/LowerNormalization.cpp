@@ -7,7 +7,8 @@
 //   softmax: the softmax primitive. A mask (bool, broadcast to the scores)
 //     becomes an additive -inf input (a copy of the scores with the masked
 //     positions -inf); masked positions are set to exactly 0 afterwards and
-//     a row with no position kept to all zeros, as in every backend;
+//     a row with no position kept to all zeros, as in every backend; a row
+//     with a NaN in it is NaN at every kept position, as PyTorch's;
 //   log_softmax: the logsoftmax primitive;
 //   layer_norm: layer_normalization over the trailing NormRank axes seen as
 //     one, with the weight and bias as its scale and shift.
@@ -111,6 +112,7 @@ public:
                     {{DNNL_ARG_SRC, memoryOf(plan->pd.src_desc(), context.engine, scores)},
                      {DNNL_ARG_DST, memoryOf(plan->pd.dst_desc(), context.engine, y.data())}});
     if (!keep.empty()) zeroMasked(keep, y.as<float>());
+    nanRows(y.as<float>(), dims, [&](int64_t e) { return keep.empty() || keep[size_t(e)]; });
     return interp::results(std::move(y));
   }
 

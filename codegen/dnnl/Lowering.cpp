@@ -2,7 +2,9 @@
 // each group of ops in turn.
 #include "codegen/dnnl/Lowering.h"
 
+#include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <new>
 
 namespace attn::dnnlcg {
@@ -75,6 +77,19 @@ std::vector<int64_t> shapeKey(const KernelArgs &args) {
     key.insert(key.end(), v.shape.begin(), v.shape.end());
   }
   return key;
+}
+
+void nanRows(float *y, const Dims &dims, const std::function<bool(int64_t)> &keep) {
+  int64_t outer = dims[0], size = dims[1], inner = dims[2];
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      float *row = y + o * size * inner + i;
+      bool nan = false;
+      for (int64_t s = 0; s < size && !nan; ++s) nan = std::isnan(row[s * inner]);
+      if (!nan) continue;
+      for (int64_t s = 0; s < size; ++s)
+        if (keep(row + s * inner - y)) row[s * inner] = std::numeric_limits<float>::quiet_NaN();
+    }
 }
 
 Dims rowMajorStrides(const Dims &dims) {

@@ -13,6 +13,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -256,5 +257,12 @@ dnnl::memory memoryOf(const dnnl::memory::desc &desc, const dnnl::engine &engine
 
 /// Whether every operand and result has the same dtype `dtype`.
 bool allOf(const ir::Node &node, DType dtype);
+
+/// A softmax's rows of y [outer, size, inner] (the row along `size`) as
+/// PyTorch computes them: NaN at every kept position of a row with a NaN in
+/// it (a NaN or +inf score makes PyTorch's max, and so the whole row, NaN,
+/// where oneDNN's softmax leaves NaN at that position alone); keep(e) says
+/// whether element e is kept (a masked position stays 0).
+void nanRows(float *y, const Dims &dims, const std::function<bool(int64_t)> &keep);
 
 } // namespace attn::dnnlcg

@@ -68,7 +68,7 @@ struct Attention {
 
 /// Whether masked positions are dropped (a mask, or a -inf fill) rather than
 /// scored with a finite fill.
-bool dropsMasked(const Attention &a) { return a.mask && (!a.fill || std::isinf(*a.fill)); }
+bool dropsMasked(const Attention &a) { return a.mask && (!a.fill || (std::isinf(*a.fill) && *a.fill < 0)); }
 
 /// Scalar loops for symbolic A or D.
 llvm::Value *additiveScoreGeneric(FunctionEmitter &f, const ir::Node &node, llvm::Value *ht, llvm::Value *D) {

@@ -252,6 +252,14 @@ OpCase softmaxes() {
                                       {"rows", DType::Bool, {2, 1, 4}, 0, 2}});
   float *x = minusInf.tensors[0].second.as<float>();
   x[1] = x[4] = x[5] = x[6] = x[7] = x[23] = -float(kInf);
+  // +inf and NaN scores: PyTorch's whole row NaN along the softmax's axis
+  // (oneDNN's primitive leaves NaN at that position alone), masked positions
+  // 0 under a mask.
+  Inputs nonFinite = randomInputs(17, {{"x", DType::F32, {2, 3, 4}, -5, 5}, {"mask", DType::Bool, {2, 3, 4}, 0, 2},
+                                       {"rows", DType::Bool, {2, 1, 4}, 0, 2}});
+  float *y = nonFinite.tensors[0].second.as<float>();
+  y[2] = y[21] = float(kInf);
+  y[13] = std::numeric_limits<float>::quiet_NaN();
   return {"softmax",
           [](ModelBuilder &m) {
             ir::Value *x = m.argument("x", DType::F32, {B, T, Dim(4)});
@@ -268,7 +276,7 @@ OpCase softmaxes() {
           {std::move(masked),
            randomInputs(15, {{"x", DType::F32, {1, 1, 4}, -100, 100}, {"mask", DType::Bool, {1, 1, 4}, 0, 2},
                              {"rows", DType::Bool, {1, 1, 4}, 0, 2}}),
-           std::move(minusInf)}};
+           std::move(minusInf), std::move(nonFinite)}};
 }
 
 OpCase shapes() {
