@@ -11,22 +11,29 @@
 //     squeeze(linear(%u, @V : [1, A]), 2)    ->  matmul(%u, reshape(@V, [A]))
 //     squeeze(matmul(%u, @V : [A, 1]), 2)    ->  matmul(%u, reshape(@V, [A]))
 //     (a bias c : [1] of that linear stays as add(..., c))
+//     squeeze(where(%c, %x, %y), k)          ->  where(squeeze(%c, k), squeeze(%x, k), %y)
+//     (the same for bitwise_not, add, sub, mul, div; a scalar operand stays,
+//     the others have a unit axis k; the where has no other use: scores
+//     masked as [B, T, 1], s.masked_fill(~mask.unsqueeze(-1), F))
 //   shape no-ops
 //     squeeze(unsqueeze(%x, k), k)           ->  %x
 //     unsqueeze(squeeze(%x, k), k)           ->  %x     (x's axis k is 1)
-//     squeeze of an axis that is not 1, reshape to the same shape,
-//     transpose(%x, k, k), the identity permute  ->  %x
-//   a reshape that only adds a unit axis is that unsqueeze
+//     squeeze of an axis that is not 1, reshape or slice to the same shape
+//     (x[..., 0:1] of a unit axis), transpose(%x, k, k), the identity
+//     permute  ->  %x
+//   a reshape that only adds or removes a unit axis is that unsqueeze or squeeze
 //     reshape(%q : [B, D], [B, D, 1])        ->  unsqueeze(%q, 2)
-//     (PyTorch's `q.view(-1, D, 1)` before a bmm; the fusions match unsqueeze.
-//     The other way round is left alone: `reshape(@V, [A])` is the normal
-//     form of a [1, A] score vector above)
+//     reshape(%s : [B, T, 1], [B, T])        ->  squeeze(%s, 2)
+//     (PyTorch's `q.view(-1, D, 1)` before a bmm, `s.view(B, T)`; the fusions
+//     match unsqueeze and squeeze. A weight's reshape is left alone:
+//     `reshape(@V, [A])` is the normal form of a [1, A] score vector above)
 //
 // The rewritten nodes are left unused and erased after each sweep.
 #include "ir/Builder.h"
 #include "passes/Pass.h"
 #include "passes/Pattern.h"
 
+#include <algorithm>
 #include <optional>
 
 namespace attn::passes::Canonicalize {
@@ -93,7 +100,7 @@ bool isIdentityPermutation(const std::vector<int64_t> &perm) {
 }
 
 bool removeNoOpShapeOp(ir::Graph &graph, Node &n) {
-  bool noOp = ((n.op == OpKind::Squeeze || n.op == OpKind::Reshape) &&
+  bool noOp = ((n.op == OpKind::Squeeze || n.op == OpKind::Reshape || n.op == OpKind::Slice) &&
                n.result()->type == n.operand(0)->type) ||
               (n.op == OpKind::Transpose && n.attrs.Axis == n.attrs.Axis2) ||
               (n.op == OpKind::Permute && isIdentityPermutation(n.attrs.Perm));
@@ -120,7 +127,33 @@ bool reshapeToUnitAxisOp(ir::Graph &graph, Node &n) {
     replaceValue(graph, n.result(), build(graph, n, OpKind::Unsqueeze, {n.operand(0)}, axisAttr(*k)));
     return true;
   }
+  if (auto k = insertedUnitAxis(out, in); k && !n.operand(0)->isWeight()) {
+    replaceValue(graph, n.result(), build(graph, n, OpKind::Squeeze, {n.operand(0)}, axisAttr(*k)));
+    return true;
+  }
   return false;
+}
+
+/// squeeze(op(a, b, ...), k) for an elementwise op of the mask and shift
+/// spellings with no other use: op(squeeze(a, k), ...), scalars as they are.
+bool squeezeThroughElementwise(ir::Graph &graph, Node &n) {
+  if (n.op != OpKind::Squeeze || !n.attrs.Axis) return false;
+  Value *x = n.operand(0);
+  Node *op = x->kind == Value::Kind::NodeResult ? x->def : nullptr;
+  static constexpr OpKind kThrough[] = {OpKind::Where, OpKind::BitwiseNot, OpKind::Add,
+                                        OpKind::Sub,   OpKind::Mul,        OpKind::Div};
+  if (!op || std::find(std::begin(kThrough), std::end(kThrough), op->op) == std::end(kThrough) ||
+      !x->hasOneUse() || n.result()->type == x->type)
+    return false;
+  int64_t k = *n.attrs.Axis, rank = x->type.rank();
+  for (Value *operand : op->operands())
+    if (operand->type.rank() != 0 && (operand->type.rank() != rank || operand->type.shape[k] != ir::Dim(1)))
+      return false;
+  std::vector<Value *> operands;
+  for (Value *operand : op->operands())
+    operands.push_back(operand->type.rank() == 0 ? operand : build(graph, n, OpKind::Squeeze, {operand}, axisAttr(k)));
+  replaceValue(graph, n.result(), build(graph, n, op->op, operands, op->attrs));
+  return true;
 }
 
 /// softmax over scores with a trailing unit axis: the same softmax on the
@@ -180,7 +213,7 @@ using Rule = bool (*)(ir::Graph &, Node &);
 constexpr Rule kRules[] = {
     foldTransposeIntoMatmul, foldBiasIntoLinear,     removeSqueezeUnsqueezePair,
     removeNoOpShapeOp,       softmaxWithoutUnitAxis, unitProjectionToMatVec,
-    reshapeToUnitAxisOp,
+    reshapeToUnitAxisOp,     squeezeThroughElementwise,
 };
 
 } // namespace
