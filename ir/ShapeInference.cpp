@@ -299,6 +299,9 @@ Result<Types> recurrent(OpKind op, const Types &in, const Attrs &a) {
     return fail(std::string(mnemonic(op)) + ": wrong number of operands");
   if (op == OpKind::RNN && a.Nonlinearity != OpKind::Tanh && a.Nonlinearity != OpKind::Relu)
     return fail("rnn: nonlinearity must be tanh or relu, got " + std::string(mnemonic(a.Nonlinearity)));
+  if (a.Hidden <= 0 || a.Layers <= 0)
+    return fail(std::string(mnemonic(op)) + ": hidden_size and num_layers must be positive, got " +
+                std::to_string(a.Hidden) + " and " + std::to_string(a.Layers));
   Dim dirs(a.Bidirectional ? 2 : 1), H(a.Hidden);
   Dim B = a.BatchFirst ? x.shape[0] : x.shape[1];
   Dim T = a.BatchFirst ? x.shape[1] : x.shape[0];

@@ -146,14 +146,15 @@ void emitPackedGemm(FunctionEmitter &f, const GemmShape &shape, llvm::Value *x, 
   // K blocks of near-equal size; column blocks of `blockPanels` panels.
   int64_t weightBytes = shape.in * kernel.paddedOut * 4;
   int64_t kBlocks = weightBytes > kWeightBlockBytes ? (shape.in + kKBlock - 1) / kKBlock : 1;
-  int64_t kSize = (shape.in + kBlocks - 1) / kBlocks;
+  int64_t kSize = std::max<int64_t>(1, (shape.in + kBlocks - 1) / kBlocks);
   int64_t blockPanels = std::max<int64_t>(1, kWeightBlockBytes / (kSize * panel * 4));
   if (weightBytes <= kWeightBlockBytes) blockPanels = std::max<int64_t>(1, panels);
 
   // Every row of the task through columns [column, column + count panels
-  // (+ the rest vectors)), one K block after the other.
+  // (+ the rest vectors)), one K block after the other; at K = 0 one empty
+  // block, which stores the bias (or zeros) through the activation.
   auto sweep = [&](llvm::Value *column, int64_t count, bool withRest) {
-    for (int64_t k0 = 0; k0 < shape.in; k0 += kSize) {
+    for (int64_t k0 = 0; k0 < std::max<int64_t>(shape.in, 1); k0 += kSize) {
       int64_t k1 = std::min(shape.in, k0 + kSize);
       auto rowBlock = [&](llvm::Value *row, unsigned rows) {
         if (count == 1) kernel.block(row, rows, column, blocking.vectors, lanes, k0, k1);

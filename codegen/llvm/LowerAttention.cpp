@@ -506,47 +506,65 @@ void emitMerge(NodeLowering &L, const Attention &a, int partials) {
     })[0];
     llvm::Value *outRow = f.gep(f.f32Type(), context, b.CreateMul(row, D));
     llvm::Value *alphaRow = f.gep(f.f32Type(), alpha, b.CreateMul(row, T));
-    f.ifThenElse(b.CreateFCmpOGT(M, minusInf), [&] {
-      // A chunk with nothing kept (m = -inf) weighs 0, without an exp(-inf) (see softmaxPartials).
-      auto weight = [&](llvm::Value *c) {
-        llvm::Value *m = f.loadF32(triple(c), f.i64(0)), *empty = b.CreateFCmpOEQ(m, minusInf);
-        return b.CreateSelect(empty, f.f32(0.0f), f.exp(b.CreateFSub(b.CreateSelect(empty, M, m), M)));
-      };
-      llvm::Value *S = f.forRangeCarry(f.i64(0), chunks, {f.f32(0.0f)}, [&](llvm::Value *c, const Values &acc) {
-        return Values{f.fma(f.loadF32(triple(c), f.i64(1)), weight(c), acc[0])};
-      })[0];
-      f.forRange(f.i64(0), D, [&](llvm::Value *d) { f.storeF32(f.f32(0.0f), outRow, d); });
-      f.forRange(f.i64(0), chunks, [&](llvm::Value *c) {
-        llvm::Value *wc = weight(c), *ctx = f.gep(f.f32Type(), triple(c), f.i64(2));
-        f.forRange(f.i64(0), D, [&](llvm::Value *d) { f.storeF32(f.fma(f.loadF32(ctx, d), wc, f.loadF32(outRow, d)), outRow, d); });
-      });
-      f.forRange(f.i64(0), D, [&](llvm::Value *d) { f.storeF32(b.CreateFDiv(f.loadF32(outRow, d), S), outRow, d); });
+    // A NaN or +inf among the kept scores makes its chunk's sum NaN (the max
+    // skips a NaN, exp(inf - inf) is NaN); PyTorch's row is then NaN
+    // everywhere, masked positions too unless the mask came as mask=.
+    llvm::Value *nanRow = f.forRangeCarry(f.i64(0), chunks, {b.getFalse()}, [&](llvm::Value *c, const Values &acc) {
+      llvm::Value *s = f.loadF32(triple(c), f.i64(1));
+      return Values{b.CreateOr(acc[0], b.CreateFCmpUNO(s, s))};
+    })[0];
+    llvm::Value *nan = f.f32(std::numeric_limits<float>::quiet_NaN());
+    f.ifThenElse(nanRow, [&] {
+      f.forRange(f.i64(0), D, [&](llvm::Value *d) { f.storeF32(nan, outRow, d); });
       if (!a.writeAlpha) return;
       f.forRange(f.i64(0), T, [&](llvm::Value *t) {
-        llvm::Value *kept = dropsMasked(a)
-                                ? f.loadElement(DType::Bool, mask, b.CreateAdd(b.CreateMul(a.batchRow(f, row), T), t))
-                                : b.getTrue();
-        llvm::Value *p = b.CreateFDiv(f.exp(b.CreateFSub(f.loadF32(alphaRow, t), M)), S);
-        f.storeF32(b.CreateSelect(kept, p, f.f32(0.0f)), alphaRow, t);
+        llvm::Value *zeroed = a.mask && !a.fill
+                                  ? b.CreateNot(f.loadElement(DType::Bool, mask, b.CreateAdd(b.CreateMul(a.batchRow(f, row), T), t)))
+                                  : b.getFalse();
+        f.storeF32(b.CreateSelect(zeroed, f.f32(0.0f), nan), alphaRow, t);
       });
     }, [&] {
-      if (a.fill) { // softmax of -inf everywhere, as PyTorch: NaN
-        llvm::Value *nan = f.f32(std::numeric_limits<float>::quiet_NaN());
-        f.forRange(f.i64(0), D, [&](llvm::Value *d) { f.storeF32(nan, outRow, d); });
-        if (a.writeAlpha) f.forRange(f.i64(0), T, [&](llvm::Value *t) { f.storeF32(nan, alphaRow, t); });
-        return;
-      }
-      // Nothing kept: zeros, not 0/0. The chunks' ctx are sums of 0 h_t,
-      // zero unless h holds an inf or a NaN, which make it NaN as in the
-      // interpreter; so the context is their sum.
-      f.zeroBytes(outRow, b.CreateMul(D, f.i64(4)));
-      f.forRange(f.i64(0), chunks, [&](llvm::Value *c) {
-        llvm::Value *ctx = f.gep(f.f32Type(), triple(c), f.i64(2));
-        f.forRange(f.i64(0), D, [&](llvm::Value *d) {
-          f.storeF32(b.CreateFAdd(f.loadF32(outRow, d), f.loadF32(ctx, d)), outRow, d);
+      f.ifThenElse(b.CreateFCmpOGT(M, minusInf), [&] {
+        // A chunk with nothing kept (m = -inf) weighs 0, without an exp(-inf) (see softmaxPartials).
+        auto weight = [&](llvm::Value *c) {
+          llvm::Value *m = f.loadF32(triple(c), f.i64(0)), *empty = b.CreateFCmpOEQ(m, minusInf);
+          return b.CreateSelect(empty, f.f32(0.0f), f.exp(b.CreateFSub(b.CreateSelect(empty, M, m), M)));
+        };
+        llvm::Value *S = f.forRangeCarry(f.i64(0), chunks, {f.f32(0.0f)}, [&](llvm::Value *c, const Values &acc) {
+          return Values{f.fma(f.loadF32(triple(c), f.i64(1)), weight(c), acc[0])};
+        })[0];
+        f.forRange(f.i64(0), D, [&](llvm::Value *d) { f.storeF32(f.f32(0.0f), outRow, d); });
+        f.forRange(f.i64(0), chunks, [&](llvm::Value *c) {
+          llvm::Value *wc = weight(c), *ctx = f.gep(f.f32Type(), triple(c), f.i64(2));
+          f.forRange(f.i64(0), D, [&](llvm::Value *d) { f.storeF32(f.fma(f.loadF32(ctx, d), wc, f.loadF32(outRow, d)), outRow, d); });
         });
+        f.forRange(f.i64(0), D, [&](llvm::Value *d) { f.storeF32(b.CreateFDiv(f.loadF32(outRow, d), S), outRow, d); });
+        if (!a.writeAlpha) return;
+        f.forRange(f.i64(0), T, [&](llvm::Value *t) {
+          llvm::Value *kept = dropsMasked(a)
+                                  ? f.loadElement(DType::Bool, mask, b.CreateAdd(b.CreateMul(a.batchRow(f, row), T), t))
+                                  : b.getTrue();
+          llvm::Value *p = b.CreateFDiv(f.exp(b.CreateFSub(f.loadF32(alphaRow, t), M)), S);
+          f.storeF32(b.CreateSelect(kept, p, f.f32(0.0f)), alphaRow, t);
+        });
+      }, [&] {
+        if (a.fill) { // softmax of -inf everywhere, as PyTorch: NaN
+          f.forRange(f.i64(0), D, [&](llvm::Value *d) { f.storeF32(nan, outRow, d); });
+          if (a.writeAlpha) f.forRange(f.i64(0), T, [&](llvm::Value *t) { f.storeF32(nan, alphaRow, t); });
+          return;
+        }
+        // Nothing kept: zeros, not 0/0. The chunks' ctx are sums of 0 h_t,
+        // zero unless h holds an inf or a NaN, which make it NaN as in the
+        // interpreter; so the context is their sum.
+        f.zeroBytes(outRow, b.CreateMul(D, f.i64(4)));
+        f.forRange(f.i64(0), chunks, [&](llvm::Value *c) {
+          llvm::Value *ctx = f.gep(f.f32Type(), triple(c), f.i64(2));
+          f.forRange(f.i64(0), D, [&](llvm::Value *d) {
+            f.storeF32(b.CreateFAdd(f.loadF32(outRow, d), f.loadF32(ctx, d)), outRow, d);
+          });
+        });
+        if (a.writeAlpha) f.zeroBytes(alphaRow, b.CreateMul(T, f.i64(4)));
       });
-      if (a.writeAlpha) f.zeroBytes(alphaRow, b.CreateMul(T, f.i64(4)));
     });
   });
   L.runParallel(f, L.entry().dim(a.rows), 16);

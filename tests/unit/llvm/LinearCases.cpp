@@ -59,13 +59,25 @@ OpCase linears() {
             m.result("computed", m.value(K::Linear, {small, m.value(K::Tanh, {computed})}));
             ir::Value *symbolic = m.argument("symbolic", DType::F32, {T, Dim(3)});
             m.result("symbolic", m.value(K::Linear, {small, symbolic, m.argument("sb", DType::F32, {T})}));
+            // in_features = 0: x W^T is zeros, so the bias (through the activation).
+            ir::Value *empty = m.argument("empty", DType::F32, {B, Dim(0)});
+            ir::Value *w0 = m.weight("w0", random.tensor(DType::F32, {5, 0}));
+            ir::Value *b0 = m.weight("b0", random.tensor(DType::F32, {5}));
+            m.result("in0", m.value(K::Linear, {empty, w0, b0}));
+            m.result("in0_no_bias", m.value(K::Linear, {empty, w0}));
+            ir::Attrs tanh;
+            tanh.Activation = K::Tanh;
+            m.result("in0_tanh", m.value(K::LinearAct, {empty, w0, b0}, tanh));
           },
           {randomInputs(23, {{"x", DType::F32, {3, 5, 31}}, {"small", DType::F32, {3, 3}}, {"single", DType::F32, {3}},
-                             {"computed", DType::F32, {6, 3}}, {"symbolic", DType::F32, {5, 3}}, {"sb", DType::F32, {5}}}),
+                             {"computed", DType::F32, {6, 3}}, {"symbolic", DType::F32, {5, 3}}, {"sb", DType::F32, {5}},
+                             {"empty", DType::F32, {3, 0}}}),
            randomInputs(24, {{"x", DType::F32, {1, 1, 31}}, {"small", DType::F32, {1, 3}}, {"single", DType::F32, {3}},
-                             {"computed", DType::F32, {6, 3}}, {"symbolic", DType::F32, {1, 3}}, {"sb", DType::F32, {1}}}),
+                             {"computed", DType::F32, {6, 3}}, {"symbolic", DType::F32, {1, 3}}, {"sb", DType::F32, {1}},
+                             {"empty", DType::F32, {1, 0}}}),
            randomInputs(25, {{"x", DType::F32, {0, 2, 31}}, {"small", DType::F32, {0, 3}}, {"single", DType::F32, {3}},
-                             {"computed", DType::F32, {6, 3}}, {"symbolic", DType::F32, {2, 3}}, {"sb", DType::F32, {2}}})}};
+                             {"computed", DType::F32, {6, 3}}, {"symbolic", DType::F32, {2, 3}}, {"sb", DType::F32, {2}},
+                             {"empty", DType::F32, {0, 0}}})}};
 }
 
 /// linear and linear_act with a weight larger than the GEMM's cache block

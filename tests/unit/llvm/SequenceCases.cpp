@@ -137,6 +137,35 @@ OpCase attentionDroppedNonFinite() {
           {std::move(nonFinite)}};
 }
 
+/// NaN among the kept scores: a NaN in one batch row's query (every dot
+/// score of that row NaN) and in h at a kept step (that row's scores through
+/// it NaN). PyTorch's row is NaN: alpha NaN at every kept position, masked
+/// positions 0 under mask= and NaN under a fill of -inf, the context NaN.
+OpCase attentionNaNScores() {
+  Inputs nan = randomInputs(58, {{"h", DType::F32, {3, 70, 8}, -2, 2}, {"q", DType::F32, {3, 8}, -2, 2},
+                                 {"mask", DType::Bool, {3, 70}, 0, 2}});
+  uint8_t *keep = nan.tensors[2].second.as<uint8_t>();
+  keep[140 + 40] = 1;
+  nan.tensors[0].second.as<float>()[(140 + 40) * 8 + 2] = std::numeric_limits<float>::quiet_NaN();
+  nan.tensors[1].second.as<float>()[8 + 5] = std::numeric_limits<float>::quiet_NaN();
+  return {"attention_nan_scores",
+          [](ModelBuilder &m) {
+            Random random(59);
+            ir::Value *h = m.argument("h", DType::F32, {B, T, Dim(8)});
+            ir::Value *q = m.argument("q", DType::F32, {B, Dim(8)});
+            ir::Value *mask = m.argument("mask", DType::Bool, {B, T});
+            addResults(m, "additive", m.node(K::AdditiveAttention, {h, m.weight("W", random.tensor(DType::F32, {6, 8})),
+                                                                     m.weight("b", random.tensor(DType::F32, {6})),
+                                                                     m.weight("v", random.tensor(DType::F32, {6})), mask}));
+            addResults(m, "dot", m.node(K::DotAttention, {h, q}));
+            addResults(m, "dot_masked", m.node(K::DotAttention, {h, q, mask}));
+            ir::Attrs fill;
+            fill.Fill = -std::numeric_limits<double>::infinity();
+            addResults(m, "dot_fill", m.node(K::DotAttention, {h, q, mask}, fill));
+          },
+          {std::move(nan)}};
+}
+
 /// Attention over a symbolic D, with W an argument: the step-by-step path
 /// (LowerAttention.cpp), its online-softmax rescaling, masks and a fully
 /// masked row, over two chunks.
@@ -167,7 +196,7 @@ OpCase symbolicAttention() {
 } // namespace
 
 std::vector<OpCase> sequenceCases() {
-  return {recurrentLayers(), attention(), attentionDroppedNonFinite(), symbolicAttention()};
+  return {recurrentLayers(), attention(), attentionDroppedNonFinite(), attentionNaNScores(), symbolicAttention()};
 }
 
 } // namespace attn::llvmcg::testing
