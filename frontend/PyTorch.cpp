@@ -193,6 +193,10 @@ Results lowerTorchMax(Sema &s, const CallSite &call, const Args &a) {
     return std::nullopt;
   }
   if (!a[1]) return one(s.emit(K::Max, {*x}, attrs, call.loc), call);
+  if (a[1]->kind == Expr::Kind::List || a[1]->kind == Expr::Kind::Tuple) {
+    s.error(a[1]->loc, "torch.max takes one dim; torch.amax(x, dim=(1, 2)) reduces several");
+    return std::nullopt;
+  }
   attrs.Axis = s.evalAxis(*a[1], (*x)->type.rank(), (*x)->type);
   if (!attrs.Axis) return std::nullopt;
   if (a[2]) {
@@ -312,6 +316,7 @@ const std::map<std::string, Builtin> &pytorchFunctions() {
       {"sub", binaryFn(K::Sub)},
       {"mul", binaryFn(K::Mul)},
       {"div", binaryFn(K::Div)},
+      {"amax", reductionFn(K::Max, /*severalAxes=*/true)}, // attn's max, over one or several axes
       {"masked_fill", {{{"input"}, {"mask"}, {"value"}}, lowerMaskedFill}},
       {"chunk", {{{"input"}, {"chunks"}, {"axis", false}}, lowerChunk}},
       {"split", {{{"tensor"}, {"split_size_or_sections"}, {"axis", false}}, lowerSplit}},
