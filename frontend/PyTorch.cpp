@@ -183,8 +183,24 @@ Results lowerSplit(Sema &s, const CallSite &call, const Args &a) {
 }
 
 /// torch.max(input, dim, keepdim=False) is the tuple (values, indices), as in
-/// PyTorch; without dim it is the maximum of all elements.
+/// PyTorch; without dim it is the maximum of all elements; torch.max(input,
+/// other) with a tensor second argument is elementwise, maximum(input, other).
 Results lowerTorchMax(Sema &s, const CallSite &call, const Args &a) {
+  const Expr *other = a[3] ? a[3] : a[1] && s.computesTensor(*a[1]) ? a[1] : nullptr;
+  if (other) {
+    if (a[2] || (a[1] && a[1] != other)) {
+      s.error(a[2] ? a[2]->loc : a[1]->loc,
+              "torch.max(input, other) is elementwise and takes no dim or keepdim");
+      return std::nullopt;
+    }
+    auto x = s.lowerExpr(*a[0]);
+    if (!x) return std::nullopt;
+    auto y = s.lowerExpr(*other);
+    if (!y) return std::nullopt;
+    auto r = s.binary(K::Maximum, *x, *y, call.loc);
+    if (!r) return std::nullopt;
+    return std::vector<Operand>{*r};
+  }
   auto x = s.lowerTensor(*a[0]);
   if (!x) return std::nullopt;
   ir::Attrs attrs;
@@ -212,7 +228,8 @@ Results lowerTorchMax(Sema &s, const CallSite &call, const Args &a) {
 }
 
 const Builtin &torchMax() {
-  static const Builtin b{{{"input"}, {"axis", false}, {"keepdim", false}}, lowerTorchMax};
+  static const Builtin b{{{"input"}, {"axis", false}, {"keepdim", false}, {"other", false}},
+                         lowerTorchMax};
   return b;
 }
 
