@@ -3,6 +3,8 @@
 // lowering to graph ops. Axes may be negative and are normalised here.
 #include "frontend/Builtins.h"
 
+#include <algorithm>
+
 namespace attn::frontend {
 
 Results one(ir::Value *v, const CallSite &call) {
@@ -42,25 +44,69 @@ Builtin binaryFn(ir::OpKind op) {
 
 namespace {
 
-/// sum, mean, max, argmax: (input, axis=all, keepdim=false).
-Builtin reduction(ir::OpKind op) {
+} // namespace
+
+/// sum, mean, max, argmax: (input, axis=all, keepdim=false). PyTorch's sum,
+/// mean and amax also take a list or tuple of axes (`x.sum(dim=(1, 2))`; an
+/// empty one means all, as in torch 1.13): the IR reduces one axis at a time,
+/// so those become single-axis reductions from the last axis down (the
+/// earlier axes keep their numbers without keepdim). A mean of means over
+/// equal-sized groups is the mean over all of them. sum of bool counts: the
+/// mask becomes i64 first, as torch.sum of a bool tensor gives int64.
+Builtin reductionFn(ir::OpKind op, bool severalAxes) {
   return {{{"input"}, {"axis", false}, {"keepdim", false}},
-          [op](Sema &s, const CallSite &call, const Args &a) -> Results {
+          [op, severalAxes](Sema &s, const CallSite &call, const Args &a) -> Results {
             auto x = s.lowerTensor(*a[0]);
             if (!x) return std::nullopt;
-            ir::Attrs attrs;
-            if (a[1]) {
-              attrs.Axis = s.evalAxis(*a[1], (*x)->type.rank(), (*x)->type);
-              if (!attrs.Axis) return std::nullopt;
+            const ir::Type &type = (*x)->type;
+            if (op == ir::OpKind::Mean && type.dtype != DType::F32) {
+              s.error(call.loc, "mean expects f32, got " + type.str() +
+                                     " (torch.mean refuses integer and bool tensors too); "
+                                     "cast first: x.float().mean(...)");
+              return std::nullopt;
             }
+            ir::Attrs attrs;
             if (a[2]) {
               auto k = s.evalBool(*a[2], "keepdim");
               if (!k) return std::nullopt;
               attrs.Keepdim = *k;
             }
-            return one(s.emit(op, {*x}, attrs, call.loc), call);
+            std::vector<int64_t> axes; // empty: every axis, in one op
+            if (a[1] && (a[1]->kind == Expr::Kind::List || a[1]->kind == Expr::Kind::Tuple)) {
+              if (!severalAxes) {
+                s.error(a[1]->loc, "'" + call.text + "' takes one axis, not a list" +
+                                       (op == ir::OpKind::Max
+                                            ? "; torch.amax(x, dim=(1, 2)) reduces several"
+                                            : ""));
+                return std::nullopt;
+              }
+              for (const ExprPtr &e : a[1]->elements) {
+                auto axis = s.evalAxis(*e, type.rank(), type);
+                if (!axis) return std::nullopt;
+                if (std::find(axes.begin(), axes.end(), *axis) != axes.end()) {
+                  s.error(e->loc, "axis " + std::to_string(*axis) + " appears twice in the list of axes");
+                  return std::nullopt;
+                }
+                axes.push_back(*axis);
+              }
+              std::sort(axes.rbegin(), axes.rend());
+            } else if (a[1]) {
+              auto axis = s.evalAxis(*a[1], type.rank(), type);
+              if (!axis) return std::nullopt;
+              axes.push_back(*axis);
+            }
+            ir::Value *v = *x;
+            if (op == ir::OpKind::Sum && type.dtype == DType::Bool) v = s.castTo(v, DType::I64, call.loc);
+            if (axes.empty()) return one(v ? s.emit(op, {v}, attrs, call.loc) : nullptr, call);
+            for (int64_t axis : axes) {
+              attrs.Axis = axis;
+              if (v) v = s.emit(op, {v}, attrs, call.loc);
+            }
+            return one(v, call);
           }};
 }
+
+namespace {
 
 Results lowerSoftmax(Sema &s, const CallSite &call, const Args &a, ir::OpKind op) {
   auto x = s.lowerTensor(*a[0]);
@@ -264,7 +310,9 @@ const std::map<std::string, Builtin> &builtins() {
       case ir::BuiltinForm::None: break;
       case ir::BuiltinForm::Unary: t.emplace(name, unary(op)); break;
       case ir::BuiltinForm::Binary: t.emplace(name, binaryFn(op)); break;
-      case ir::BuiltinForm::Reduction: t.emplace(name, reduction(op)); break;
+      case ir::BuiltinForm::Reduction:
+        t.emplace(name, reductionFn(op, op == ir::OpKind::Sum || op == ir::OpKind::Mean));
+        break;
       case ir::BuiltinForm::Own:
         // A B_OWN op without an entry is not a builtin; SemaTest names it.
         if (auto it = ownBuiltins().find(op); it != ownBuiltins().end()) t.emplace(name, it->second);

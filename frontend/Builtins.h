@@ -27,6 +27,9 @@ const std::map<std::string, Builtin> &pytorchFunctions();
 
 /// f(input, other) as the binary operator of `op` (maximum, torch.add, ...).
 Builtin binaryFn(ir::OpKind op);
+/// sum, mean, max, argmax(input, axis=all, keepdim=false); `severalAxes`:
+/// the axis may be a list or tuple (torch.sum, torch.mean, torch.amax).
+Builtin reductionFn(ir::OpKind op, bool severalAxes);
 /// One result, or std::nullopt when `v` is null (an error was reported).
 Results one(ir::Value *v, const CallSite &call);
 /// permute and reshape (one -1 inferred) over the elements of a list, a tuple

@@ -3,6 +3,7 @@
 // + - *), types, axes and boolean arguments.
 #include "frontend/Sema.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace attn::frontend {
@@ -110,6 +111,32 @@ std::optional<ConstValue> Sema::evalConst(const Expr &e) {
     return std::nullopt;
   }
   return std::nullopt;
+}
+
+bool Sema::computesTensor(const Expr &e) const {
+  auto anyElement = [&] {
+    return std::any_of(e.elements.begin(), e.elements.end(),
+                       [&](const ExprPtr &x) { return x && computesTensor(*x); });
+  };
+  switch (e.kind) {
+  case Expr::Kind::Name: {
+    const Symbol *s = resolve(e.text);
+    return s && (s->kind == Symbol::Kind::Value || s->kind == Symbol::Kind::Param ||
+                 s->kind == Symbol::Kind::Tuple);
+  }
+  case Expr::Kind::Call:
+    if (specialFloat(e)) return false;
+    if (e.text == "floordiv" || e.text == "min" || e.text == "max" || e.text == "math.sqrt")
+      return std::any_of(e.args.begin(), e.args.end(),
+                         [&](const Argument &a) { return computesTensor(*a.value); });
+    return true;
+  case Expr::Kind::Method: case Expr::Kind::Index: return true;
+  case Expr::Kind::Binary: case Expr::Kind::Negate: case Expr::Kind::Invert:
+  case Expr::Kind::List: case Expr::Kind::Tuple: case Expr::Kind::Slice: return anyElement();
+  case Expr::Kind::Integer: case Expr::Kind::Float: case Expr::Kind::Bool: case Expr::Kind::String:
+  case Expr::Kind::Ellipsis: return false;
+  }
+  return false;
 }
 
 std::optional<int64_t> Sema::evalInt(const Expr &e, const char *what) {

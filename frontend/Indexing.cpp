@@ -136,13 +136,12 @@ std::optional<Operand> Sema::lowerIndex(const Expr &e) {
       continue;
     }
     // An integer index: the slice [i, i + 1), squeezed at the end.
-    if (sub->kind == Expr::Kind::Name) {
-      const Symbol *s = resolve(sub->text);
-      if (s && (s->kind == Symbol::Kind::Value || s->kind == Symbol::Kind::Param)) {
-        error(sub->loc, "indexing with a tensor is not supported; index with integers and slices, "
-                        "or use embedding, where or masked_fill");
-        return std::nullopt;
-      }
+    // x[ids], x[mask], out[torch.arange(B), lengths - 1], x[[0, 2]]: PyTorch's
+    // advanced indexing, which attn has no op for.
+    if (sub->kind == Expr::Kind::List || computesTensor(*sub)) {
+      error(sub->loc, "indexing with a tensor is not supported; index with integers and slices, "
+                      "or use embedding, where or masked_fill");
+      return std::nullopt;
     }
     auto index = evalDim(*sub);
     if (!index) return std::nullopt;

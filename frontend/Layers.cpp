@@ -257,7 +257,7 @@ bool Sema::declareLayer(const LayerDecl &decl) {
   }
   case Kind::LayerNorm: {
     std::vector<int64_t> shape;
-    if (a[0]->kind == Expr::Kind::List) {
+    if (a[0]->kind == Expr::Kind::List || a[0]->kind == Expr::Kind::Tuple) { // [2, H] or (2, H)
       for (const ExprPtr &e : a[0]->elements) {
         auto d = positive(*this, *e, "normalized_shape");
         if (!d) return false;

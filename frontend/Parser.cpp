@@ -348,11 +348,13 @@ bool Parser::parseReturn(FnDecl &fn) {
   ret.loc = tok_.loc;
   advance();
   if (!at(TokenKind::Newline) && !at(TokenKind::RBrace) && !at(TokenKind::Eof)) {
+    // `return a, b,`: a trailing comma, as Python allows.
     do {
       ExprPtr value = parseExpr();
       if (!value) return false;
       ret.values.push_back(std::move(value));
-    } while (consume(TokenKind::Comma));
+    } while (consume(TokenKind::Comma) && !at(TokenKind::Newline) && !at(TokenKind::RBrace) &&
+             !at(TokenKind::Eof));
   }
   fn.body.emplace_back(std::move(ret));
   return true;

@@ -183,8 +183,24 @@ Results lowerSplit(Sema &s, const CallSite &call, const Args &a) {
 }
 
 /// torch.max(input, dim, keepdim=False) is the tuple (values, indices), as in
-/// PyTorch; without dim it is the maximum of all elements.
+/// PyTorch; without dim it is the maximum of all elements; torch.max(input,
+/// other) with a tensor second argument is elementwise, maximum(input, other).
 Results lowerTorchMax(Sema &s, const CallSite &call, const Args &a) {
+  const Expr *other = a[3] ? a[3] : a[1] && s.computesTensor(*a[1]) ? a[1] : nullptr;
+  if (other) {
+    if (a[2] || (a[1] && a[1] != other)) {
+      s.error(a[2] ? a[2]->loc : a[1]->loc,
+              "torch.max(input, other) is elementwise and takes no dim or keepdim");
+      return std::nullopt;
+    }
+    auto x = s.lowerExpr(*a[0]);
+    if (!x) return std::nullopt;
+    auto y = s.lowerExpr(*other);
+    if (!y) return std::nullopt;
+    auto r = s.binary(K::Maximum, *x, *y, call.loc);
+    if (!r) return std::nullopt;
+    return std::vector<Operand>{*r};
+  }
   auto x = s.lowerTensor(*a[0]);
   if (!x) return std::nullopt;
   ir::Attrs attrs;
@@ -193,6 +209,10 @@ Results lowerTorchMax(Sema &s, const CallSite &call, const Args &a) {
     return std::nullopt;
   }
   if (!a[1]) return one(s.emit(K::Max, {*x}, attrs, call.loc), call);
+  if (a[1]->kind == Expr::Kind::List || a[1]->kind == Expr::Kind::Tuple) {
+    s.error(a[1]->loc, "torch.max takes one dim; torch.amax(x, dim=(1, 2)) reduces several");
+    return std::nullopt;
+  }
   attrs.Axis = s.evalAxis(*a[1], (*x)->type.rank(), (*x)->type);
   if (!attrs.Axis) return std::nullopt;
   if (a[2]) {
@@ -208,7 +228,8 @@ Results lowerTorchMax(Sema &s, const CallSite &call, const Args &a) {
 }
 
 const Builtin &torchMax() {
-  static const Builtin b{{{"input"}, {"axis", false}, {"keepdim", false}}, lowerTorchMax};
+  static const Builtin b{{{"input"}, {"axis", false}, {"keepdim", false}, {"other", false}},
+                         lowerTorchMax};
   return b;
 }
 
@@ -312,6 +333,7 @@ const std::map<std::string, Builtin> &pytorchFunctions() {
       {"sub", binaryFn(K::Sub)},
       {"mul", binaryFn(K::Mul)},
       {"div", binaryFn(K::Div)},
+      {"amax", reductionFn(K::Max, /*severalAxes=*/true)}, // attn's max, over one or several axes
       {"masked_fill", {{{"input"}, {"mask"}, {"value"}}, lowerMaskedFill}},
       {"chunk", {{{"input"}, {"chunks"}, {"axis", false}}, lowerChunk}},
       {"split", {{{"tensor"}, {"split_size_or_sections"}, {"axis", false}}, lowerSplit}},

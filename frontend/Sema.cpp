@@ -102,22 +102,23 @@ bool Sema::declareLet(const LetDecl &decl) {
 }
 
 bool Sema::declareParam(const ParamDecl &decl) {
+  const std::string name = withoutSelf(decl.name); // PyTorch's self.v = nn.Parameter(...)
   std::optional<ir::Type> type = evalType(decl.type, /*allowSymbolic=*/false);
   if (!type) return false;
   if (!type->constantByteSize())
-    return error(decl.loc, "param '" + decl.name + "' of type " + type->str() +
+    return error(decl.loc, "param '" + name + "' of type " + type->str() +
                                " would take more than 2^63 bytes");
-  if (module_->findWeight(decl.name))
-    return error(decl.loc, "the weight '" + decl.name + "' is declared twice (a layer's weight has this name)");
+  if (module_->findWeight(name) && !globals_.count(name)) // else a redefinition, reported below
+    return error(decl.loc, "the weight '" + name + "' is declared twice (a layer's weight has this name)");
   Symbol s;
   s.kind = Symbol::Kind::Param;
   s.loc = decl.loc;
   // A raw param has no PyTorch default; init-weights draws it like a Linear
   // weight, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in the last axis.
   int64_t fanIn = type->shape.empty() ? 1 : std::max<int64_t>(1, *type->shape.back().constant());
-  s.value = module_->addWeight(decl.name, *type,
+  s.value = module_->addWeight(name, *type,
                                {ir::WeightInit::Kind::Uniform, 1.0 / std::sqrt(double(fanIn))});
-  return declareGlobal(decl.name, decl.loc, s);
+  return declareGlobal(name, decl.loc, s);
 }
 
 std::unique_ptr<ir::Module> Sema::lower(const Program &program) {

@@ -155,6 +155,12 @@ public:
   std::optional<ir::Type> evalType(const TypeExpr &t, bool allowSymbolic);
   std::optional<int64_t> evalAxis(const Expr &e, int64_t rank, const ir::Type &type);
   std::optional<bool> evalBool(const Expr &e, const char *what);
+  /// Whether `e` computes a tensor rather than a constant: it names a value,
+  /// param or tuple, indexes or calls anything but the constant functions
+  /// (floordiv, min, max, math.sqrt, float('inf')). Decides between
+  /// torch.max(x, dim) and torch.max(x, other), and which message a tensor
+  /// subscript gets.
+  bool computesTensor(const Expr &e) const;
 
   // SemaExpr.cpp
   /// An expression that may be a tuple.

@@ -54,6 +54,8 @@ CASES = [
     ("masks", OPS + "masks.attn", "forward", {}, op_cases.masks, OP_SHAPES),
     ("pytorch_methods", OPS + "pytorch_methods.attn", "forward", {}, op_cases.pytorch_methods,
      OP_SHAPES),
+    ("pytorch_module", OPS + "pytorch_module.attn", "forward", {}, op_cases.pytorch_module,
+     OP_SHAPES),
     ("sequence_mask", OPS + "sequence_mask.attn", "forward", {},
      op_cases.sequence_mask_case, OP_SHAPES),
     ("matmul", OPS + "matmul.attn", "forward", {}, op_cases.matmul, OP_SHAPES),
@@ -193,6 +195,7 @@ def check_case(model_path, fn, defines, B, T, weights, inputs, outputs):
     check_tensors("input", inputs, args, env)
     check_tensors("output", outputs, results, env)
     for name, type_text in re.findall(r"^\s*param\s+([\w.]+)\s*:\s*(.+?)\s*$", text, re.M):
+        name = name.removeprefix("self.")  # PyTorch's self.v is the weight v
         check_tensors("weight", {name: weights[name]}, [(name, type_text)], env)
     return env
 

@@ -395,3 +395,35 @@ def pytorch_methods(B, T, defines):
         "ar": torch.add(torch.mul(x, 2), x),
     }
     return None, {"x": x, "tokens": toks}, {k: v.contiguous() for k, v in outputs.items()}
+
+
+class PyTorchModule(nn.Module):
+    """cases/pytorch_module.attn's module: a raw parameter and a LayerNorm
+    whose normalized_shape is a tuple."""
+
+    def __init__(self, hidden):
+        super().__init__()
+        self.v = nn.Parameter(torch.randn(hidden))
+        self.norm = nn.LayerNorm((2, hidden))
+
+
+def pytorch_module(B, T, defines):
+    model = PyTorchModule(defines["hidden"])
+    randomise_layer_norms(model)
+    x, y = randn(B, T, defines["hidden"]), 2 * randn(B, 2, defines["hidden"]) + 1
+    toks = tokens(4, B, T)  # a quarter of them 0, the padding
+    mask = toks != 0
+    outputs = {
+        "s": x @ model.v,
+        "ln": model.norm(y),
+        "lengths": mask.sum(dim=1),
+        "count": mask.sum(),
+        "long_keep": torch.sum(toks > 2, -1, keepdim=True),
+        "positive": (x > 0).sum(dim=(1, 2)),
+        "sum12": x.sum(dim=(1, 2)),
+        "mean_keep": torch.mean(x, dim=[-1, 1], keepdim=True),
+        "amax02": torch.amax(x, dim=(0, 2)),
+        "isum": toks.sum(dim=(1,)),
+        "mx": torch.max(x, -x),
+    }
+    return state_dict(model), {"x": x, "y": y, "tokens": toks}, outputs

@@ -244,7 +244,7 @@ fn g() -> () { return }
 
 TEST(ParserDecl, ReturnOfSeveralValuesAndShapesWithTrailingCommas) {
   Parsed parsed("model M\nfn f(x: f32[B,],) -> (a: f32, b: bool[],) {\n"
-                "  return x, -x\n}\n");
+                "  return x, -x,\n}\n");
   ASSERT_TRUE(parsed.program) << parsed.output;
   const auto &f = std::get<FnDecl>(parsed.program->decls[0]);
   EXPECT_EQ(f.params[0].type.dims.size(), 1u);
@@ -252,6 +252,16 @@ TEST(ParserDecl, ReturnOfSeveralValuesAndShapesWithTrailingCommas) {
   const auto &ret = std::get<ReturnStmt>(f.body[0]);
   ASSERT_EQ(ret.values.size(), 2u);
   EXPECT_EQ(show(*ret.values[1]), "(neg x)");
+}
+
+TEST(ParserDecl, ReturnOfOneValueWithATrailingComma) {
+  // `return x * 2,` is valid Python; the comma ends the list, on its line or before '}'.
+  for (const char *body : {"  return x * 2,\n}\n", "  return x * 2, }\n"}) {
+    Parsed parsed(std::string("model M\nfn f(x: f32) -> (y: f32) {\n") + body);
+    ASSERT_TRUE(parsed.program) << body << parsed.output;
+    const auto &ret = std::get<ReturnStmt>(std::get<FnDecl>(parsed.program->decls[0]).body[0]);
+    EXPECT_EQ(ret.values.size(), 1u) << body;
+  }
 }
 
 TEST(ParserExamples, AllFourParse) {
@@ -383,7 +393,7 @@ std::vector<ErrorCase> errorCases() {
       {fn + "  y = x x\n}\n", 3, 9, "expected end of line after the statement, found 'x'"},
       {fn + "  3 = x\n}\n", 3, 3,
        "expected a statement ('NAME = EXPR' or 'return'), found '3'"},
-      {fn + "  return x,\n}\n", 3, 12, "expected an expression, found end of line"},
+      {fn + "  return , x\n}\n", 3, 10, "expected an expression, found ','"},
       {fn + "  return x\n} y\n", 4, 3, "expected end of line after the function's '}', found 'y'"},
   };
 }
