@@ -23,7 +23,8 @@ void reportNote(const std::string &message) {
   llvm::WithColor::note(llvm::errs(), "attnc") << frontend::printableText(message) << "\n";
 }
 
-bool checkOutputIsNotAnInput(const std::string &output, const std::vector<std::string> &inputs) {
+bool checkOutputIsNotAnInput(const std::string &output, const std::vector<std::string> &inputs,
+                             const std::string &option) {
   if (output.empty() || output == "-") return true;
   struct stat out {};
   if (::stat(output.c_str(), &out) != 0 || !S_ISREG(out.st_mode)) return true; // new, or a device
@@ -31,7 +32,7 @@ bool checkOutputIsNotAnInput(const std::string &output, const std::vector<std::s
     struct stat in {};
     if (input.empty() || input == "-" || ::stat(input.c_str(), &in) != 0) continue;
     if (in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
-      reportError("-o '" + output + "' is the input '" + input + "'; write the output to another file");
+      reportError(option + " '" + output + "' is the input '" + input + "'; write the output to another file");
       return false;
     }
   }

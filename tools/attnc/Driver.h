@@ -43,8 +43,10 @@ void reportError(const std::string &message);
 /// "attnc: note: MESSAGE" on stderr.
 void reportNote(const std::string &message);
 
-/// False (after a message) when `output` ("-" and "" are stdout) is the same
-/// file as one of `inputs`: writing it would destroy what is being read.
-bool checkOutputIsNotAnInput(const std::string &output, const std::vector<std::string> &inputs);
+/// False (after a message) when `output` ("-" and "" are stdout), the value of
+/// `option` (-o, --json), is the same file as one of `inputs`: writing it
+/// would destroy what is being read.
+bool checkOutputIsNotAnInput(const std::string &output, const std::vector<std::string> &inputs,
+                             const std::string &option = "-o");
 
 } // namespace attn::tool

@@ -324,6 +324,7 @@ int runBench() {
     return usage("give the inputs' dims with --shape (e.g. --shape B=32,T=128) or an --inputs file, not both");
   if (!(options.minTime > 0) || options.minTime > 3600) return usage("--min-time takes seconds in (0, 3600]");
   if (!backendOptions(options.target)) return kUsageError;
+  if (!checkOutputIsNotAnInput(benchJson, {modelPath, weightsPath, benchInputsPath}, "--json")) return kUsageError;
   if (attn::Status s = attn::passes::validateOptions(options.pipeline); !s) {
     reportError(s.message());
     return kUsageError;
