@@ -148,14 +148,14 @@ bool checkShape(const ir::Graph &graph, const ir::DimBindings &shape) {
   for (const std::string &s : symbols) list += (list.empty() ? "" : ", ") + s;
   for (const auto &[name, value] : shape)
     if (std::find(symbols.begin(), symbols.end(), name) == symbols.end()) {
-      llvm::errs() << "attnc: error: --shape names '" << name << "', which is no dim of function '"
-                   << graph.name << "' (its dims: " << (list.empty() ? "none" : list) << ")\n";
+      reportError("--shape names '" + name + "', which is no dim of function '" + graph.name +
+                  "' (its dims: " + (list.empty() ? "none" : list) + ")");
       return false;
     }
   for (const std::string &s : symbols)
     if (!shape.count(s)) {
-      llvm::errs() << "attnc: error: --shape does not give dim '" << s << "' of function '" << graph.name
-                   << "' (its dims: " << list << ")\n";
+      reportError("--shape does not give dim '" + s + "' of function '" + graph.name + "' (its dims: " + list +
+                  ")");
       return false;
     }
   return true;
