@@ -25,7 +25,13 @@ Result<Defines> parseDefines(const std::vector<std::string> &raw) {
     auto eq = d.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == d.size())
       return Status::error("-D expects name=value, got '" + frontend::printableText(d) + "'");
-    out.emplace_back(d.substr(0, eq), d.substr(eq + 1));
+    std::string name = d.substr(0, eq), value = d.substr(eq + 1);
+    for (const auto &[seen, seenValue] : out)
+      if (seen == name && seenValue != value)
+        return Status::error("-D gives '" + frontend::printableText(name) + "' twice, as '" +
+                             frontend::printableText(seenValue) + "' and as '" + frontend::printableText(value) +
+                             "': give it once");
+    out.emplace_back(std::move(name), std::move(value));
   }
   return out;
 }

@@ -33,7 +33,8 @@ struct LoadedModel {
 /// benchmark model is 3 MB.
 inline constexpr size_t kMaxModelBytes = size_t(256) << 20;
 
-/// "name=value" strings (attnc -D) as pairs; an error names the bad one.
+/// "name=value" strings (attnc -D) as pairs; an error names the bad one, or
+/// a name given twice with different values.
 Result<Defines> parseDefines(const std::vector<std::string> &raw);
 
 /// Where a model's text comes from: the file `name` ("-": stdin, a name

@@ -19,9 +19,10 @@ std::string directoryOf(const std::string &path) {
   return path.substr(0, slash + 1);
 }
 
-/// `path` with symbolic links followed (also a dangling one: its target is
-/// what gets created), or `path` itself when it is not a link.
-std::string followLinks(std::string path) {
+} // namespace
+
+std::string writeTarget(const std::string &requested) {
+  std::string path = requested;
   for (int depth = 0; depth < 40; ++depth) {
     struct stat info {};
     if (::lstat(path.c_str(), &info) != 0 || !S_ISLNK(info.st_mode)) return path;
@@ -31,13 +32,11 @@ std::string followLinks(std::string path) {
     target.resize(size_t(n));
     path = target.front() == '/' ? target : directoryOf(path) + target;
   }
-  return path; // a loop: the open below reports it
+  return path; // a loop: the open in create reports it
 }
 
-} // namespace
-
 Result<AtomicFileWriter> AtomicFileWriter::create(const std::string &requested, Durability durability) {
-  std::string path = followLinks(requested);
+  std::string path = writeTarget(requested);
   struct stat info {};
   // A directory goes the usual way: the rename over it fails, nothing is left.
   if (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode) && !S_ISDIR(info.st_mode)) {

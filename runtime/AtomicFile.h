@@ -52,6 +52,10 @@ private:
   Status failed_ = Status::ok(); // the first write error; commit reports it
 };
 
+/// The file a writer for `path` replaces or creates: `path` with symbolic
+/// links followed, a dangling one's target included.
+std::string writeTarget(const std::string &path);
+
 /// create + write + commit.
 Status writeFileAtomically(const std::string &path, std::string_view bytes,
                            AtomicFileWriter::Durability durability = AtomicFileWriter::Durability::Sync);

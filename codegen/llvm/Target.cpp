@@ -57,8 +57,40 @@ void describeSubtarget(const llvm::TargetMachine &machine, TargetInfo &info) {
   }
 }
 
+/// What the generated code and the runtime helpers it calls (compiled for
+/// the SysV x86-64 ABI) assume of an x86 target: 64-bit mode and hardware
+/// floating point in x87 and SSE/SSE2 registers. Without 64-bit mode LLVM
+/// aborts the process ("64-bit code requested on a subtarget that doesn't
+/// support it"); with soft-float its code generator grows without bound;
+/// without SSE floats cross calls in x87 registers, and the helpers' results
+/// are read as garbage, silently (tanh came out 0).
+constexpr const char *kX86AbiFeatures = "+64bit,+64bit-mode,+x87,+sse,+sse2,-soft-float";
+
+bool keepsX86Abi(const llvm::Target &t, const TargetInfo &info, llvm::StringRef features) {
+  std::unique_ptr<llvm::MCSubtargetInfo> sti(t.createMCSubtargetInfo(info.triple, info.cpu, features));
+  return sti && sti->checkFeatures(kX86AbiFeatures);
+}
+
+/// Refuses a CPU without x86-64 and a feature that turns off what
+/// kX86AbiFeatures names (-sse also turns off sse2; +soft-float is on).
+Status checkX86Abi(const llvm::Target &t, const TargetInfo &info, llvm::ArrayRef<llvm::StringRef> features) {
+  if (!llvm::Triple(info.triple).isX86() || keepsX86Abi(t, info, info.features)) return Status::ok();
+  if (!keepsX86Abi(t, info, ""))
+    return Status::error("CPU '" + info.cpu + "' cannot run x86-64 code: choose a 64-bit CPU (e.g. x86-64)");
+  std::string culprit = info.features;
+  for (llvm::StringRef f : features)
+    if (!keepsX86Abi(t, info, f)) {
+      culprit = f.str();
+      break;
+    }
+  return Status::error("CPU feature '" + culprit +
+                       "' is not supported: the generated code needs 64-bit mode, x87, SSE and SSE2, "
+                       "and hardware floating point");
+}
+
 /// A CPU or feature LLVM does not know is the user's error, reported before
-/// LLVM would print a warning and ignore it.
+/// LLVM would print a warning and ignore it; so is a CPU or feature that
+/// breaks the ABI (checkX86Abi).
 Status checkCpuAndFeatures(const llvm::Target &t, const TargetInfo &info) {
   std::unique_ptr<llvm::MCSubtargetInfo> generic(t.createMCSubtargetInfo(info.triple, "", ""));
   if (!generic) return Status::error("llvm: no subtarget information for " + info.triple);
@@ -74,7 +106,7 @@ Status checkCpuAndFeatures(const llvm::Target &t, const TargetInfo &info) {
     if (f.size() == name.size() || !known)
       return Status::error("unknown CPU feature '" + f.str() + "' (write +name or -name)");
   }
-  return Status::ok();
+  return checkX86Abi(t, info, features);
 }
 
 /// The ISA features code for `options` may use: the CPU's own (x86 only:

@@ -45,6 +45,23 @@ std::vector<std::string> splitList(const std::string &text) {
   return items;
 }
 
+/// The items of a comma-separated `option` value; an empty one ("1,,2",
+/// "B=2,") is a usage error, not skipped: it is likely a typo.
+bool splitItems(const std::string &option, const std::string &text, std::vector<std::string> &items,
+                std::string &error) {
+  items.clear();
+  llvm::SmallVector<llvm::StringRef, 8> parts;
+  if (!text.empty()) llvm::StringRef(text).split(parts, ',', -1, /*KeepEmpty=*/true);
+  for (llvm::StringRef part : parts) {
+    if (part.empty()) {
+      error = option + " has an empty item in '" + text + "'";
+      return false;
+    }
+    items.push_back(part.str());
+  }
+  return true;
+}
+
 bool parsePositive(const std::string &text, int64_t &value) {
   if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) return false;
   value = std::stoll(text);
@@ -148,14 +165,14 @@ bool checkShape(const ir::Graph &graph, const ir::DimBindings &shape) {
   for (const std::string &s : symbols) list += (list.empty() ? "" : ", ") + s;
   for (const auto &[name, value] : shape)
     if (std::find(symbols.begin(), symbols.end(), name) == symbols.end()) {
-      llvm::errs() << "attnc: error: --shape names '" << name << "', which is no dim of function '"
-                   << graph.name << "' (its dims: " << (list.empty() ? "none" : list) << ")\n";
+      reportError("--shape names '" + name + "', which is no dim of function '" + graph.name +
+                  "' (its dims: " + (list.empty() ? "none" : list) + ")");
       return false;
     }
   for (const std::string &s : symbols)
     if (!shape.count(s)) {
-      llvm::errs() << "attnc: error: --shape does not give dim '" << s << "' of function '" << graph.name
-                   << "' (its dims: " << list << ")\n";
+      reportError("--shape does not give dim '" + s + "' of function '" + graph.name + "' (its dims: " + list +
+                  ")");
       return false;
     }
   return true;
@@ -311,7 +328,9 @@ bool parseBenchVariants(const std::string &backends, const std::string &variants
 }
 
 bool parseThreadList(const std::string &text, std::vector<unsigned> &out, std::string &error) {
-  for (const std::string &item : splitList(text)) {
+  std::vector<std::string> items;
+  if (!splitItems("--threads", text, items, error)) return false;
+  for (const std::string &item : items) {
     int64_t n;
     if (!parsePositive(item, n) || n > int64_t(ThreadPool::kMaxThreads)) {
       error = "--threads takes positive counts, e.g. 1,2 (got '" + item + "')";
@@ -324,14 +343,21 @@ bool parseThreadList(const std::string &text, std::vector<unsigned> &out, std::s
 }
 
 bool parseShape(const std::string &text, ir::DimBindings &out, std::string &error) {
-  for (const std::string &item : splitList(text)) {
+  std::vector<std::string> items;
+  if (!splitItems("--shape", text, items, error)) return false;
+  for (const std::string &item : items) {
     size_t eq = item.find('=');
     int64_t value;
     if (eq == std::string::npos || eq == 0 || !parsePositive(item.substr(eq + 1), value)) {
       error = "--shape takes NAME=SIZE pairs with positive sizes, e.g. B=32,T=128 (got '" + item + "')";
       return false;
     }
-    out[item.substr(0, eq)] = value;
+    auto [it, added] = out.emplace(item.substr(0, eq), value);
+    if (!added && it->second != value) {
+      error = "--shape gives '" + it->first + "' twice, as " + std::to_string(it->second) + " and as " +
+              std::to_string(value) + ": give it once";
+      return false;
+    }
   }
   if (out.empty()) error = "--shape needs at least one NAME=SIZE";
   return !out.empty();

@@ -39,7 +39,8 @@ struct BenchOptions {
 bool parseBenchVariants(const std::string &backends, const std::string &variants,
                         std::vector<BenchVariant> &out, std::string &error);
 bool parseThreadList(const std::string &text, std::vector<unsigned> &out, std::string &error);
-/// "B=32,T=128": every value a positive integer.
+/// "B=32,T=128": every value a positive integer, no dim given two values.
+/// An empty item (here or in --threads) is a usage error.
 bool parseShape(const std::string &text, ir::DimBindings &out, std::string &error);
 
 int benchCommand(const BenchOptions &options);

@@ -1,5 +1,6 @@
-// attnc compile for the graph emit kinds: bind the weights if given, run the
-// pass pipeline, explain the fusion decisions, write the IR or its Graphviz.
+// attnc compile for the graph emit kinds: bind the weights if given (for
+// --emit=ir only check them), run the pass pipeline, explain the fusion
+// decisions, write the IR or its Graphviz.
 #include "tools/attnc/CompileCommand.h"
 
 #include "ir/Printer.h"
@@ -74,10 +75,13 @@ bool optimizeWithOptionalWeights(LoadedModel &model, const std::string &weightsP
 int compileCommand(LoadedModel &model, const CompileOptions &options) {
   std::shared_ptr<const WeightStore> store;
   WeightMap weights;
-  if (options.emit != GraphEmit::IR &&
-      !optimizeWithOptionalWeights(model, options.weightsPath, options.pipeline,
-                                   options.explainFusion, store, weights))
+  if (options.emit == GraphEmit::IR) {
+    // The graph as parsed, but the weights are checked all the same.
+    if (!options.weightsPath.empty() && !loadWeights(*model.module, options.weightsPath)) return kUserError;
+  } else if (!optimizeWithOptionalWeights(model, options.weightsPath, options.pipeline, options.explainFusion,
+                                          store, weights)) {
     return kUserError;
+  }
   std::string text = options.emit == GraphEmit::Dot ? moduleToDot(*model.module)
                                                     : ir::moduleToString(*model.module);
   return writeOutput(options.outputPath, text) ? kSuccess : kUserError;

@@ -3,10 +3,11 @@
 
 #include "runtime/AtomicFile.h"
 
+#include <filesystem>
+
 #include <llvm/Support/WithColor.h>
 #include <llvm/Support/raw_ostream.h>
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,17 +24,33 @@ void reportNote(const std::string &message) {
   llvm::WithColor::note(llvm::errs(), "attnc") << frontend::printableText(message) << "\n";
 }
 
-bool checkOutputIsNotAnInput(const std::string &output, const std::vector<std::string> &inputs) {
+bool sameFile(const std::string &a, const std::string &b) {
+  namespace fs = std::filesystem;
+  // Links resolved as the writer resolves them; then existing files by
+  // device and inode, new ones by their normalised absolute paths.
+  fs::path targetA = writeTarget(a), targetB = writeTarget(b);
+  std::error_code error;
+  fs::file_status statusA = fs::status(targetA, error), statusB = fs::status(targetB, error);
+  if (fs::exists(statusA) && fs::exists(statusB)) {
+    // Two writes to one device (/dev/null) are fine; a directory fails to be written on its own.
+    bool same = fs::equivalent(targetA, targetB, error);
+    return !error && same && fs::is_regular_file(statusA);
+  }
+  if (fs::exists(statusA) || fs::exists(statusB)) return false;
+  fs::path normalA = fs::weakly_canonical(fs::absolute(targetA, error), error);
+  if (error) return a == b;
+  fs::path normalB = fs::weakly_canonical(fs::absolute(targetB, error), error);
+  if (error) return a == b;
+  return normalA == normalB;
+}
+
+bool checkOutputIsNotAnInput(const std::string &output, const std::vector<std::string> &inputs,
+                             const std::string &option) {
   if (output.empty() || output == "-") return true;
-  struct stat out {};
-  if (::stat(output.c_str(), &out) != 0 || !S_ISREG(out.st_mode)) return true; // new, or a device
   for (const std::string &input : inputs) {
-    struct stat in {};
-    if (input.empty() || input == "-" || ::stat(input.c_str(), &in) != 0) continue;
-    if (in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
-      reportError("-o '" + output + "' is the input '" + input + "'; write the output to another file");
-      return false;
-    }
+    if (input.empty() || input == "-" || !sameFile(output, input)) continue;
+    reportError(option + " '" + output + "' is the input '" + input + "'; write the output to another file");
+    return false;
   }
   return true;
 }

@@ -43,8 +43,16 @@ void reportError(const std::string &message);
 /// "attnc: note: MESSAGE" on stderr.
 void reportNote(const std::string &message);
 
-/// False (after a message) when `output` ("-" and "" are stdout) is the same
-/// file as one of `inputs`: writing it would destroy what is being read.
-bool checkOutputIsNotAnInput(const std::string &output, const std::vector<std::string> &inputs);
+/// Whether writing `a` would replace the regular file `b` names (or that
+/// `b` will name): both spellings are compared after following symbolic
+/// links, by identity when both exist, else as normalised absolute paths
+/// ("c.o", "./c.o" and "$PWD/c.o" are one file). A device is never the same.
+bool sameFile(const std::string &a, const std::string &b);
+
+/// False (after a message) when `output` ("-" and "" are stdout), the value of
+/// `option` (-o, --json), is the same file as one of `inputs`: writing it
+/// would destroy what is being read.
+bool checkOutputIsNotAnInput(const std::string &output, const std::vector<std::string> &inputs,
+                             const std::string &option = "-o");
 
 } // namespace attn::tool

@@ -10,21 +10,11 @@
 #include "tools/attnc/CompileCommand.h"
 #include "tools/attnc/RunCommand.h"
 
-#include <llvm/Support/FileSystem.h>
-
 #include <optional>
 
 namespace attn::tool {
 
 namespace {
-
-/// Whether `a` and `b` name the same regular file, existing or not (two
-/// writes to a device such as /dev/null are fine).
-bool sameFile(const std::string &a, const std::string &b) {
-  if (a == b) return !llvm::sys::fs::exists(a) || llvm::sys::fs::is_regular_file(a);
-  bool same = false;
-  return llvm::sys::fs::is_regular_file(a) && !llvm::sys::fs::equivalent(a, b, same) && same;
-}
 
 /// The code to `codePath` ("-": stdout) and the header to `headerPath`: both
 /// written to temporaries first, then renamed, so that a failure before

@@ -188,7 +188,7 @@ bool maxMemoryOption(uint64_t &bytes) {
   if (!maxMemory.getNumOccurrences()) return true;
   auto parsed = attn::parseByteSize(maxMemory);
   if (!parsed) {
-    errs() << "attnc: error: --max-memory takes a size such as 512M or 4G (got '" << maxMemory << "')\n";
+    reportError("--max-memory takes a size such as 512M or 4G (got '" + maxMemory + "')");
     return false;
   }
   bytes = *parsed;
@@ -246,7 +246,7 @@ int runCompile() {
 int runRun() {
   auto backend = attn::codegen::parseBackend(backendName);
   if (!backend) {
-    errs() << "attnc: error: unknown backend '" << backendName << "' (available: interp, llvm, dnnl)\n";
+    reportError("unknown backend '" + backendName + "' (available: interp, llvm, dnnl)");
     return kUsageError;
   }
   attn::codegen::CompileOptions target;
@@ -298,7 +298,7 @@ int runInitWeights() {
 
 int runBench() {
   auto usage = [](const std::string &message) {
-    errs() << "attnc: error: " << message << "\n";
+    reportError(message); // quotes the user's --shape, --backend, ...: escaped
     return kUsageError;
   };
   BenchOptions options;
@@ -324,6 +324,7 @@ int runBench() {
     return usage("give the inputs' dims with --shape (e.g. --shape B=32,T=128) or an --inputs file, not both");
   if (!(options.minTime > 0) || options.minTime > 3600) return usage("--min-time takes seconds in (0, 3600]");
   if (!backendOptions(options.target)) return kUsageError;
+  if (!checkOutputIsNotAnInput(benchJson, {modelPath, weightsPath, benchInputsPath}, "--json")) return kUsageError;
   if (attn::Status s = attn::passes::validateOptions(options.pipeline); !s) {
     reportError(s.message());
     return kUsageError;

@@ -200,6 +200,31 @@ TEST(LLVMExecutable, ABadTargetIsAnError) {
   EXPECT_NE(r.message().find("unknown CPU 'no-such-cpu'"), std::string::npos) << r.message();
 }
 
+// A target the generated code cannot work with is an error value before any
+// code is generated: LLVM would abort the host on a 32-bit CPU, run out of
+// memory on soft-float, and compute wrong values without SSE.
+TEST(LLVMExecutable, ATargetWithoutTheX86_64AbiIsAnError) {
+#if !defined(__x86_64__)
+  GTEST_SKIP() << "x86 CPU names";
+#endif
+  ModelBuilder m;
+  m.result("y", m.value(OpKind::Tanh, {m.argument("x", DType::F32, {T})}));
+  const std::pair<LLVMOptions, std::string> cases[] = {
+      {{"i386", "", 1}, "CPU 'i386' cannot run x86-64 code"},
+      {{"pentium4", "+sse2", 1}, "CPU 'pentium4' cannot run x86-64 code"},
+      {{"x86-64", "-64bit-mode", 1}, "CPU feature '-64bit-mode' is not supported"},
+      {{"x86-64", "+soft-float", 1}, "CPU feature '+soft-float' is not supported"},
+      {{"x86-64", "+avx,-sse", 1}, "CPU feature '-sse' is not supported"},
+      {{"x86-64", "-x87", 1}, "CPU feature '-x87' is not supported"},
+  };
+  for (const auto &[options, message] : cases) {
+    auto r = compileLLVM(m.sharedModule(), m.weightMap(), options);
+    ASSERT_FALSE(r.isOk()) << options.cpu << " " << options.features;
+    EXPECT_NE(r.message().find(message), std::string::npos) << r.message();
+  }
+  EXPECT_TRUE(compileLLVM(m.sharedModule(), m.weightMap(), {"x86-64", "-sse4.2,+sse2", 1}).isOk());
+}
+
 // A zero-byte input binds a dim as large as it likes: q, k of shape [2^32, 0]
 // make q @ k^T a [2^32, 2^32] tensor, 2^66 bytes. Both backends say so
 // instead of allocating a wrapped-around size and writing past it.
