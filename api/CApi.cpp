@@ -4,6 +4,9 @@
 #include "attn/attn.h"
 #include "attn/attn.hpp"
 
+#include "api/ModuleAccess.h"
+#include "runtime/Tensor.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -172,6 +175,9 @@ attn_status attn_options_set_threads(attn_options *options, uint32_t threads) {
 attn_status attn_options_set_target(attn_options *options, const char *cpu, const char *features) {
   ATTN_OPTIONS_CHECK(options);
   return guarded([&] {
+    if ((!cpu || !*cpu) && features && *features)
+      return fail(ATTN_ERROR_INVALID_ARGUMENT,
+                  "the CPU features '" + std::string(features) + "' need a CPU to add them to");
     options->options.cpu = cpu ? cpu : "";
     options->options.features = features ? features : "";
     return ATTN_OK;
@@ -293,49 +299,33 @@ attn_status attn_module_result_shapes(const attn_module *module, const char *fun
 
 attn_status attn_module_run(const attn_module *module, const char *function, const attn_tensor *inputs,
                             size_t num_inputs, attn_tensor *outputs, size_t num_outputs) {
-  std::vector<void *> allocated; // freed unless the run succeeds
-  attn_status status = guarded([&] {
+  return guarded([&] {
     if (!module) return fail(ATTN_ERROR_INVALID_ARGUMENT, "the module is null");
     std::vector<TensorRef> in, out;
     if (attn_status s = toRefs(inputs, num_inputs, "input", true, in); s != ATTN_OK) return s;
     if (attn_status s = toRefs(outputs, num_outputs, "output", false, out); s != ATTN_OK) return s;
-    // An unknown function, a bad name or dtype: runInto says so.
-    if (const FunctionInfo *f = module->module.function(function ? function : "")) {
-      std::vector<std::vector<int64_t>> shapes; // only for outputs the runtime allocates
-      for (size_t i = 0; i < out.size(); ++i) {
-        size_t r = out[i].name.empty() ? i : 0;
-        while (!out[i].name.empty() && r < f->results.size() && f->results[r].name != out[i].name) ++r;
-        if (r >= f->results.size()) continue;
-        if (f->results[r].dims.size() > ATTN_MAX_RANK)
-          return fail(ATTN_ERROR_INPUT, "result '" + f->results[r].name + "' has more than ATTN_MAX_RANK dims");
-        if (out[i].data || out[i].dtype != f->results[r].dtype) continue;
-        if (shapes.empty()) {
-          auto computed = module->module.resultShapes(function ? function : "", in);
-          if (!computed) return fromStatus(computed.status());
-          shapes = std::move(*computed);
-        }
-        size_t bytes = dtypeSize(f->results[r].dtype);
-        for (int64_t d : shapes[r]) bytes *= size_t(d); // checked by resultShapes
-        void *p = std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
-        if (!p)
-          return fail(ATTN_ERROR_OUT_OF_MEMORY,
-                      "cannot allocate " + std::to_string(bytes) + " bytes for result '" + f->results[r].name + "'");
-        allocated.push_back(p);
-        out[i].data = p;
-        out[i].capacity = bytes + 64;
-      }
-    }
-    if (Status s = module->module.runInto(function ? function : "", in, out); !s) return fromStatus(s);
+    for (size_t i = 0; i < out.size(); ++i)
+      if (out[i].data && out[i].capacity == 0) // a C output has no shape to size it by
+        return fail(ATTN_ERROR_INPUT, "output " + (out[i].name.empty() ? std::to_string(i) : "'" + out[i].name + "'") +
+                                          " has data but size_bytes 0: give its buffer's bytes, or data NULL to "
+                                          "have the run allocate it");
+    if (const FunctionInfo *f = module->module.function(function ? function : ""))
+      for (const TensorSpec &r : f->results)
+        if (r.dims.size() > ATTN_MAX_RANK)
+          return fail(ATTN_ERROR_INPUT, "result '" + r.name + "' has more than ATTN_MAX_RANK dims");
+    // Outputs of null data are allocated by the run after all of its checks
+    // (inputs, dims, the memory limit, which counts them), and freed here
+    // when it fails.
+    std::vector<attn::Tensor> allocated;
+    if (Status s = ModuleAccess::runIntoAllocating(module->module, function ? function : "", in, out, allocated); !s)
+      return fromStatus(s);
     for (size_t i = 0; i < out.size(); ++i) {
       outputs[i].rank = int32_t(out[i].shape.size());
       for (size_t d = 0; d < out[i].shape.size(); ++d) outputs[i].shape[d] = out[i].shape[d];
-      outputs[i].data = out[i].data;
+      if (allocated[i].data()) outputs[i].data = allocated[i].release();
     }
     return ATTN_OK;
   });
-  if (status != ATTN_OK)
-    for (void *p : allocated) std::free(p);
-  return status;
 }
 
 void attn_free(void *data) { std::free(data); }

@@ -118,11 +118,12 @@ Result<std::unique_ptr<LoadedModel>> loadModel(const ModelText &source, const De
 
 namespace {
 
-Result<std::shared_ptr<const WeightStore>> checked(Result<WeightStore> store) {
+Result<std::shared_ptr<const WeightStore>> checked(Result<WeightStore> store, const WeightOptionNames &names) {
   if (!store) {
     std::string hint;
     if (store.message().find("\n  unexpected: ") != std::string::npos)
-      hint = "\n(--allow-unexpected-weights ignores the unexpected tensors, as PyTorch's strict=False)";
+      hint = "\n(" + std::string(names.allowUnexpected) +
+             " ignores the unexpected tensors, as PyTorch's strict=False)";
     return Status::error(store.message() + hint);
   }
   return std::shared_ptr<const WeightStore>(std::make_shared<const WeightStore>(std::move(*store)));
@@ -131,18 +132,20 @@ Result<std::shared_ptr<const WeightStore>> checked(Result<WeightStore> store) {
 } // namespace
 
 Result<std::shared_ptr<const WeightStore>> loadWeights(const ir::Module &module, const std::string &path,
-                                                      bool allowUnexpected) {
+                                                      bool allowUnexpected, const WeightOptionNames &names) {
   if (path.empty()) {
-    if (!module.weights().empty()) return Status::error("the model declares weights; pass them with --weights");
+    if (!module.weights().empty())
+      return Status::error("the model declares weights; pass them with " + std::string(names.weights));
     return std::shared_ptr<const WeightStore>(std::make_shared<const WeightStore>(WeightStore::fromTensors({})));
   }
-  return checked(WeightStore::open(path, codegen::weightSpecs(module), {.allowUnexpected = allowUnexpected}));
+  return checked(WeightStore::open(path, codegen::weightSpecs(module), {.allowUnexpected = allowUnexpected}), names);
 }
 
 Result<std::shared_ptr<const WeightStore>> bindWeights(const ir::Module &module, const NamedTensorViews &tensors,
-                                                      bool allowUnexpected) {
+                                                      bool allowUnexpected, const WeightOptionNames &names) {
   return checked(WeightStore::bindViews(codegen::weightSpecs(module), tensors, "the weight buffers", nullptr,
-                                        {.allowUnexpected = allowUnexpected}));
+                                        {.allowUnexpected = allowUnexpected}),
+                 names);
 }
 
 Result<PipelineReport> optimize(LoadedModel &model, const WeightMap *weights,

@@ -51,14 +51,25 @@ struct ModelText {
 Result<std::unique_ptr<LoadedModel>> loadModel(const ModelText &source, const Defines &defines,
                                                bool colors = false, bool *diagnostics = nullptr);
 
+/// How the hints of loadWeights and bindWeights name the options their
+/// caller has: the command line's flags or the API's names.
+struct WeightOptionNames {
+  const char *weights;         // where weights are given
+  const char *allowUnexpected; // what ignores unexpected tensors
+};
+inline constexpr WeightOptionNames kCommandLineNames{"--weights", "--allow-unexpected-weights"};
+inline constexpr WeightOptionNames kApiNames{
+    "Weights::file or Weights::buffers (C: a weights path, or attn_module_compile_with_buffers)",
+    "CompileOptions::allowUnexpectedWeights (C: attn_options_set_allow_unexpected_weights)"};
+
 /// Binds the weights file at `path` to what `module` declares (every problem
 /// in one message, with a hint at allowUnexpected when tensors are
 /// unexpected). An empty path is no weights, valid for a model without any.
 Result<std::shared_ptr<const WeightStore>> loadWeights(const ir::Module &module, const std::string &path,
-                                                      bool allowUnexpected);
+                                                      bool allowUnexpected, const WeightOptionNames &names);
 /// The same over the caller's buffers, read in place.
 Result<std::shared_ptr<const WeightStore>> bindWeights(const ir::Module &module, const NamedTensorViews &tensors,
-                                                      bool allowUnexpected);
+                                                      bool allowUnexpected, const WeightOptionNames &names);
 
 /// What the pass pipeline reports beside its result.
 struct PipelineReport {

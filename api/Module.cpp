@@ -11,8 +11,13 @@
 
 namespace attn::api {
 
-std::string_view dtypeName(DType dtype) { return attn::dtypeName(toInternal(dtype)); }
-size_t dtypeSize(DType dtype) { return attn::dtypeSize(toInternal(dtype)); }
+bool validDType(DType dtype) {
+  return dtype == DType::F32 || dtype == DType::I64 || dtype == DType::I32 || dtype == DType::Bool;
+}
+std::string_view dtypeName(DType dtype) {
+  return validDType(dtype) ? attn::dtypeName(toInternal(dtype)) : std::string_view("invalid");
+}
+size_t dtypeSize(DType dtype) { return validDType(dtype) ? attn::dtypeSize(toInternal(dtype)) : 0; }
 std::string_view version() { return "0.1.0"; }
 
 attn::DType toInternal(DType dtype) {
@@ -109,6 +114,9 @@ struct NullStream : std::ostream {
 /// one, a non-negative shape whose bytes fit the capacity, data when there
 /// are bytes. `what` is "input", "output buffer" or "weight".
 Result<TensorView> viewOf(const TensorRef &ref, const std::string &name, const char *what, bool exactCapacity) {
+  if (!validDType(ref.dtype))
+    return fail(ErrorCode::InvalidArgument,
+                std::string(what) + " '" + name + "' has an unknown dtype " + std::to_string(int(ref.dtype)));
   for (int64_t d : ref.shape)
     if (d < 0) return fail(ErrorCode::Input, std::string(what) + " '" + name + "' has a negative dim");
   TensorView view{toInternal(ref.dtype), ref.shape, ref.data};
@@ -153,6 +161,15 @@ Module ModuleAccess::wrap(std::shared_ptr<const ir::Module> module, std::shared_
 }
 
 namespace {
+
+/// Features are added to a CPU's (as attnc's --mattr needs --mcpu): alone
+/// they would be ignored for the host's. Unknown names are the backend's
+/// compile error.
+Status checkTarget(const std::string &cpu, const std::string &features) {
+  if (cpu.empty() && !features.empty())
+    return fail(ErrorCode::InvalidArgument, "the CPU features '" + features + "' need a CPU to add them to");
+  return Status::ok();
+}
 
 codegen::Backend backendOf(Backend backend) {
   switch (backend) {
@@ -214,13 +231,15 @@ Result<Call> prepareCall(const Module::Impl &impl, const Module &module, std::st
 } // namespace
 
 Result<Module> Module::compile(const ModelSource &model, const Weights &weights, const CompileOptions &options) {
+  if (Status s = checkTarget(options.cpu, options.features); !s) return s;
   detail::ModelText text{model.name(), std::nullopt};
   if (!model.isFile()) text.text = model.source();
   auto loaded = detail::loadModel(text, options.defines);
   if (!loaded) return fail(ErrorCode::Model, loaded.status().message());
   std::shared_ptr<const WeightStore> store;
   if (weights.isFile() || weights.tensors().empty()) {
-    auto opened = detail::loadWeights(*(*loaded)->module, weights.path(), options.allowUnexpectedWeights);
+    auto opened = detail::loadWeights(*(*loaded)->module, weights.path(), options.allowUnexpectedWeights,
+                                       detail::kApiNames);
     if (!opened) return fail(ErrorCode::Weights, opened.status().message());
     store = std::move(*opened);
   } else {
@@ -231,7 +250,7 @@ Result<Module> Module::compile(const ModelSource &model, const Weights &weights,
       if (!view) return fail(ErrorCode::Weights, view.status().message());
       views.emplace_back(ref.name, std::move(*view));
     }
-    auto bound = detail::bindWeights(*(*loaded)->module, views, options.allowUnexpectedWeights);
+    auto bound = detail::bindWeights(*(*loaded)->module, views, options.allowUnexpectedWeights, detail::kApiNames);
     if (!bound) return fail(ErrorCode::Weights, bound.status().message());
     store = std::move(*bound);
   }
@@ -284,9 +303,46 @@ Result<std::vector<Tensor>> Module::run(std::string_view function, const std::ve
   return tensors;
 }
 
-Status Module::runInto(std::string_view function, const std::vector<TensorRef> &inputs,
-                       std::vector<TensorRef> &outputs) const {
-  auto call = prepareCall(*impl_, *this, function, inputs);
+namespace {
+
+/// The bytes [data, data + bytes) of a buffer, for the overlap check.
+struct ByteRange {
+  uintptr_t begin = 0, end = 0;
+  bool overlaps(const ByteRange &other) const {
+    return begin < end && other.begin < other.end && begin < other.end && other.begin < end;
+  }
+};
+
+ByteRange rangeOf(const TensorView &view) {
+  auto begin = reinterpret_cast<uintptr_t>(view.data);
+  return {begin, view.data ? begin + view.byteSize() : begin};
+}
+
+/// An error when an output buffer shares a byte with an input or another
+/// output: the backends read inputs while they write results (the llvm
+/// backend's fused kernels in chunks, in parallel), so an alias would give
+/// an answer that depends on the backend and the schedule.
+Status checkNoOverlap(const NamedTensorViews &inputs, const NamedTensorViews &outputs) {
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    ByteRange out = rangeOf(outputs[i].second);
+    for (const auto &[name, view] : inputs)
+      if (out.overlaps(rangeOf(view)))
+        return fail(ErrorCode::Input,
+                    "output buffer for '" + outputs[i].first + "' overlaps input '" + name + "'");
+    for (size_t j = 0; j < i; ++j)
+      if (out.overlaps(rangeOf(outputs[j].second)))
+        return fail(ErrorCode::Input, "output buffers for '" + outputs[j].first + "' and '" + outputs[i].first +
+                                          "' overlap");
+  }
+  return Status::ok();
+}
+
+/// Module::runInto; with `allocated`, an output of null data (and no
+/// capacity) is allocated by the backend after all its checks.
+Status runIntoChecked(const Module::Impl &impl, const Module &module, std::string_view function,
+                      const std::vector<TensorRef> &inputs, std::vector<TensorRef> &outputs,
+                      std::vector<attn::Tensor> *allocated) {
+  auto call = prepareCall(impl, module, function, inputs);
   if (!call) return call.status();
   const std::vector<TensorSpec> &results = call->info->results;
   std::vector<int> given(results.size(), 0);
@@ -309,9 +365,17 @@ Status Module::runInto(std::string_view function, const std::vector<TensorRef> &
                                         "' (its results: " + names + ")");
     }
     if (given[r]++) return fail(ErrorCode::Input, "result '" + results[r].name + "' has two buffers");
+    if (!validDType(ref.dtype))
+      return fail(ErrorCode::InvalidArgument, "output buffer for '" + results[r].name + "' has an unknown dtype " +
+                                                  std::to_string(int(ref.dtype)));
     if (ref.dtype != results[r].dtype)
       return fail(ErrorCode::Input, "result '" + results[r].name + "' is " + std::string(dtypeName(results[r].dtype)) +
                                         ", its buffer " + std::string(dtypeName(ref.dtype)));
+    if (allocated && !ref.data && ref.capacity == 0) { // the backend allocates it
+      views.emplace_back(results[r].name, TensorView{toInternal(ref.dtype), call->resultShapes[r], nullptr});
+      resultOf.push_back(r);
+      continue;
+    }
     TensorRef sized = ref;
     sized.shape = call->resultShapes[r];
     if (sized.capacity == 0) { // no capacity given: the buffer's shape says how large it is
@@ -332,10 +396,27 @@ Status Module::runInto(std::string_view function, const std::vector<TensorRef> &
   }
   for (size_t r = 0; r < results.size(); ++r)
     if (!given[r]) return fail(ErrorCode::Input, "result '" + results[r].name + "' has no output buffer");
-  if (attn::Status s = impl_->executable->runInto(call->info->name, call->inputs, views); !s)
+  if (Status s = checkNoOverlap(call->inputs, views); !s) return s;
+  if (attn::Status s = impl.executable->runInto(call->info->name, call->inputs, views, allocated); !s)
     return fail(ErrorCode::Run, s.message());
-  for (size_t i = 0; i < outputs.size(); ++i) outputs[i].shape = call->resultShapes[resultOf[i]];
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    outputs[i].shape = call->resultShapes[resultOf[i]];
+    if (allocated && (*allocated)[i].data()) outputs[i].data = (*allocated)[i].data();
+  }
   return Status::ok();
+}
+
+} // namespace
+
+Status Module::runInto(std::string_view function, const std::vector<TensorRef> &inputs,
+                       std::vector<TensorRef> &outputs) const {
+  return runIntoChecked(*impl_, *this, function, inputs, outputs, nullptr);
+}
+
+Status ModuleAccess::runIntoAllocating(const Module &module, std::string_view function,
+                                       const std::vector<TensorRef> &inputs, std::vector<TensorRef> &outputs,
+                                       std::vector<attn::Tensor> &allocated) {
+  return runIntoChecked(*module.impl_, module, function, inputs, outputs, &allocated);
 }
 
 } // namespace attn::api

@@ -107,38 +107,52 @@ public:
   /// As run(), writing each result into the caller's buffer of the same name
   /// (every result exactly once, dtype and shape as computed). The default
   /// copies from run(); a backend may override it to write in place.
+  ///
+  /// With `allocated`, an output whose view has null data is allocated by
+  /// the run, after every check a run makes (inputs, dims, the memory
+  /// limit), and handed back in allocated[i] for outputs[i] (an empty Tensor
+  /// for the caller's buffers). Every result counts once toward the memory
+  /// limit, in the caller's buffer or the run's.
   virtual Status runInto(std::string_view function, const NamedTensorViews &inputs,
-                         const NamedTensorViews &outputs) const {
+                         const NamedTensorViews &outputs, std::vector<Tensor> *allocated = nullptr) const {
     const FunctionSignature *signature = findFunction(function);
     if (!signature) return Status::error("no function '" + std::string(function) + "'");
-    std::vector<const TensorView *> buffers;
+    std::vector<size_t> bufferOf; // per result, its index in `outputs`
     for (const TensorSpec &spec : signature->results) {
-      const TensorView *buffer = nullptr;
-      size_t count = 0;
-      for (const auto &[name, view] : outputs)
-        if (name == spec.name) buffer = &view, ++count;
+      size_t count = 0, index = 0;
+      for (size_t i = 0; i < outputs.size(); ++i)
+        if (outputs[i].first == spec.name) index = i, ++count;
+      bufferOf.push_back(index);
       if (count != 1)
         return Status::error("output '" + spec.name + "' needs exactly one buffer, got " +
                              std::to_string(count));
-      buffers.push_back(buffer);
     }
-    if (outputs.size() != buffers.size())
+    if (outputs.size() != bufferOf.size())
       return Status::error("an output buffer names no result of function '" + signature->name +
                            "'");
     auto results = run(function, inputs);
     if (!results) return results.status();
-    for (size_t i = 0; i < buffers.size(); ++i) {
+    for (size_t i = 0; i < bufferOf.size(); ++i) {
       const Tensor &r = (*results)[i];
-      const TensorView &out = *buffers[i];
+      const TensorView &out = outputs[bufferOf[i]].second;
       if (out.dtype != r.dtype() || out.shape != r.shape())
         return Status::error("output '" + signature->results[i].name + "' is " +
                              std::string(dtypeName(r.dtype())) + shapeToString(r.shape()) +
                              ", its buffer is " + std::string(dtypeName(out.dtype)) +
                              shapeToString(out.shape));
+      if (!out.data && !allocated && r.byteSize())
+        return Status::error("output '" + signature->results[i].name + "' has no data (a null pointer)");
     }
-    for (size_t i = 0; i < buffers.size(); ++i)
-      if ((*results)[i].byteSize())
-        std::memcpy(buffers[i]->data, (*results)[i].data(), (*results)[i].byteSize());
+    if (allocated) {
+      allocated->clear();
+      allocated->resize(outputs.size());
+    }
+    for (size_t i = 0; i < bufferOf.size(); ++i) {
+      Tensor &r = (*results)[i];
+      const TensorView &out = outputs[bufferOf[i]].second;
+      if (!out.data && allocated) (*allocated)[bufferOf[i]] = std::move(r); // the run's own, counted by it
+      else if (r.byteSize()) std::memcpy(out.data, r.data(), r.byteSize());
+    }
     return Status::ok();
   }
 };

@@ -72,6 +72,9 @@ public:
   template <typename T> T *as() { return static_cast<T *>(data()); }
   template <typename T> const T *as() const { return static_cast<const T *>(data()); }
   TensorView view() const { return TensorView{dtype_, shape_, storage_.get()}; }
+  /// Gives up the storage: the caller frees it with std::free (the C API's
+  /// attn_free). The tensor is left without data.
+  void *release() { return storage_.release(); }
 
 private:
   struct FreeDeleter {

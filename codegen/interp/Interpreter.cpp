@@ -1,6 +1,6 @@
 // The interpreter Executable: compile-time checks of the module and weights,
 // then per call: bind the inputs, evaluate the nodes in order into per-call
-// storage, copy out the results. Nothing in the Executable changes after
+// storage, hand out the results (moved, not copied). Nothing in the Executable changes after
 // compileInterpreter, so any number of threads may run it at once.
 #include "codegen/interp/Interpreter.h"
 
@@ -118,9 +118,21 @@ Result<std::vector<Tensor>> evaluateGraph(const ir::Module &module, const ir::Gr
         storage.push_back(std::move(t));
       }
     }
+    // A node's result leaves `storage` as the function's result, counted
+    // once (when its node ran); an argument, a weight or a value returned
+    // twice is copied, and the copy counts.
+    std::unordered_map<const void *, size_t> stored; // data -> index in storage
+    for (size_t i = 0; i < storage.size(); ++i)
+      if (storage[i].data()) stored.emplace(storage[i].data(), i);
     std::vector<Tensor> results;
     for (const ir::GraphResult &r : graph.results()) {
       const TensorView &v = values.at(r.value);
+      auto it = v.data ? stored.find(v.data) : stored.end();
+      if (it != stored.end() && storage[it->second].view().shape == v.shape) {
+        results.push_back(std::move(storage[it->second]));
+        stored.erase(it);
+        continue;
+      }
       if (Status s = reserve(v.shape, v.dtype, [&] { return "result '" + r.name + "'"; }); !s) return s;
       results.push_back(Tensor::copyOf(v));
     }

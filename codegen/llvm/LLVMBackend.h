@@ -27,8 +27,8 @@ struct LLVMOptions {
   /// The object cache's directory; empty: the environment's
   /// (ATTNC_CACHE_DIR, docs/llvm-backend.md); "off": no cache.
   std::string cacheDir = "";
-  /// The bytes one run may allocate (results and scratch; runInto's
-  /// buffers are the caller's); 0: the machine's physical memory.
+  /// The bytes of tensors one run may use: its results (once each, in the
+  /// caller's buffers or its own) and scratch; 0: the machine's physical memory.
   uint64_t maxMemory = 0;
 };
 

@@ -184,8 +184,8 @@ public:
     return results;
   }
 
-  Status runInto(std::string_view function, const NamedTensorViews &inputs,
-                 const NamedTensorViews &outputs) const override;
+  Status runInto(std::string_view function, const NamedTensorViews &inputs, const NamedTensorViews &outputs,
+                 std::vector<Tensor> *allocated = nullptr) const override;
 
   const CompiledFunction *find(std::string_view name) const {
     for (const CompiledFunction &f : compiled_)
@@ -338,37 +338,55 @@ Status LLVMExecutable::invoke(const CompiledFunction &f, const Call &call, void 
 
 // As Executable::runInto, but the code writes into the caller's buffers.
 Status LLVMExecutable::runInto(std::string_view function, const NamedTensorViews &inputs,
-                               const NamedTensorViews &outputs) const {
+                               const NamedTensorViews &outputs, std::vector<Tensor> *allocated) const {
   const CompiledFunction *f = find(function);
   if (!f) return Status::error("no function '" + std::string(function) + "'");
-  llvm::SmallVector<const TensorView *, 8> buffers;
+  llvm::SmallVector<size_t, 8> bufferOf; // per result, its index in `outputs`
   for (const ir::GraphResult &r : f->graph->results()) {
-    const TensorView *buffer = nullptr;
-    size_t count = 0;
-    for (const auto &[name, view] : outputs)
-      if (name == r.name) buffer = &view, ++count;
+    size_t count = 0, index = 0;
+    for (size_t i = 0; i < outputs.size(); ++i)
+      if (outputs[i].first == r.name) index = i, ++count;
     if (count != 1)
       return Status::error("output '" + r.name + "' needs exactly one buffer, got " + std::to_string(count));
-    buffers.push_back(buffer);
+    bufferOf.push_back(index);
   }
-  if (outputs.size() != buffers.size())
+  if (outputs.size() != bufferOf.size())
     return Status::error("an output buffer names no result of function '" + f->graph->name + "'");
   auto call = plan(*f, inputs);
   if (!call) return call.status();
-  llvm::SmallVector<void *, 8> pointers;
-  for (size_t i = 0; i < buffers.size(); ++i) {
-    const ir::Type &type = f->graph->results()[i].declaredType;
-    const Shape &shape = call->prepared->results[i];
-    const TensorView &out = *buffers[i];
-    if (out.dtype != type.dtype || out.shape != shape)
-      return Status::error("output '" + f->graph->results()[i].name + "' is " +
-                           codegen::typeText(type.dtype, shape) + ", its buffer is " +
-                           codegen::typeText(out.dtype, out.shape));
-    if (!out.data && out.numElements() > 0)
-      return Status::error("output '" + f->graph->results()[i].name + "' has no data (a null pointer)");
-    pointers.push_back(out.data);
-  }
+  const Prepared &p = *call->prepared;
+  // Every result counts toward the limit, in the caller's buffer or the
+  // run's (as run() and the other backends count it), before any is allocated.
   MemoryBudget budget(maxMemory_);
+  for (size_t i = 0; i < bufferOf.size(); ++i) {
+    const ir::GraphResult &r = f->graph->results()[i];
+    const TensorView &out = outputs[bufferOf[i]].second;
+    if (out.dtype != r.declaredType.dtype || out.shape != p.results[i])
+      return Status::error("output '" + r.name + "' is " + codegen::typeText(r.declaredType.dtype, p.results[i]) +
+                           ", its buffer is " + codegen::typeText(out.dtype, out.shape));
+    if (!out.data && !allocated && out.numElements() > 0)
+      return Status::error("output '" + r.name + "' has no data (a null pointer)");
+    if (!p.resultBytes[i])
+      return Status::error("result '" + r.name + "' is " + codegen::typeText(r.declaredType.dtype, p.results[i]) +
+                           ", more bytes than memory can address");
+    if (Status s = budget.reserveNamedBy(*p.resultBytes[i], [&] { return "result '" + r.name + "'"; }); !s) return s;
+  }
+  if (allocated) {
+    allocated->clear();
+    allocated->resize(outputs.size());
+  }
+  llvm::SmallVector<void *, 8> pointers;
+  for (size_t i = 0; i < bufferOf.size(); ++i) {
+    void *data = outputs[bufferOf[i]].second.data;
+    if (!data && allocated) {
+      // The code writes every element of a result.
+      auto t = Tensor::allocate(f->graph->results()[i].declaredType.dtype, p.results[i], Tensor::Init::Uninitialized);
+      if (!t) return t.status();
+      data = t->data();
+      (*allocated)[bufferOf[i]] = std::move(*t);
+    }
+    pointers.push_back(data);
+  }
   return invoke(*f, *call, pointers.data(), budget);
 }
 

@@ -114,7 +114,9 @@ void attn_options_destroy(attn_options *options);
 attn_status attn_options_set_backend(attn_options *options, attn_backend backend);
 /* Threads per run, the caller's included; 0: every hardware thread. */
 attn_status attn_options_set_threads(attn_options *options, uint32_t threads);
-/* The CPU and features to compile for (llvm; LLVM's names); NULL: the host's. */
+/* The CPU and features to compile for (llvm; LLVM's names such as "znver3" and
+ * "+avx2,-avx512f"); cpu NULL: the host's. Features are added to a CPU's: with
+ * a NULL cpu they are an error, as are unknown names (when compiling). */
 attn_status attn_options_set_target(attn_options *options, const char *cpu, const char *features);
 /* The compiled-code cache; NULL: the environment's; "off": none. */
 attn_status attn_options_set_cache_dir(attn_options *options, const char *dir);

@@ -33,9 +33,9 @@ namespace attn::api {
 /// Element types: f32, i64, i32, bool (one byte, non-zero is true).
 enum class DType : uint8_t { F32 = 0, I64 = 1, I32 = 2, Bool = 3 };
 
-/// "f32", "i64", "i32", "bool".
+/// "f32", "i64", "i32", "bool"; "invalid" for a value outside the enum.
 std::string_view dtypeName(DType dtype);
-/// Bytes per element.
+/// Bytes per element; 0 for a value outside the enum.
 size_t dtypeSize(DType dtype);
 
 /// What kind of failure a Status carries (the C API's attn_status).
@@ -165,7 +165,8 @@ struct CompileOptions {
   /// Threads one run uses, the caller's included; 0: every hardware thread.
   unsigned threads = 0;
   /// The CPU and extra features to compile for (llvm, LLVM's names such as
-  /// "znver3", "+avx2"); empty: the host's.
+  /// "znver3", "+avx2"); empty: the host's. Features are added to the CPU's:
+  /// without a CPU they are an InvalidArgument error; unknown names a Compile one.
   std::string cpu, features;
   /// Where compiled code is cached (llvm); empty: $ATTNC_CACHE_DIR, else
   /// $XDG_CACHE_HOME/attnc, else ~/.cache/attnc; "off": no cache.

@@ -26,6 +26,7 @@ quietly cmake --build "$work/build"
 "$work/build/c_app"
 "$prefix/bin/attnc" init-weights "$root/examples/sentiment.attn" -D vocab=40 --seed 3 -o "$work/w.safetensors"
 "$work/build/cxx_app" "$root/examples/sentiment.attn" "$work/w.safetensors" vocab=40
+"$work/build/cxx_shared_app" "$root/examples/sentiment.attn" "$work/w.safetensors" vocab=40
 
 pc="$(dirname "$(find "$prefix" -name attn.pc | head -1)")"
 libdir="$(PKG_CONFIG_PATH="$pc" pkg-config --variable=libdir attn)"

@@ -18,7 +18,7 @@ bool allowUnexpected = false; // the command line's --allow-unexpected-weights
 void allowUnexpectedWeights(bool allow) { allowUnexpected = allow; }
 
 std::shared_ptr<const WeightStore> loadWeights(const ir::Module &module, const std::string &path) {
-  auto store = api::detail::loadWeights(module, path, allowUnexpected);
+  auto store = api::detail::loadWeights(module, path, allowUnexpected, api::detail::kCommandLineNames);
   if (!store) {
     reportError(store.status().message());
     return nullptr;
@@ -112,7 +112,11 @@ int runCommand(LoadedModel &model, const RunOptions &options) {
     refs.push_back({name, api::toPublic(view.dtype), view.shape, view.data, view.byteSize()});
   auto results = runnable.run(graph->name, refs);
   if (!results) {
-    reportError(options.inputsPath + ": " + results.status().message());
+    // The inputs file is named where its tensors do not fit the function;
+    // a failure of the run itself (the memory limit, a token id) says where
+    // in the model.
+    const api::Status &s = results.status();
+    reportError(s.code() == api::ErrorCode::Input ? options.inputsPath + ": " + s.message() : s.message());
     return kUserError;
   }
   NamedTensorViews outputs;

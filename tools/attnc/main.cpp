@@ -17,6 +17,7 @@
 #include <llvm/Config/llvm-config.h>
 #include <llvm/Support/CommandLine.h>
 #include <llvm/Support/InitLLVM.h>
+#include <llvm/Support/Process.h>
 #include <llvm/Support/raw_ostream.h>
 
 #include <csignal>
@@ -224,6 +225,14 @@ int runCompile() {
   if (!checkHeaderOption(cHeaderPath.getNumOccurrences() > 0, cHeaderPath,
                          emitKind == EmitKind::Obj || emitKind == EmitKind::Lib, outputPath, {modelPath, weightsPath}))
     return kUsageError;
+  // As LLVM's tools refuse to print bitcode to a console (llvm-as, opt):
+  // an object or archive on stdout is for a pipe or a file.
+  if ((emitKind == EmitKind::Obj || emitKind == EmitKind::Lib) && outputPath == "-" &&
+      sys::Process::StandardOutIsDisplayed()) {
+    errs() << "attnc: error: refusing to write a binary " << (emitKind == EmitKind::Obj ? "object" : "archive")
+           << " to the terminal; give -o FILE or redirect stdout\n";
+    return kUsageError;
+  }
   auto model = loadModel(modelPath, defines);
   if (!model) return kUserError;
   if (emitKind == EmitKind::LLVM || emitKind == EmitKind::Asm || emitKind == EmitKind::Obj || emitKind == EmitKind::Lib) {
