@@ -108,22 +108,31 @@ OpCase attention() {
            randomInputs(54, {{"h", DType::F32, {2, 150, 7}, -3, 3}, {"q", DType::F32, {2, 7}, -3, 3}, {"mask", DType::Bool, {2, 150}, 0, 2}})}};
 }
 
-/// An inf and a NaN in h at dropped steps: alpha 0 times either is NaN, so
-/// the row's context is NaN, as in the interpreter and PyTorch's bmm (the
-/// kernels add 0 h_t for a dropped step, they do not skip it); in a fully
-/// masked row too.
-OpCase attentionDroppedNonFinite() {
-  Inputs nonFinite = randomInputs(55, {{"h", DType::F32, {3, 70, 8}, -2, 2}, {"q", DType::F32, {3, 8}, -2, 2},
-                                       {"mask", DType::Bool, {3, 70}, 0, 2}});
-  uint8_t *keep = nonFinite.tensors[2].second.as<uint8_t>();
-  float *h = nonFinite.tensors[0].second.as<float>();
+/// Non-finite values, two input sets. (1) An inf and a NaN in h at dropped
+/// steps: alpha 0 times either is NaN, so the row's context is NaN, as in
+/// the interpreter and PyTorch's bmm (the kernels add 0 h_t for a dropped
+/// step, they do not skip it); in a fully masked row too. (2) NaN among the
+/// kept scores: a NaN in one batch row's query (every dot score of that row
+/// NaN) and in h at a kept step (that row's scores through it NaN). PyTorch's
+/// row is NaN: alpha NaN at every kept position, masked positions 0 under
+/// mask= and NaN under a fill of -inf, the context NaN.
+OpCase attentionNonFinite() {
+  Inputs dropped = randomInputs(55, {{"h", DType::F32, {3, 70, 8}, -2, 2}, {"q", DType::F32, {3, 8}, -2, 2},
+                                     {"mask", DType::Bool, {3, 70}, 0, 2}});
+  uint8_t *keep = dropped.tensors[2].second.as<uint8_t>();
+  float *h = dropped.tensors[0].second.as<float>();
   keep[70 + 2] = keep[140 + 66] = 0;
   h[(70 + 2) * 8 + 3] = std::numeric_limits<float>::infinity();
   h[(140 + 66) * 8 + 5] = std::numeric_limits<float>::quiet_NaN();
   // Row 0 fully masked, an inf in its second chunk: alpha 0, the context NaN.
   for (int t = 0; t < 70; ++t) keep[t] = 0;
   h[67 * 8 + 1] = -std::numeric_limits<float>::infinity();
-  return {"attention_dropped_nonfinite",
+  Inputs kept = randomInputs(58, {{"h", DType::F32, {3, 70, 8}, -2, 2}, {"q", DType::F32, {3, 8}, -2, 2},
+                                  {"mask", DType::Bool, {3, 70}, 0, 2}});
+  kept.tensors[2].second.as<uint8_t>()[140 + 40] = 1;
+  kept.tensors[0].second.as<float>()[(140 + 40) * 8 + 2] = std::numeric_limits<float>::quiet_NaN();
+  kept.tensors[1].second.as<float>()[8 + 5] = std::numeric_limits<float>::quiet_NaN();
+  return {"attention_nonfinite",
           [](ModelBuilder &m) {
             Random random(57);
             ir::Value *h = m.argument("h", DType::F32, {B, T, Dim(8)});
@@ -133,37 +142,12 @@ OpCase attentionDroppedNonFinite() {
                                                                      m.weight("b", random.tensor(DType::F32, {6})),
                                                                      m.weight("v", random.tensor(DType::F32, {6})), mask}));
             addResults(m, "dot", m.node(K::DotAttention, {h, q, mask}));
-          },
-          {std::move(nonFinite)}};
-}
-
-/// NaN among the kept scores: a NaN in one batch row's query (every dot
-/// score of that row NaN) and in h at a kept step (that row's scores through
-/// it NaN). PyTorch's row is NaN: alpha NaN at every kept position, masked
-/// positions 0 under mask= and NaN under a fill of -inf, the context NaN.
-OpCase attentionNaNScores() {
-  Inputs nan = randomInputs(58, {{"h", DType::F32, {3, 70, 8}, -2, 2}, {"q", DType::F32, {3, 8}, -2, 2},
-                                 {"mask", DType::Bool, {3, 70}, 0, 2}});
-  uint8_t *keep = nan.tensors[2].second.as<uint8_t>();
-  keep[140 + 40] = 1;
-  nan.tensors[0].second.as<float>()[(140 + 40) * 8 + 2] = std::numeric_limits<float>::quiet_NaN();
-  nan.tensors[1].second.as<float>()[8 + 5] = std::numeric_limits<float>::quiet_NaN();
-  return {"attention_nan_scores",
-          [](ModelBuilder &m) {
-            Random random(59);
-            ir::Value *h = m.argument("h", DType::F32, {B, T, Dim(8)});
-            ir::Value *q = m.argument("q", DType::F32, {B, Dim(8)});
-            ir::Value *mask = m.argument("mask", DType::Bool, {B, T});
-            addResults(m, "additive", m.node(K::AdditiveAttention, {h, m.weight("W", random.tensor(DType::F32, {6, 8})),
-                                                                     m.weight("b", random.tensor(DType::F32, {6})),
-                                                                     m.weight("v", random.tensor(DType::F32, {6})), mask}));
-            addResults(m, "dot", m.node(K::DotAttention, {h, q}));
-            addResults(m, "dot_masked", m.node(K::DotAttention, {h, q, mask}));
+            addResults(m, "dot_unmasked", m.node(K::DotAttention, {h, q}));
             ir::Attrs fill;
             fill.Fill = -std::numeric_limits<double>::infinity();
             addResults(m, "dot_fill", m.node(K::DotAttention, {h, q, mask}, fill));
           },
-          {std::move(nan)}};
+          {std::move(dropped), std::move(kept)}};
 }
 
 /// Attention over a symbolic D, with W an argument: the step-by-step path
@@ -196,7 +180,7 @@ OpCase symbolicAttention() {
 } // namespace
 
 std::vector<OpCase> sequenceCases() {
-  return {recurrentLayers(), attention(), attentionDroppedNonFinite(), attentionNaNScores(), symbolicAttention()};
+  return {recurrentLayers(), attention(), attentionNonFinite(), symbolicAttention()};
 }
 
 } // namespace attn::llvmcg::testing
