@@ -2,6 +2,7 @@
 // the error-message format.
 #include "runtime/WeightStore.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstdio>
 #include <set>
@@ -9,10 +10,18 @@
 namespace attn {
 namespace {
 
-/// A tensor name for a one-line message: control bytes escaped.
+constexpr size_t kNameBytes = 200, kGroupLines = 20;
+
+/// A tensor name for a one-line message: control bytes escaped, cut after
+/// kNameBytes (at a UTF-8 character's start).
 std::string printable(std::string_view name) {
   std::string s;
-  for (char c : name) {
+  size_t cut = name.size();
+  if (cut > kNameBytes) {
+    cut = kNameBytes;
+    while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xc0) == 0x80) --cut;
+  }
+  for (char c : name.substr(0, cut)) {
     auto u = static_cast<unsigned char>(c);
     if (u >= 0x20 && u != 0x7f) {
       s += c;
@@ -22,6 +31,7 @@ std::string printable(std::string_view name) {
     std::snprintf(buf, sizeof buf, "\\x%02x", u);
     s += buf;
   }
+  if (cut < name.size()) s += "... (" + std::to_string(name.size()) + " bytes)";
   return s;
 }
 
@@ -83,8 +93,13 @@ Result<WeightStore> WeightStore::bindViews(const std::vector<WeightSpec> &expect
   }
   if (!missing.empty() || !unexpected.empty() || !mismatched.empty()) {
     std::string message = "Error(s) in loading weights from " + source + ":";
-    for (const auto *group : {&missing, &unexpected, &mismatched})
-      for (const std::string &line : *group) message += "\n  " + line;
+    for (const auto *group : {&missing, &unexpected, &mismatched}) {
+      for (size_t i = 0; i < std::min(group->size(), kGroupLines); ++i) message += "\n  " + (*group)[i];
+      if (group->size() > kGroupLines) {
+        std::string kind = group == &missing ? "missing" : group == &unexpected ? "unexpected" : "mismatched";
+        message += "\n  ... and " + std::to_string(group->size() - kGroupLines) + " more " + kind;
+      }
+    }
     return Status::error(std::move(message));
   }
   WeightStore store;

@@ -10,7 +10,9 @@
 //     wrong shape: fc1.weight: expected f32[12, 24], found f32[24, 12]
 //     wrong dtype and shape: fc2.bias: expected f32[4], found i32[5]
 // Lines are grouped: missing (declaration order), unexpected (file order),
-// then mismatches (declaration order).
+// then mismatches (declaration order). A file's names are untrusted: control
+// bytes are escaped, a name is cut after 200 bytes ("... (N bytes)"), and
+// each group lists at most 20 lines, then "... and N more unexpected".
 #pragma once
 
 #include "runtime/Safetensors.h"

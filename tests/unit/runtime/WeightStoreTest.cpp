@@ -117,6 +117,20 @@ TEST(WeightStoreTest, NamesWithControlCharactersStayOnOneLine) {
             "Error(s) in loading weights from w.safetensors:\n  unexpected: evil\\x0aname (f32[1])");
 }
 
+TEST(WeightStoreTest, LongNamesAndLongListsAreCut) {
+  std::vector<std::pair<std::string, Tensor>> tensors;
+  // 199 ASCII bytes, then a 2-byte character straddling byte 200: cut before it.
+  tensors.emplace_back(std::string(199, 'a') + "\xc3\xa9" + std::string(1000, 'b'), filled(DType::F32, {1}, 0));
+  for (int i = 0; i < 24; ++i) tensors.emplace_back("extra" + std::to_string(i), filled(DType::F32, {1}, 0));
+  auto store = WeightStore::bind({}, fileOf(tensors));
+  ASSERT_FALSE(store);
+  std::string expected = "Error(s) in loading weights from w.safetensors:\n  unexpected: " + std::string(199, 'a') +
+                         "... (1201 bytes) (f32[1])";
+  for (int i = 0; i < 19; ++i) expected += "\n  unexpected: extra" + std::to_string(i) + " (f32[1])";
+  expected += "\n  ... and 5 more unexpected";
+  EXPECT_EQ(store.message(), expected);
+}
+
 TEST(WeightStoreTest, OpenReportsFileErrors) {
   auto store = WeightStore::open("/nonexistent/dir/w.safetensors", kSpecs);
   ASSERT_FALSE(store);
