@@ -113,6 +113,7 @@ bool Sema::declareParam(const ParamDecl &decl) {
   Symbol s;
   s.kind = Symbol::Kind::Param;
   s.loc = decl.loc;
+  if (globals_.count(name)) return declareGlobal(name, decl.loc, s); // the redefinition error, before the weight
   // A raw param has no PyTorch default; init-weights draws it like a Linear
   // weight, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in the last axis.
   int64_t fanIn = type->shape.empty() ? 1 : std::max<int64_t>(1, *type->shape.back().constant());
